@@ -1,0 +1,70 @@
+// tad: packet captures in, a trained traffic classifier out.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "common/atomic_output.h"
+#include "common/status.h"
+
+#ifndef TAD_VERSION
+#define TAD_VERSION "0.0.0"
+#endif
+
+namespace {
+
+int ExitCodeFor(const tad::Status& status) {
+  return status.code() == tad::StatusCode::kInvalidArgument ? tad::cli::kExitUsage : tad::cli::kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tad::cli;
+  tad::InstallInterruptCleanup();
+
+  CLI::App app{"tad: traffic application detection. Packet captures in, a trained traffic classifier out."};
+  app.set_version_flag("--version", std::string("tad ") + TAD_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::vector<CommandRunner> runners;
+  runners.push_back(AddSynthCommand(app));
+  runners.push_back(AddExtractCommand(app));
+  runners.push_back(AddTrainCommand(app));
+  runners.push_back(AddEvalCommand(app));
+  runners.push_back(AddPredictCommand(app));
+  runners.push_back(AddBenchCommand(app));
+  runners.push_back(AddReportCommand(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "tad: %s\nRun 'tad --help' or 'tad <command> --help' for usage.\n", e.what());
+    return kExitUsage;
+  }
+
+  try {
+    // Exactly one subcommand parsed; runners are in the order the subcommands were added.
+    CLI::App* chosen = app.get_subcommands().front();
+    const auto all = app.get_subcommands({});
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i] == chosen) return runners[i]();
+    }
+    std::fprintf(stderr, "tad: no command chosen\n");
+    return kExitUsage;
+  } catch (const tad::Error& e) {
+    std::fprintf(stderr, "tad: error: %s\n", e.what());
+    return ExitCodeFor(e.status());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tad: error: %s\n", e.what());
+    return kExitFailure;
+  }
+}
