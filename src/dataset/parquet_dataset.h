@@ -1,0 +1,115 @@
+#pragma once
+/// The reader side of datasets: a folder of Parquet files (hive partitions such as
+/// `category=Games/` give the label), shared out over executors by row group, read through DuckDB.
+///
+/// Rules every reader follows, so a row's fate depends only on what the row is:
+/// - row identity: `RowIdentityHash(source_file, packet_index, seed)` when both columns exist,
+///   otherwise `RowIdentityHash(<relative file path>, <row number in file>, seed)`;
+/// - a row is a test row when `UnitInterval(identity) < test_fraction`;
+/// - feature values are read as numbers; NULL and NaN both become NaN ("missing").
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/hash.h"
+#include "common/status.h"
+#include "dataset/duckdb_database.h"
+
+namespace tad {
+
+/// The numeric columns of the extract schema that are features by default (identifiers and
+/// timestamps left out).
+const std::vector<std::string>& DefaultFeatureColumns();
+
+struct ParquetRowGroup {
+  std::string path;             // as DuckDB opens it
+  std::string relative;         // relative to the dataset root, '/'-separated
+  int64_t index_in_file = 0;    // row group number inside the file
+  int64_t first_row = 0;        // row number in the file of its first row
+  int64_t rows = 0;
+  std::string partition_label;  // value of the `<label>=` directory above the file, if any
+};
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;  // DuckDB type name, e.g. BIGINT, VARCHAR
+};
+
+class ParquetDataset {
+ public:
+  /// Finds every *.parquet file under `root` (or `root` itself if it is a file), in sorted path
+  /// order, and reads their row-group metadata and schema. The label comes from `<label>=value`
+  /// directories when present, otherwise from a column named `label`.
+  static Result<ParquetDataset> Open(DuckDatabase& db, const std::filesystem::path& root, const std::string& label);
+
+  const std::filesystem::path& root() const { return root_; }
+  const std::vector<ParquetRowGroup>& row_groups() const { return row_groups_; }
+  const std::vector<ColumnInfo>& columns() const { return columns_; }
+  const std::string& label() const { return label_; }
+  int64_t total_rows() const { return total_rows_; }
+  /// 16 hex digits: hash of the sorted relative paths, file sizes and row counts.
+  const std::string& fingerprint() const { return fingerprint_; }
+  bool label_from_partition() const { return label_from_partition_; }
+  /// Sorted distinct partition labels (empty when the label is a column).
+  const std::vector<std::string>& partition_labels() const { return partition_labels_; }
+  bool has_row_identity() const { return has_row_identity_; }
+  const ColumnInfo* FindColumn(const std::string& name) const;
+
+  /// Every feature exists and is numeric; the label exists. InvalidArgument naming the column.
+  Status CheckColumns(const std::vector<std::string>& features) const;
+
+  /// Row groups of `rank` out of `size`: global index i goes to rank i % size.
+  std::vector<size_t> RowGroupsForRank(int rank, int size) const;
+
+ private:
+  std::filesystem::path root_;
+  std::string label_;
+  std::vector<ParquetRowGroup> row_groups_;
+  std::vector<ColumnInfo> columns_;
+  int64_t total_rows_ = 0;
+  std::string fingerprint_;
+  bool label_from_partition_ = false;
+  std::vector<std::string> partition_labels_;
+  bool has_row_identity_ = false;
+};
+
+/// Rows read from row groups, appended block by block.
+struct LoadedRows {
+  int32_t features = 0;
+  std::vector<float> values;        // row-major: rows × features; NaN = missing
+  std::vector<uint64_t> identity;   // row identity hash (see the rules above)
+  std::vector<int32_t> labels;      // index into label_names
+  std::vector<std::string> label_names;  // this reader's label dictionary, in first-seen order
+  uint64_t bytes_read = 0;          // bytes of column values converted
+  int64_t rows() const { return static_cast<int64_t>(identity.size()); }
+};
+
+/// Reads the `features` (and the label and identity columns) of one row group, appending to `out`.
+/// A row whose label is NULL is an error (InvalidData naming the file).
+Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const ParquetRowGroup& group,
+                    const std::vector<std::string>& features, uint64_t seed, LoadedRows& out);
+
+/// Histogram bins of one feature. Value bin b holds values v with edges[b-1] < v <= edges[b]
+/// (the last value bin has no upper edge); missing values (NULL, NaN) have their own bin after
+/// the value bins and always go right at a split, as `NaN <= threshold` is false.
+struct FeatureBins {
+  std::vector<double> edges;  // strictly increasing upper edges; a split threshold is one of them
+  int value_bins() const { return static_cast<int>(edges.size()) + 1; }
+  int missing_bin() const { return value_bins(); }
+  int total_bins() const { return value_bins() + 1; }
+  uint8_t Bin(float value) const;
+};
+
+/// Bin edges from a sample of one feature's values (any order; NaN ignored): with at most
+/// `max_bins` distinct values a bin per value, otherwise edges at the sample's quantiles.
+/// The result depends only on the multiset of values. `max_bins` is 2…255.
+FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins);
+
+/// Is this row in the test set?
+inline bool IsTestRow(uint64_t identity, double test_fraction) { return UnitInterval(identity) < test_fraction; }
+/// Is this row in the sample used for bin edges? (independent of the train/test decision)
+bool InBinSample(uint64_t identity, double sample_fraction);
+
+}  // namespace tad

@@ -1,0 +1,70 @@
+#include "tree/histogram.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace tad {
+
+HistogramLayout::HistogramLayout(const std::vector<FeatureBins>& bins, int32_t classes) : classes_(classes) {
+  for (const auto& feature : bins) {
+    offsets_.push_back(stride_);
+    bins_per_feature_.push_back(feature.total_bins());
+    stride_ += static_cast<size_t>(feature.total_bins()) * static_cast<size_t>(classes);
+  }
+}
+
+void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t, int64_t, int)>& body) {
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, count / 4096 + 1)));
+  if (threads == 1) {
+    body(0, count, 0);
+    return;
+  }
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    const int64_t begin = count * t / threads;
+    const int64_t end = count * (t + 1) / threads;
+    workers.emplace_back([&body, begin, end, t] { body(begin, end, t); });
+  }
+  for (auto& worker : workers) worker.join();
+}
+
+namespace {
+
+void CountBlock(const BinnedRows& rows, const int32_t* slots, const std::vector<size_t>& feature_offsets,
+                size_t stride, int64_t begin, int64_t end, int64_t* histogram) {
+  const int32_t features = rows.features;
+  for (int64_t r = begin; r < end; ++r) {
+    const int32_t slot = slots[r];
+    if (slot < 0) continue;
+    int64_t* node = histogram + static_cast<size_t>(slot) * stride + rows.labels[r];
+    const uint8_t* bins = rows.row(r);
+    for (int32_t f = 0; f < features; ++f) ++node[feature_offsets[f] + bins[f] * feature_offsets.back()];
+  }
+}
+
+}  // namespace
+
+void BuildHistograms(const BinnedRows& rows, std::span<const int32_t> slot_of_row, const HistogramLayout& layout,
+                     int threads, std::span<int64_t> histogram) {
+  std::fill(histogram.begin(), histogram.end(), 0);
+  // Offsets in elements; the last entry is the class count (the step between bins).
+  std::vector<size_t> offsets;
+  for (int32_t f = 0; f < layout.features(); ++f) offsets.push_back(layout.offset(f));
+  offsets.push_back(static_cast<size_t>(layout.classes()));
+  std::vector<std::vector<int64_t>> partial;
+  const int blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rows.rows() / 4096 + 1)));
+  partial.resize(static_cast<size_t>(blocks - 1));
+  ParallelBlocks(rows.rows(), blocks, [&](int64_t begin, int64_t end, int t) {
+    int64_t* target = histogram.data();
+    if (t > 0) {
+      partial[static_cast<size_t>(t - 1)].assign(histogram.size(), 0);
+      target = partial[static_cast<size_t>(t - 1)].data();
+    }
+    CountBlock(rows, slot_of_row.data(), offsets, layout.node_stride(), begin, end, target);
+  });
+  for (const auto& buffer : partial) {
+    for (size_t i = 0; i < buffer.size(); ++i) histogram[i] += buffer[i];
+  }
+}
+
+}  // namespace tad

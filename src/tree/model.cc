@@ -1,0 +1,259 @@
+#include "tree/model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/atomic_output.h"
+#include "tree/histogram.h"
+
+namespace tad {
+namespace {
+
+using nlohmann::json;
+
+std::string JsonString(const std::string& text) { return json(text).dump(); }
+
+// Shortest text that reads back as the same double; always has a '.' or exponent.
+std::string JsonDouble(double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+  return text;
+}
+
+template <typename T>
+std::string JsonIntArray(const std::vector<T>& values) {
+  return "[" + fmt::format("{}", fmt::join(values, ", ")) + "]";
+}
+
+std::string JsonStringArray(const std::vector<std::string>& values) {
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + JsonString(values[i]);
+  return text + "]";
+}
+
+std::string ParametersJson(const TreeParameters& p) {
+  return fmt::format(
+      "{{\"max_depth\": {}, \"max_bins\": {}, \"min_instances_per_node\": {}, \"min_info_gain\": {}, "
+      "\"impurity\": {}, \"seed\": {}, \"test_fraction\": {}, \"label\": {}}}",
+      p.max_depth, p.max_bins, p.min_instances_per_node, JsonDouble(p.min_info_gain),
+      JsonString(ImpurityName(p.impurity)), p.seed, JsonDouble(p.test_fraction), JsonString(p.label));
+}
+
+// Damaged-file errors: one message shape for every check.
+Status Damaged(const std::string& source, const std::string& what) {
+  return Status::InvalidData(fmt::format("model file {} is damaged: {}", source, what));
+}
+
+}  // namespace
+
+int32_t DecisionTree::depth() const {
+  int32_t depth = 0;
+  for (const auto& node : nodes) depth = std::max(depth, node.depth);
+  return depth;
+}
+
+int64_t DecisionTree::leaves() const {
+  return std::count_if(nodes.begin(), nodes.end(), [](const TreeNode& node) { return node.is_leaf(); });
+}
+
+std::string Model::ToJson() const {
+  std::string out = "{\n";
+  out += fmt::format("  \"format\": {},\n", JsonString(std::string(kModelFormat)));
+  out += fmt::format("  \"kind\": {},\n", JsonString(kind));
+  out += fmt::format("  \"parameters\": {},\n", ParametersJson(parameters));
+  out += fmt::format("  \"features\": {},\n", JsonStringArray(features));
+  out += fmt::format("  \"classes\": {},\n", JsonStringArray(classes));
+  out += fmt::format("  \"missing_values\": {},\n", JsonString(missing_values));
+  out += fmt::format(
+      "  \"training_data\": {{\"fingerprint\": {}, \"rows\": {}, \"train_rows\": {}, \"test_rows\": {}, "
+      "\"class_counts\": {}}},\n",
+      JsonString(training_data.fingerprint), training_data.rows, training_data.train_rows, training_data.test_rows,
+      JsonIntArray(training_data.class_counts));
+  out += "  \"trees\": [\n";
+  for (size_t t = 0; t < trees.size(); ++t) {
+    out += "    {\"nodes\": [\n";
+    const auto& nodes = trees[t].nodes;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const TreeNode& node = nodes[i];
+      out += fmt::format("      {{\"id\": {}, \"depth\": {}, \"counts\": {}", node.id, node.depth,
+                         JsonIntArray(node.counts));
+      if (node.is_leaf()) {
+        out += fmt::format(", \"prediction\": {}}}", node.prediction);
+      } else {
+        out += fmt::format(", \"feature\": {}, \"threshold\": {}, \"left\": {}, \"right\": {}, \"gain\": {}}}",
+                           node.feature, JsonDouble(node.threshold), node.left, node.right, JsonDouble(node.gain));
+      }
+      out += i + 1 < nodes.size() ? ",\n" : "\n";
+    }
+    out += t + 1 < trees.size() ? "    ]},\n" : "    ]}\n";
+  }
+  out += "  ]\n}\n";
+  return out;
+}
+
+Result<Model> Model::FromJson(std::string_view text, const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidData(fmt::format("model file {} is not a tad model (not valid JSON: {})", source, e.what()));
+  }
+  if (!doc.is_object() || !doc.contains("format") || !doc["format"].is_string()) {
+    return Status::InvalidData(fmt::format("model file {} is not a tad model (no \"format\" key)", source));
+  }
+  const std::string format = doc["format"].get<std::string>();
+  if (format != kModelFormat) {
+    return Status::InvalidData(
+        fmt::format("model file {} has format '{}'; this tad reads '{}'", source, format, kModelFormat));
+  }
+  Model model;
+  try {
+    model.kind = doc.at("kind").get<std::string>();
+    if (model.kind != "decision_tree") return Damaged(source, "unknown kind '" + model.kind + "'");
+    const json& p = doc.at("parameters");
+    model.parameters.max_depth = p.at("max_depth").get<int32_t>();
+    model.parameters.max_bins = p.at("max_bins").get<int32_t>();
+    model.parameters.min_instances_per_node = p.at("min_instances_per_node").get<int64_t>();
+    model.parameters.min_info_gain = p.at("min_info_gain").get<double>();
+    const std::string impurity = p.at("impurity").get<std::string>();
+    if (impurity != "gini" && impurity != "entropy") return Damaged(source, "unknown impurity '" + impurity + "'");
+    model.parameters.impurity = impurity == "gini" ? Impurity::kGini : Impurity::kEntropy;
+    model.parameters.seed = p.at("seed").get<uint64_t>();
+    model.parameters.test_fraction = p.at("test_fraction").get<double>();
+    model.parameters.label = p.at("label").get<std::string>();
+    model.features = doc.at("features").get<std::vector<std::string>>();
+    model.classes = doc.at("classes").get<std::vector<std::string>>();
+    model.missing_values = doc.at("missing_values").get<std::string>();
+    const json& data = doc.at("training_data");
+    model.training_data.fingerprint = data.at("fingerprint").get<std::string>();
+    model.training_data.rows = data.at("rows").get<int64_t>();
+    model.training_data.train_rows = data.at("train_rows").get<int64_t>();
+    model.training_data.test_rows = data.at("test_rows").get<int64_t>();
+    model.training_data.class_counts = data.at("class_counts").get<std::vector<int64_t>>();
+    for (const json& tree_json : doc.at("trees")) {
+      DecisionTree tree;
+      for (const json& n : tree_json.at("nodes")) {
+        TreeNode node;
+        node.id = n.at("id").get<int32_t>();
+        node.depth = n.at("depth").get<int32_t>();
+        node.counts = n.at("counts").get<std::vector<int64_t>>();
+        if (n.contains("feature")) {
+          node.feature = n.at("feature").get<int32_t>();
+          node.threshold = n.at("threshold").get<double>();
+          node.left = n.at("left").get<int32_t>();
+          node.right = n.at("right").get<int32_t>();
+          node.gain = n.at("gain").get<double>();
+        } else {
+          node.prediction = n.at("prediction").get<int32_t>();
+        }
+        tree.nodes.push_back(std::move(node));
+      }
+      model.trees.push_back(std::move(tree));
+    }
+  } catch (const json::exception& e) {
+    return Damaged(source, e.what());
+  }
+
+  // Structure: every reference in range, every node reached exactly once from the root.
+  if (model.features.empty()) return Damaged(source, "no features");
+  if (model.classes.empty()) return Damaged(source, "no classes");
+  if (model.training_data.class_counts.size() != model.classes.size()) {
+    return Damaged(source, "class_counts does not match classes");
+  }
+  if (model.trees.empty()) return Damaged(source, "no trees");
+  const int32_t num_features = static_cast<int32_t>(model.features.size());
+  const int32_t num_classes = static_cast<int32_t>(model.classes.size());
+  for (size_t t = 0; t < model.trees.size(); ++t) {
+    const auto& nodes = model.trees[t].nodes;
+    const int32_t count = static_cast<int32_t>(nodes.size());
+    if (count == 0) return Damaged(source, fmt::format("tree {} has no nodes", t));
+    std::vector<int> parents(nodes.size(), 0);
+    for (int32_t i = 0; i < count; ++i) {
+      const TreeNode& node = nodes[static_cast<size_t>(i)];
+      const std::string where = fmt::format("tree {} node {}", t, i);
+      if (node.id != i) return Damaged(source, where + " has id " + std::to_string(node.id));
+      if (node.counts.size() != static_cast<size_t>(num_classes)) return Damaged(source, where + ": counts");
+      if (node.is_leaf()) {
+        if (node.prediction < 0 || node.prediction >= num_classes) return Damaged(source, where + ": prediction");
+        continue;
+      }
+      if (node.feature >= num_features) return Damaged(source, where + ": feature out of range");
+      if (!std::isfinite(node.threshold)) return Damaged(source, where + ": threshold");
+      for (int32_t child : {node.left, node.right}) {
+        if (child <= i || child >= count) return Damaged(source, where + ": child out of range");
+        if (++parents[static_cast<size_t>(child)] > 1) return Damaged(source, where + ": node reached twice");
+      }
+    }
+    for (int32_t i = 1; i < count; ++i) {
+      if (parents[static_cast<size_t>(i)] != 1) return Damaged(source, fmt::format("tree {} node {} is unreachable", t, i));
+    }
+  }
+  return model;
+}
+
+Result<Model> Model::Load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(fmt::format("cannot read model file {}", path.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return FromJson(buffer.str(), path.string());
+}
+
+Status Model::Save(const std::filesystem::path& path, bool overwrite) const {
+  auto output = AtomicOutput::Create(path, overwrite);
+  if (!output.ok()) return output.status();
+  {
+    std::ofstream out(output->temp_path(), std::ios::binary);
+    const std::string text = ToJson();
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out.flush()) return Status::IoError(fmt::format("cannot write model file {}", path.string()));
+  }
+  return output->Commit();
+}
+
+std::vector<double> Model::FeatureImportances() const {
+  std::vector<double> total(features.size(), 0.0);
+  for (const auto& tree : trees) {
+    std::vector<double> importance(features.size(), 0.0);
+    for (const auto& node : tree.nodes) {
+      if (node.is_leaf()) continue;
+      int64_t rows = 0;
+      for (int64_t c : node.counts) rows += c;
+      importance[static_cast<size_t>(node.feature)] += node.gain * static_cast<double>(rows);
+    }
+    double sum = 0;
+    for (double v : importance) sum += v;
+    if (sum > 0) {
+      for (size_t f = 0; f < importance.size(); ++f) total[f] += importance[f] / sum;
+    }
+  }
+  double sum = 0;
+  for (double v : total) sum += v;
+  if (sum > 0) {
+    for (double& v : total) v /= sum;
+  }
+  return total;
+}
+
+CompiledTree::CompiledTree(const DecisionTree& tree) {
+  for (const auto& node : tree.nodes) {
+    feature_.push_back(node.feature);
+    threshold_.push_back(node.threshold);
+    left_.push_back(node.left);
+    right_.push_back(node.right);
+    prediction_.push_back(node.prediction);
+  }
+}
+
+void CompiledTree::PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const {
+  ParallelBlocks(count, threads, [&](int64_t begin, int64_t end, int) {
+    for (int64_t r = begin; r < end; ++r) out[r] = Predict(rows + r * features);
+  });
+}
+
+}  // namespace tad

@@ -1,0 +1,94 @@
+#pragma once
+/// The model: decision trees (a `trees` array, so a forest fits the same file) with everything
+/// needed to use them, and the model file (docs/model-format.md): versioned JSON, keys in a fixed
+/// order, numbers printed round-trip exactly, nothing that depends on the run.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "tree/parameters.h"
+
+namespace tad {
+
+inline constexpr std::string_view kModelFormat = "tad.model/1";
+inline constexpr std::string_view kMissingValuesRule =
+    "NULL and NaN feature values go right at every split (value <= threshold is false for them); "
+    "in training histograms they have their own bin after the largest value bin";
+
+struct TreeNode {
+  int32_t id = 0;
+  int32_t depth = 0;
+  std::vector<int64_t> counts;  // training rows of each class that reached the node
+  int32_t feature = -1;         // -1: a leaf
+  double threshold = 0;         // go left when value <= threshold
+  int32_t left = -1;
+  int32_t right = -1;
+  double gain = 0;
+  int32_t prediction = 0;       // leaves: index into classes
+  bool is_leaf() const { return feature < 0; }
+};
+
+struct DecisionTree {
+  std::vector<TreeNode> nodes;  // nodes[i].id == i; children have larger ids than their parent
+  int32_t depth() const;
+  int64_t leaves() const;
+};
+
+struct TrainingDataInfo {
+  std::string fingerprint;
+  int64_t rows = 0;
+  int64_t train_rows = 0;
+  int64_t test_rows = 0;
+  std::vector<int64_t> class_counts;  // training rows per class
+};
+
+struct Model {
+  std::string kind = "decision_tree";
+  TreeParameters parameters;
+  std::vector<std::string> features;
+  std::vector<std::string> classes;
+  std::string missing_values = std::string(kMissingValuesRule);
+  TrainingDataInfo training_data;
+  std::vector<DecisionTree> trees;
+
+  /// The model file's bytes.
+  std::string ToJson() const;
+  /// Parses and validates a model file; `source` names it in messages.
+  static Result<Model> FromJson(std::string_view text, const std::string& source);
+  static Result<Model> Load(const std::filesystem::path& path);
+  /// Writes the file whole or not at all (write-then-rename).
+  Status Save(const std::filesystem::path& path, bool overwrite) const;
+
+  /// Spark's feature importances: per tree, the sum over its splits of gain × rows at the node,
+  /// normalised to sum 1; averaged over trees and normalised again.
+  std::vector<double> FeatureImportances() const;
+};
+
+/// A tree flattened for fast prediction: parallel arrays, leaves encoded as negative children.
+class CompiledTree {
+ public:
+  explicit CompiledTree(const DecisionTree& tree);
+  /// Class index for one row of raw feature values (NaN = missing).
+  int32_t Predict(const float* row) const {
+    int32_t node = 0;
+    while (feature_[node] >= 0) {
+      node = static_cast<double>(row[feature_[node]]) <= threshold_[node] ? left_[node] : right_[node];
+    }
+    return prediction_[node];
+  }
+  /// Predicts `count` row-major rows of `features` values each into `out`, on `threads` threads.
+  void PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const;
+
+ private:
+  std::vector<int32_t> feature_;
+  std::vector<double> threshold_;
+  std::vector<int32_t> left_;
+  std::vector<int32_t> right_;
+  std::vector<int32_t> prediction_;
+};
+
+}  // namespace tad

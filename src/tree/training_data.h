@@ -1,0 +1,49 @@
+#pragma once
+/// Loading a dataset over all ranks: each rank reads its share of the row groups in rounds (every
+/// rank takes part in every round, with or without a row group left), the ranks agree on the
+/// class list, split rows into train and test by row identity, gather the bin sample to all ranks
+/// and bin their training rows. Errors on any rank end the load on every rank with the same Status.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cluster/communicator.h"
+#include "dataset/duckdb_database.h"
+#include "dataset/parquet_dataset.h"
+#include "tree/histogram.h"
+#include "tree/parameters.h"
+#include "tree/training_observer.h"
+
+namespace tad {
+
+struct TrainingData {
+  std::vector<std::string> features;
+  std::vector<std::string> classes;          // sorted; the same on all ranks
+  std::vector<FeatureBins> bins;             // the same on all ranks
+  BinnedRows train;                          // this rank's training rows
+  std::vector<float> test_values;            // this rank's test rows, row-major raw values
+  std::vector<uint16_t> test_labels;
+  // Global figures (the same on all ranks).
+  int64_t rows = 0;
+  int64_t train_rows = 0;
+  int64_t test_rows = 0;
+  std::vector<int64_t> class_counts;  // training rows per class
+  ExecutorWork work;                  // this rank's loading work
+  double load_seconds = 0;
+  double binning_seconds = 0;
+};
+
+/// The sample for bin edges aims at about this many rows.
+inline constexpr int64_t kBinSampleRows = 200000;
+
+/// Collective. `max_bins`, `seed`, `test_fraction` and `label` come from `parameters`.
+Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& dataset,
+                                      const std::vector<std::string>& features, const TreeParameters& parameters,
+                                      Communicator& communicator, int threads, TrainingObserver* observer);
+
+/// Collective: every rank learns whether any rank failed; the first failing rank's Status (with
+/// "executor N: " in front) is returned on all ranks.
+Status AgreeOnStatus(Communicator& communicator, const Status& local);
+
+}  // namespace tad
