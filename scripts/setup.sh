@@ -20,6 +20,7 @@ PACKAGES=(
   python3-sklearn python3-xgboost python3-numpy
   clang libclang-rt-14-dev
   chromium wrk iproute2 curl
+  librsvg2-bin
 )
 # npm may come from NodeSource (bundled with nodejs, conflicting with Debian's npm): only add
 # Debian's when no npm is on PATH.
@@ -51,4 +52,11 @@ if [ ! -f "$THIRD_PARTY/lib/libduckdb.so" ] || [ ! -f "$THIRD_PARTY/include/duck
   cp "$(find "$tmp/lib" -name libduckdb.so | head -n1)" "$THIRD_PARTY.partial/lib/"
   cp "$tmp/hdr/package/src/duckdb/src/include/duckdb.h" "$THIRD_PARTY.partial/include/"
   rm -rf "$THIRD_PARTY" && mv "$THIRD_PARTY.partial" "$THIRD_PARTY"
+fi
+
+# The report's web assets (report/package.json, pinned by its lock file): ECharts is embedded into
+# the tad binary at build time, playwright-core drives Chromium in the browser tests.
+if ! cmp -s report/package-lock.json report/node_modules/.tad-installed-lock 2>/dev/null; then
+  echo "setup: installing report/ npm packages" >&2
+  (cd report && npm ci --no-audit --no-fund --silent) && cp report/package-lock.json report/node_modules/.tad-installed-lock
 fi

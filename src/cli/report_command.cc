@@ -1,14 +1,112 @@
+// tad report RUN_DIR: a self-contained HTML page of one run (and its scaling study, if any).
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
+
 #include "cli/command.h"
+#include "cli/report/files.h"
+#include "cli/report/html_report.h"
+#include "cli/report/run_results.h"
+
+#ifndef TAD_VERSION
+#define TAD_VERSION "0.0.0"
+#endif
 
 namespace tad::cli {
+namespace {
 
-// Placeholder until the report issue lands: refuses to run rather than pretend.
+namespace fs = std::filesystem;
+
+struct ReportOptions {
+  std::string run_dir;
+  std::string out;
+};
+
+std::string UtcNow() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// The scaling study a run belongs to: scaling.json in the run directory or up to two levels above
+// it (bench writes DIR/scaling.json and DIR/runs/n<N>-r<k>/).
+std::optional<fs::path> FindScaling(const fs::path& run_dir) {
+  fs::path dir = fs::absolute(run_dir).lexically_normal();
+  for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    if (fs::exists(dir / "scaling.json")) return dir / "scaling.json";
+    if (dir == dir.root_path()) break;
+  }
+  return std::nullopt;
+}
+
+int RunReport(const ReportOptions& options) {
+  fs::path run_dir = options.run_dir;
+  if (fs::exists(run_dir) && !fs::is_directory(run_dir) && run_dir.filename() == "results.json") {
+    run_dir = run_dir.parent_path();
+  }
+  if (!fs::is_directory(run_dir)) {
+    throw Error(Status::InvalidArgument(fmt::format("{}: not a directory", run_dir.string())));
+  }
+  std::optional<nlohmann::json> scaling;
+  fs::path results_dir = run_dir;
+  if (!fs::exists(run_dir / "results.json") && fs::exists(run_dir / "scaling.json")) {
+    // A scaling directory: report on its first run (the smallest executor count).
+    scaling = ValueOrThrow(report::ReadJsonFile(run_dir / "scaling.json"));
+    const auto runs = scaling->value("/points/0/runs/0/run_dir"_json_pointer, std::string());
+    if (runs.empty()) throw Error(Status::InvalidData((run_dir / "scaling.json").string() + ": lists no runs"));
+    results_dir = fs::path(runs).is_absolute() ? fs::path(runs) : run_dir / runs;
+  } else if (auto found = FindScaling(run_dir)) {
+    scaling = ValueOrThrow(report::ReadJsonFile(*found));
+  }
+  const fs::path results_path = results_dir / "results.json";
+  if (!fs::exists(results_path)) {
+    throw Error(Status::NotFound(fmt::format("{}: no results.json (write one with tad train --run-dir)",
+                                             results_dir.string())));
+  }
+  report::ReportInputs inputs;
+  inputs.results = ValueOrThrow(report::ReadJsonFile(results_path));
+  if (auto summary = report::SummariseRun(inputs.results); !summary.ok()) {
+    throw Error(summary.status().WithContext(results_path.string()));
+  }
+  const std::string model_name = inputs.results.value("/model/path"_json_pointer, std::string("model.json"));
+  const fs::path model_path = fs::path(model_name).is_absolute() ? fs::path(model_name) : results_dir / model_name;
+  if (auto model_json = report::ReadJsonFile(model_path); model_json.ok()) {
+    auto model = report::ParseTreeModel(*model_json);
+    if (!model.ok()) throw Error(model.status().WithContext(model_path.string()));
+    inputs.model = std::move(model).value();
+  } else {
+    std::fprintf(stderr, "tad report: warning: %s; the tree's shape and rules are left out\n",
+                 model_json.status().message().c_str());
+  }
+  inputs.scaling = scaling;
+  inputs.run_dir = results_dir.string();
+  inputs.tad_version = TAD_VERSION;
+  inputs.generated_at = UtcNow();
+  const std::string html = ValueOrThrow(report::RenderHtmlReport(inputs));
+  const fs::path out = options.out.empty() ? run_dir / "report.html" : fs::path(options.out);
+  ThrowIfError(report::WriteTextFile(out, html, true));  // a report is derived: always replaced
+  std::printf("%s\n", out.string().c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
 CommandRunner AddReportCommand(CLI::App& app) {
-  app.add_subcommand("report", "(not built yet)");
-  return [] {
-    std::fprintf(stderr, "tad report: not built yet\n");
-    return kExitFailure;
-  };
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* command = app.add_subcommand(
+      "report", "Write a self-contained HTML report of a training run (and its scaling study, if any)");
+  command->add_option("RUN_DIR", options->run_dir,
+                      "A run directory of tad train --run-dir, or a tad bench scaling --out directory")
+      ->required();
+  command->add_option("--out", options->out, "The HTML file to write (default RUN_DIR/report.html)");
+  return [options] { return RunReport(*options); };
 }
 
 }  // namespace tad::cli

@@ -1,0 +1,89 @@
+// Opens a `tad report` page in real headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core from report/node_modules) and checks what a reader would see:
+//   - no console errors, no page errors, no request that leaves file:// (the page is self-contained);
+//   - every chart drew marks (an ECharts SVG with shapes), and the expected charts are there;
+//   - every number in the tables equals the JSON it came from (results.json, scaling.json).
+// Keeps a full-page screenshot. Exit code 0 when every check passed.
+//
+// node report_browser_test.mjs --html F --results F [--scaling F] --screenshot F [--expect id,id]
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(resolve(here, '../../report/package.json'));
+const { chromium } = require('playwright-core');
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const sources = { results: JSON.parse(readFileSync(args.results, 'utf8')) };
+if (args.scaling) sources.scaling = JSON.parse(readFileSync(args.scaling, 'utf8'));
+const expected = (args.expect || '').split(',').filter(Boolean);
+
+let passed = 0;
+const failures = [];
+function check(ok, what) {
+  if (ok) passed += 1;
+  else failures.push(what);
+}
+function at(doc, pointer) {
+  return pointer.split('/').slice(1).reduce((v, key) => (v === undefined ? undefined : v[key.replace(/~1/g, '/').replace(/~0/g, '~')]), doc);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'tad-chromium-'));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1360, height: 900 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:') || url.startsWith('data:') || url.startsWith('about:')) return route.continue();
+    problems.push('network request: ' + url);
+    return route.abort();
+  });
+  await page.goto(pathToFileURL(resolve(args.html)).href, { waitUntil: 'load' });
+  await page.waitForSelector('body[data-charts-drawn]', { timeout: 20000 });
+
+  const charts = await page.$$eval('.chart', (elements) => elements.map((e) => {
+    const svg = e.querySelector('svg');
+    const box = e.getBoundingClientRect();
+    return { id: e.id, shapes: svg ? svg.querySelectorAll('path, rect, circle, polyline, polygon').length : 0,
+             width: box.width, height: box.height };
+  }));
+  const drawn = Number(await page.getAttribute('body', 'data-charts-drawn'));
+  check(drawn === charts.length && drawn > 0, `charts drawn ${drawn}, chart elements ${charts.length}`);
+  for (const c of charts) check(c.shapes >= 5 && c.width > 100 && c.height > 100, `chart ${c.id} has ${c.shapes} shapes (${c.width}x${c.height})`);
+  for (const id of expected) check(charts.some((c) => c.id === id), `expected chart ${id} is missing`);
+
+  const cells = await page.$$eval('[data-key]', (elements) => elements.map((e) => ({
+    source: e.dataset.source, key: e.dataset.key, value: e.dataset.value, decimals: Number(e.dataset.decimals), text: e.textContent })));
+  for (const source of Object.keys(sources)) check(cells.some((c) => c.source === source), `no table cell shows ${source} data`);
+  for (const cell of cells) {
+    const truth = at(sources[cell.source], cell.key);
+    const shown = parseFloat(cell.text.replace(/[^0-9eE+.\-]/g, ''));
+    check(typeof truth === 'number' && Number(cell.value) === truth, `${cell.source}${cell.key}: data-value ${cell.value} != JSON ${truth}`);
+    check(Math.abs(shown - truth) <= 0.5 * 10 ** -cell.decimals + 1e-9, `${cell.source}${cell.key}: shows '${cell.text}', JSON has ${truth}`);
+  }
+  const rules = await page.$$eval('#rules li', (items) => items.map((li) => li.textContent));
+  check(rules.length > 0 && rules.every((r) => / then | always /.test(r) || r.startsWith('always')), `rules: ${JSON.stringify(rules)}`);
+
+  await page.screenshot({ path: args.screenshot, fullPage: true });
+  for (const p of problems) check(false, p);
+  check(problems.length === 0, 'page ran cleanly');
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+for (const f of failures) console.error('FAIL ' + f);
+console.log(`report browser test: ${passed} passed, ${failures.length} failed`);
+process.exit(failures.length ? 1 : 0);
