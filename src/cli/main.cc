@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/train_options.h"
 #include "common/atomic_output.h"
 #include "common/status.h"
 
@@ -23,6 +24,7 @@ int ExitCodeFor(const tad::Status& status) {
 int main(int argc, char** argv) {
   using namespace tad::cli;
   tad::InstallInterruptCleanup();
+  SetCommandLine(argc, argv);  // train re-launches itself under mpirun with it
 
   CLI::App app{"tad: traffic application detection. Packet captures in, a trained traffic classifier out."};
   app.set_version_flag("--version", std::string("tad ") + TAD_VERSION);
