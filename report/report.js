@@ -53,11 +53,12 @@
     chart('chart-scaling-efficiency', {
       title: title('Parallel efficiency'),
       tooltip: { trigger: 'axis' }, legend: { bottom: 0 }, grid: { left: 60, right: 20, bottom: 70 },
-      xAxis: xAxis, yAxis: valueAxis('speedup / executors', { min: 0 }),
+      xAxis: { type: 'category', name: 'executors (grey: oversubscribed)', nameLocation: 'middle', nameGap: 28, data: executors.map(String) },
+      yAxis: valueAxis('speedup / executors', { min: 0 }),
       series: [
-        { name: 'efficiency', type: 'bar', barMaxWidth: 40, data: points.map((p) => [p.executors, p.efficiency]),
+        { name: 'efficiency', type: 'bar', barMaxWidth: 40, data: points.map((p) => p.efficiency),
           itemStyle: { color: (params) => (points[params.dataIndex].oversubscribed ? '#adb5bd' : palette[0]) } },
-        { name: 'ideal', type: 'line', symbol: 'none', lineStyle: { type: 'dashed' }, data: points.map((p) => [p.executors, 1]) },
+        { name: 'ideal', type: 'line', symbol: 'none', lineStyle: { type: 'dashed' }, data: points.map(() => 1) },
       ],
     });
     chart('chart-scaling-split', {

@@ -45,7 +45,7 @@ int RunScaling(const ScalingOptions& options) {
     throw Error(Status::InvalidArgument(fmt::format("{}: no such dataset", options.dataset)));
   }
   for (const std::string& argument : options.train_arguments) {
-    for (const char* owned : {"--executors", "--run-dir", "--json"}) {
+    for (const char* owned : {"--executors", "--run-dir", "--json", "--model"}) {
       if (argument == owned || argument.rfind(std::string(owned) + "=", 0) == 0) {
         throw Error(Status::InvalidArgument(fmt::format("{} is set by tad bench scaling itself", owned)));
       }

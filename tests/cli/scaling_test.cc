@@ -96,7 +96,7 @@ TEST(Scaling, MarkdownHasTheSeedsColumnsAndOneRowPerCount) {
   EXPECT_EQ(lines[0],
             "| executors | training time | total time | accuracy | precision | recall | F1 | comm / compute | "
             "bytes sent | model hash | note |");
-  EXPECT_EQ(lines[2], "| 1 | 12.00 s | 12.50 s | 0.710 | 0.690 | 0.710 | 0.660 | 0.10 s / 0.90 s (10 % comm) | "
+  EXPECT_EQ(lines[2], "| 1 | 12.00 s | 12.50 s | 0.710 | 0.690 | 0.710 | 0.660 | 100 ms / 900 ms (10 % comm) | "
                       "2.0 KiB | abc |  |");
   EXPECT_EQ(lines[4].substr(0, 4), "| 3 ");
   EXPECT_NE(lines[4].find("oversubscribed (3 > 2 cores)"), std::string::npos);
@@ -109,6 +109,11 @@ TEST(Scaling, RepeatsShowMedianAndMinMax) {
   // Executors 1: training times 12, 13, 14 → median 13 (12–14); metrics equal → no range.
   EXPECT_EQ(lines[2].rfind("| 1 | 13.00 s (12.00 s–14.00 s) | 13.50 s (12.50 s–14.50 s) | 0.710 |", 0), 0u) << lines[2];
   EXPECT_NE(lines[2].find("| 0.710 |"), std::string::npos);
+  // Values that differ but print the same show no range.
+  auto close = Study(2);
+  close.points[0].runs[1].summary.accuracy = 0.7101;
+  Summarise(close);
+  EXPECT_NE(Lines(ScalingMarkdown(close))[2].find("| 0.710 | 0.690 |"), std::string::npos);
   EXPECT_NE(ScalingMarkdown(Study(3)).find("Medians of 3 runs each"), std::string::npos);
 }
 
@@ -144,6 +149,8 @@ TEST(Scaling, JsonRoundTrips) {
 
 TEST(Scaling, FormatsTimesAndBytes) {
   EXPECT_EQ(FormatSeconds(1.234), "1.23 s");
+  EXPECT_EQ(FormatSeconds(0.1234), "123 ms");
+  EXPECT_EQ(FormatSeconds(0.00123), "1.2 ms");
   EXPECT_EQ(FormatSeconds(756), "12.6 min");
   EXPECT_EQ(FormatSeconds(4380), "1 h 13 min");
   EXPECT_EQ(FormatBytes(812), "812 B");

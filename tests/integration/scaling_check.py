@@ -37,8 +37,9 @@ for row in rows:
     for column in ("accuracy", "precision", "recall", "F1"):
         value = float(row[header.index(column)].split()[0])
         check(0.0 <= value <= 1.0, f"{column} {value} in [0, 1]")
-    check(row[header.index("training time")].endswith(" s") or "min" in row[header.index("training time")],
-          f"training time has a unit: {row}")
+    for column in ("training time", "total time"):
+        check(row[header.index(column)].split(" (")[0].split()[-1] in ("ms", "s", "min") or " h " in row[header.index(column)],
+              f"{column} has a unit: {row}")
 
 study = json.load(open(os.path.join(out_dir, "scaling.json")))
 check(study["schema"] == "tad.scaling/1", "schema")

@@ -26,8 +26,9 @@ Result<int> ParseCount(std::string_view text, const std::string& spec) {
 }
 
 std::string Cell(const Spread& spread, int repeat, std::string (*format)(double)) {
-  if (repeat <= 1 || spread.min == spread.max) return format(spread.median);
-  return fmt::format("{} ({}–{})", format(spread.median), format(spread.min), format(spread.max));
+  const std::string median = format(spread.median), min = format(spread.min), max = format(spread.max);
+  if (repeat <= 1 || min == max) return median;
+  return fmt::format("{} ({}–{})", median, min, max);
 }
 
 std::string Ratio(double value) { return fmt::format("{:.3f}", value); }
@@ -120,6 +121,8 @@ void Summarise(ScalingStudy& study) {
 }
 
 std::string FormatSeconds(double seconds) {
+  if (seconds < 0.01) return fmt::format("{:.1f} ms", seconds * 1000);
+  if (seconds < 1) return fmt::format("{:.0f} ms", seconds * 1000);
   if (seconds < 60) return fmt::format("{:.2f} s", seconds);
   if (seconds < 3600) return fmt::format("{:.1f} min", seconds / 60);
   const auto minutes = static_cast<int64_t>(std::llround(seconds / 60));
