@@ -195,7 +195,9 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   out.features = num_features;
   std::string sql = "SELECT ";
   for (const auto& feature : features) sql += "CAST(" + SqlIdentifier(feature) + " AS FLOAT), ";
-  const bool label_column = !dataset.label_from_partition();
+  // The label: a partition directory, a column, or absent (prediction needs none): -1.
+  const bool label_column = !dataset.label_from_partition() && dataset.FindColumn(dataset.label());
+  const bool no_label = !dataset.label_from_partition() && !label_column;
   if (label_column) sql += "CAST(" + SqlIdentifier(dataset.label()) + " AS VARCHAR), ";
   if (dataset.has_row_identity()) {
     sql += "CAST(source_file AS VARCHAR), CAST(packet_index AS BIGINT)";
@@ -216,7 +218,7 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
     out.label_names.emplace_back(name);
     return static_cast<int32_t>(out.label_names.size() - 1);
   };
-  if (!label_column) partition_label = label_id(group.partition_label);
+  if (dataset.label_from_partition()) partition_label = label_id(group.partition_label);
   const uint64_t path_hash = HashBytes(group.relative, seed);
   const float kMissing = std::numeric_limits<float>::quiet_NaN();
 
@@ -259,7 +261,7 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
         out.labels[base + r] = last_label_id;
       }
     } else {
-      std::fill(out.labels.begin() + static_cast<std::ptrdiff_t>(base), out.labels.end(), partition_label);
+      std::fill(out.labels.begin() + static_cast<std::ptrdiff_t>(base), out.labels.end(), no_label ? -1 : partition_label);
     }
     if (dataset.has_row_identity()) {
       duckdb_vector files = duckdb_data_chunk_get_vector(chunk, id_col);

@@ -80,7 +80,7 @@ struct LoadedRows {
   int32_t features = 0;
   std::vector<float> values;        // row-major: rows × features; NaN = missing
   std::vector<uint64_t> identity;   // row identity hash (see the rules above)
-  std::vector<int32_t> labels;      // index into label_names
+  std::vector<int32_t> labels;      // index into label_names; -1 when the dataset has no label
   std::vector<std::string> label_names;  // this reader's label dictionary, in first-seen order
   uint64_t bytes_read = 0;          // bytes of column values converted
   int64_t rows() const { return static_cast<int64_t>(identity.size()); }
