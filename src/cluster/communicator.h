@@ -37,7 +37,9 @@ class Communicator {
   virtual void Barrier() = 0;
 
   /// Bytes this rank has sent and seconds it spent inside collectives (waiting for the others
-  /// included): the communication side of the compute/communication split.
+  /// included): the communication side of the compute/communication split. Bytes sent are the
+  /// payload this rank hands to collectives, counted alike by every implementation: the values of
+  /// an allreduce, its own part of an allgather, the bytes of a broadcast on its root (0 elsewhere).
   virtual uint64_t bytes_sent() const = 0;
   virtual double seconds_in_collectives() const = 0;
 };

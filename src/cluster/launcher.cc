@@ -1,0 +1,263 @@
+#include "cluster/launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <regex>
+#include <thread>
+
+#include "cluster/local_communicator.h"
+#include "cluster/mpi_communicator.h"
+
+extern char** environ;
+
+namespace tad {
+namespace {
+
+const char* Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : nullptr;
+}
+
+std::string SelfPath() {
+  char path[PATH_MAX] = {};
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return length > 0 ? std::string(path, static_cast<size_t>(length)) : std::string();
+}
+
+// The mpirun child, for the signal handlers that pass SIGINT/SIGTERM on to it.
+volatile sig_atomic_t g_mpirun_pid = 0;
+
+void ForwardSignal(int signal_number) {
+  if (g_mpirun_pid > 0) kill(static_cast<pid_t>(g_mpirun_pid), signal_number);
+}
+
+bool IsBoxRule(const std::string& line) {
+  return line.size() >= 20 && line.find_first_not_of('-') == std::string::npos;
+}
+
+// Boxes mpirun prints when a rank failed: the job's end is reported by tad's own line instead.
+bool IsFailureNotice(const std::string& text) {
+  static const char* const kNotices[] = {
+      "mpirun noticed that process rank",
+      "Primary job  terminated normally",
+      "Primary job terminated normally",
+      "mpirun detected that one or more processes exited with non-zero status",
+      "MPI_ABORT was invoked",
+      "mpirun has exited due to process rank",
+      "prterun noticed that process rank",
+      "prterun detected that one or more processes exited with non-zero status",
+  };
+  for (const char* notice : kNotices) {
+    if (text.find(notice) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool RunningUnderMpi() { return Env("OMPI_COMM_WORLD_SIZE") || Env("PMIX_RANK") || Env("PMI_RANK"); }
+
+int MpiWorldSizeFromEnvironment() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
+    if (const char* value = Env(name)) return std::atoi(value);
+  }
+  return 0;
+}
+
+std::vector<std::string> MpirunArguments(const std::string& mpirun, int executors, unsigned cores,
+                                         const std::string& self_path, const std::vector<std::string>& command_line) {
+  std::vector<std::string> arguments = {mpirun, "-np", std::to_string(executors)};
+  // Open MPI refuses more ranks than cores unless told; the ranks then yield when idle.
+  if (static_cast<unsigned>(executors) > cores) arguments.push_back("--oversubscribe");
+  // tad's ranks run their own worker threads: pinning each rank to one core would starve them.
+  arguments.insert(arguments.end(), {"--bind-to", "none"});
+  arguments.push_back(self_path);
+  for (size_t i = 1; i < command_line.size(); ++i) arguments.push_back(command_line[i]);
+  return arguments;
+}
+
+std::vector<std::string> MpirunStderrFilter::Feed(const std::string& line) {
+  Scan(line);
+  if (!in_box_) {
+    if (!IsBoxRule(line)) return {line};
+    in_box_ = true;
+    box_ = {line};
+    return {};
+  }
+  box_.push_back(line);
+  if (!IsBoxRule(line)) return {};
+  // The box closed. mpirun sometimes prints two boxes back to back sharing no rule: a closing rule
+  // followed by an opening one looks like an empty box, which we drop.
+  in_box_ = false;
+  std::string text;
+  for (const auto& held : box_) text += held + "\n";
+  std::vector<std::string> released;
+  if (!IsFailureNotice(text) && box_.size() > 2) released = std::move(box_);
+  box_.clear();
+  return released;
+}
+
+std::vector<std::string> MpirunStderrFilter::Finish() {
+  in_box_ = false;
+  std::string text;
+  for (const auto& held : box_) text += held + "\n";
+  std::vector<std::string> released;
+  if (!IsFailureNotice(text)) released = std::move(box_);
+  box_.clear();
+  return released;
+}
+
+void MpirunStderrFilter::Scan(const std::string& line) {
+  if (!death_.empty()) return;
+  // Open MPI 4: "mpirun noticed that process rank 1 with PID 123 on node h exited on signal 9 (Killed)."
+  static const std::regex kDeath(
+      R"((?:mpirun|prterun) noticed that process rank (\d+) with PID (\d+) on node (\S+) exited on signal (\d+)(?: \(([^)]*)\))?)");
+  std::smatch match;
+  if (!std::regex_search(line, match, kDeath)) return;
+  std::string who = "executor " + match[1].str() + " (";
+  if (match[2].str() != "0") who += "pid " + match[2].str() + ", ";
+  who += "host " + match[3].str() + ")";
+  death_ = who + " died: killed by signal " + match[4].str();
+  if (match[5].matched) death_ += " (" + match[5].str() + ")";
+}
+
+Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::string>& command_line, int executors) {
+  if (executors < 1) {
+    return Status::InvalidArgument("--executors must be at least 1, not " + std::to_string(executors));
+  }
+  if (RunningUnderMpi()) {
+    const int ranks = MpiWorldSizeFromEnvironment();
+    const char* rank = Env("OMPI_COMM_WORLD_RANK") ? Env("OMPI_COMM_WORLD_RANK") : Env("PMIX_RANK");
+    const bool driver = !rank || std::string(rank) == "0";
+    if (driver && ranks > 0 && ranks != executors && !Env(kLaunchedMarker)) {
+      std::fprintf(stderr, "tad: warning: running on the %d ranks mpirun started; --executors %d does not apply\n",
+                   ranks, executors);
+    }
+    return std::optional<int>();
+  }
+  if (Env(kLaunchedMarker)) {
+    return Status::Internal("started by tad's launcher under mpirun, but no MPI rank environment was found");
+  }
+  if (executors == 1) return std::optional<int>();
+
+  const std::string self = SelfPath();
+  if (self.empty()) return Status::IoError("cannot find this program's path (/proc/self/exe) to start it under mpirun");
+  const std::string mpirun = Env("TAD_MPIRUN") ? Env("TAD_MPIRUN") : "mpirun";
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::vector<std::string> arguments = MpirunArguments(mpirun, executors, cores, self, command_line);
+
+  // The environment of mpirun and so of every local rank.
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry; ++entry) environment.emplace_back(*entry);
+  environment.push_back(std::string(kLaunchedMarker) + "=1");
+  // A dead rank ends the job (Open MPI's default, made explicit).
+  if (!Env("OMPI_MCA_orte_abort_on_non_zero_status")) environment.push_back("OMPI_MCA_orte_abort_on_non_zero_status=1");
+  if (geteuid() == 0) {
+    // Containers and CI run as root; Open MPI refuses that unless told.
+    environment.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
+    environment.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+  }
+  std::vector<char*> argv;
+  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& entry : environment) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  pid_t pid = 0;
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const int spawn_error = posix_spawnp(&pid, mpirun.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  if (spawn_error != 0) {
+    close(pipe_fds[0]);
+    return Status::IoError("cannot start " + mpirun + " for " + std::to_string(executors) +
+                           " executors: " + std::strerror(spawn_error) + " (is Open MPI installed?)");
+  }
+  g_mpirun_pid = pid;
+  struct sigaction forward = {};
+  forward.sa_handler = ForwardSignal;
+  struct sigaction old_int = {};
+  struct sigaction old_term = {};
+  sigaction(SIGINT, &forward, &old_int);
+  sigaction(SIGTERM, &forward, &old_term);
+
+  // Pass mpirun's stderr (its own and the ranks') through, line by line, minus its failure boxes.
+  // A partial line (a progress bar redrawn with \r) is passed through at once.
+  MpirunStderrFilter filter;
+  std::string pending;
+  bool pending_shown = false;  // the start of `pending` is already on the terminal
+  auto show = [](const std::string& text) { std::fwrite(text.data(), 1, text.size(), stderr); };
+  char buffer[4096];
+  for (;;) {
+    const ssize_t count = read(pipe_fds[0], buffer, sizeof(buffer));
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) break;
+    pending.append(buffer, static_cast<size_t>(count));
+    size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      const std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      if (pending_shown) {
+        filter.Feed(line);  // keep the filter's view whole; the text is already out
+        show(line.substr(0) + "\n");
+        pending_shown = false;
+        continue;
+      }
+      for (const auto& out : filter.Feed(line)) show(out + "\n");
+    }
+    if (!pending.empty() && !pending_shown && pending.front() != '-') {
+      show(pending);
+      pending_shown = true;
+      pending.clear();
+    } else if (pending_shown) {
+      show(pending);
+      pending.clear();
+    }
+    std::fflush(stderr);
+  }
+  close(pipe_fds[0]);
+  if (!pending.empty() && !pending_shown) {
+    for (const auto& out : filter.Feed(pending)) show(out + "\n");
+  }
+  for (const auto& out : filter.Finish()) show(out + "\n");
+
+  int wait_status = 0;
+  while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+  }
+  g_mpirun_pid = 0;
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  std::fflush(stderr);
+
+  if (!filter.death().empty()) {
+    std::fprintf(stderr, "tad: error: %s\n", filter.death().c_str());
+    return std::optional<int>(1);
+  }
+  if (WIFSIGNALED(wait_status)) return std::optional<int>(128 + WTERMSIG(wait_status));
+  return std::optional<int>(WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 1);
+}
+
+Result<std::unique_ptr<Communicator>> OpenCommunicator() {
+  if (!RunningUnderMpi()) return std::unique_ptr<Communicator>(new LocalCommunicator());
+  auto mpi = MpiCommunicator::Open();
+  if (!mpi.ok()) return mpi.status();
+  return std::unique_ptr<Communicator>(std::move(mpi).value());
+}
+
+}  // namespace tad
