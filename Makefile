@@ -13,7 +13,7 @@ export OMPI_MCA_btl := self,vader,tcp
 export OMPI_MCA_btl_tcp_if_include := lo
 export OMPI_MCA_oob_tcp_if_include := lo
 
-.PHONY: setup build test test-unit demo bench fuzz clean
+.PHONY: setup build test test-unit demo bench fuzz image clean
 
 setup:
 	@bash scripts/setup.sh
@@ -46,6 +46,10 @@ fuzz: setup
 	  test -f $(FUZZ_DIR)/build.ninja || CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DTAD_FUZZ=ON -DTAD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo; \
 	  cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_targets && bash scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS); \
 	else echo "fuzz: no fuzz targets yet"; fi
+
+# The container image (Containerfile); see scripts/image.sh for the registry-less route.
+image: setup
+	bash scripts/image.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
