@@ -16,7 +16,8 @@
 namespace {
 
 // Features depend on the class through overlapping ranges plus noise, some with few distinct
-// values (like ports, TTLs, protocol numbers), some continuous, two pure noise.
+// values (like ports, TTLs, protocol numbers), some continuous, two pure noise; 15 % of the rows
+// get a random label, so no model is perfect.
 const char* kSql = R"(
 COPY (
   WITH base AS (SELECT i, hash(i, 0) % 1000 AS p FROM range({rows}) t(i)),
@@ -24,10 +25,11 @@ COPY (
     SELECT i, CASE WHEN p < 250 THEN 0 WHEN p < 400 THEN 1 WHEN p < 520 THEN 2 WHEN p < 610 THEN 3
                    WHEN p < 690 THEN 4 WHEN p < 760 THEN 5 WHEN p < 820 THEN 6 WHEN p < 870 THEN 7
                    WHEN p < 910 THEN 8 WHEN p < 945 THEN 9 WHEN p < 970 THEN 10 WHEN p < 988 THEN 11
-                   ELSE 12 END AS c
+                   ELSE 12 END AS c,
+           hash(i, 20) % 100 < 15 AS noisy
     FROM base)
   SELECT
-    (c * 90 + hash(i, 1) % 700)::INTEGER AS frame_len,
+    (c * 90 + hash(i, 1) % 350 + hash(i, 15) % 350)::INTEGER AS frame_len,
     (CASE WHEN hash(i, 2) % 10 < 8 THEN 4 ELSE 6 END)::TINYINT AS ip_version,
     ((c % 4) * 64 - (hash(i, 3) % 8))::SMALLINT AS ip_ttl,
     (CASE WHEN hash(i, 4) % 13 < c % 7 + 3 THEN 6 ELSE 17 END)::SMALLINT AS ip_proto,
@@ -35,12 +37,12 @@ COPY (
     (CASE WHEN hash(i, 7) % 4 = 0 THEN 80 + c % 3 ELSE 443 END)::INTEGER AS dst_port,
     ((c * 7 + hash(i, 8) % 24) % 32)::SMALLINT AS tcp_flags,
     (CASE WHEN hash(i, 9) % 20 = 0 THEN NULL ELSE (c * 2000 + hash(i, 10) % 30000) END)::INTEGER AS tcp_window,
-    (c * 60 + hash(i, 11) % 900)::INTEGER AS payload_len,
+    (c * 60 + hash(i, 11) % 450 + hash(i, 16) % 450)::INTEGER AS payload_len,
     (hash(i, 12) % 2)::TINYINT AS direction,
     (exp((c % 5) + (hash(i, 13) % 1000) / 150.0))::BIGINT AS inter_arrival_us,
     (hash(i, 14) % 100)::SMALLINT AS ip_tos,
     ['Education','Finance','Games','Health_Fitness','Life_Service','Music','News','Reading','Shopping',
-     'Social','Tools','Travel','Video'][c + 1] AS category
+     'Social','Tools','Travel','Video'][(CASE WHEN noisy THEN hash(i, 21) % 13 ELSE c END)::BIGINT + 1] AS category
   FROM labelled
 ) TO '{dir}' (FORMAT parquet, PARTITION_BY (category), ROW_GROUP_SIZE 122880)
 )";

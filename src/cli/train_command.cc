@@ -12,7 +12,7 @@
 #include "cli/train_options.h"
 #include "cli/train_support.h"
 #include "cluster/communicator.h"
-#include "cli/executors.h"
+#include "cluster/launcher.h"
 #include "common/hash.h"
 #include "common/status.h"
 #include "dataset/duckdb_database.h"
@@ -178,7 +178,7 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   AddTreeOptions(*command, options->tree);
   command->add_option("--features", options->features,
                       "comma-separated feature columns (default: the numeric extract columns present)");
-  command->add_option("--executors", options->executors, "MPI ranks; starts mpirun itself when not under one")
+  CLI::Option* executors_option = command->add_option("--executors", options->executors, "MPI ranks; starts mpirun itself when not under one")
       ->default_val(1);
   command->add_option("--threads", options->threads, "threads per executor (default: cores / executors)")
       ->default_val(0);
@@ -187,7 +187,7 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   command->add_option("--job-name", options->job_name, "job name recorded in the results")->default_val("tad-train");
   command->add_flag("--overwrite", options->overwrite, "replace an existing model file");
 
-  return [options] {
+  return [options, executors_option] {
     const auto start = Clock::now();
     const TreeParameters parameters = ValueOrThrow(ParseTreeOptions(options->tree));
     if (options->executors < 1) throw Error(Status::InvalidArgument("--executors must be at least 1"));
@@ -201,7 +201,10 @@ CommandRunner AddTrainCommand(CLI::App& app) {
     }
 
     // Under mpirun (or an MPIJob) use the ranks we have; otherwise start mpirun ourselves.
-    auto relaunched = ValueOrThrow(RelaunchUnderMpirunIfNeeded(CommandLine(), options->executors));
+    // Without --executors, a process under mpirun takes the ranks it was given, silently.
+    const int executors = executors_option->count() == 0 && RunningUnderMpi() ? MpiWorldSizeFromEnvironment()
+                                                                                : options->executors;
+    auto relaunched = ValueOrThrow(RelaunchUnderMpirunIfNeeded(CommandLine(), executors));
     if (relaunched.has_value()) return *relaunched;
     std::unique_ptr<Communicator> communicator = ValueOrThrow(OpenCommunicator());
 
@@ -211,10 +214,13 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       return RunTraining(*options, parameters, *communicator, observer, start);
     } catch (const Error& e) {
       if (observer) observer->OnPhase(TrainingPhase::kFailed);
-      // Every rank meets the same error (checks on shared metadata, or agreed after loading);
-      // the driver alone reports it.
+      // Every rank meets the same error (checks on the metadata all ranks read, or agreed after
+      // loading), so the driver alone reports it and ends the job with its exit code. The other
+      // ranks end quietly with 0: a non-zero exit from them could make mpirun tear the job down
+      // before the driver's message is out.
+      (void)e;
       if (communicator->is_driver()) throw;
-      return e.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+      return kExitOk;
     }
   };
 }
