@@ -75,8 +75,8 @@ int RunScaling(const ScalingOptions& options) {
     for (int repeat = 1; repeat <= options.repeat; ++repeat) {
       const std::string name = fmt::format("n{}-r{}", executors, repeat);
       const fs::path run_dir = runs_dir / name;
-      std::vector<std::string> argv = {program, "train", options.dataset, "--executors", std::to_string(executors),
-                                       "--run-dir", run_dir.string()};
+      std::vector<std::string> argv = {
+          program, "train", options.dataset, "--executors", std::to_string(executors), "--run-dir", fs::absolute(run_dir).string()};
       argv.insert(argv.end(), options.train_arguments.begin(), options.train_arguments.end());
       std::fprintf(stderr, "tad bench: training with %d executor%s (run %d of %d)%s\n", executors,
                    executors == 1 ? "" : "s", repeat, options.repeat,

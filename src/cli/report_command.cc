@@ -67,16 +67,25 @@ int RunReport(const ReportOptions& options) {
   }
   const fs::path results_path = results_dir / "results.json";
   if (!fs::exists(results_path)) {
-    throw Error(Status::NotFound(fmt::format("{}: no results.json (write one with tad train --run-dir)",
-                                             results_dir.string())));
+    throw Error(Status::NotFound(
+        fmt::format("{}: no results.json (write one with tad train --run-dir)", results_dir.string())));
   }
   report::ReportInputs inputs;
   inputs.results = ValueOrThrow(report::ReadJsonFile(results_path));
   if (auto summary = report::SummariseRun(inputs.results); !summary.ok()) {
     throw Error(summary.status().WithContext(results_path.string()));
   }
-  const std::string model_name = inputs.results.value("/model/path"_json_pointer, std::string("model.json"));
-  const fs::path model_path = fs::path(model_name).is_absolute() ? fs::path(model_name) : results_dir / model_name;
+  // The model path as train recorded it: relative to the run directory, or as given on its
+  // command line (relative to where train ran); the file beside results.json is tried too.
+  const fs::path recorded = inputs.results.value("/model/path"_json_pointer, std::string("model.json"));
+  fs::path model_path = results_dir / recorded.filename();
+  for (const fs::path& candidate : {recorded.is_absolute() ? recorded : results_dir / recorded, recorded,
+                                    results_dir / recorded.filename()}) {
+    if (fs::is_regular_file(candidate)) {
+      model_path = candidate;
+      break;
+    }
+  }
   if (auto model_json = report::ReadJsonFile(model_path); model_json.ok()) {
     auto model = report::ParseTreeModel(*model_json);
     if (!model.ok()) throw Error(model.status().WithContext(model_path.string()));
@@ -102,8 +111,9 @@ CommandRunner AddReportCommand(CLI::App& app) {
   auto options = std::make_shared<ReportOptions>();
   CLI::App* command = app.add_subcommand(
       "report", "Write a self-contained HTML report of a training run (and its scaling study, if any)");
-  command->add_option("RUN_DIR", options->run_dir,
-                      "A run directory of tad train --run-dir, or a tad bench scaling --out directory")
+  command
+      ->add_option("RUN_DIR", options->run_dir,
+                   "A run directory of tad train --run-dir, or a tad bench scaling --out directory")
       ->required();
   command->add_option("--out", options->out, "The HTML file to write (default RUN_DIR/report.html)");
   return [options] { return RunReport(*options); };

@@ -51,9 +51,10 @@ TEST(HtmlReport, ScalingSectionWhenAStudyIsGiven) {
                                   {"cores", 2},
                                   {"repeat", 1},
                                   {"same_model", true},
-                                  {"points", {{{"executors", 1},
-                                               {"train_seconds", {{"median", 2.5}, {"min", 2.5}, {"max", 2.5}}},
-                                               {"model_hashes", {"abc"}}}}}};
+                                  {"points",
+                                   {{{"executors", 1},
+                                     {"train_seconds", {{"median", 2.5}, {"min", 2.5}, {"max", 2.5}}},
+                                     {"model_hashes", {"abc"}}}}}};
   auto html = RenderHtmlReport(inputs);
   ASSERT_TRUE(html.ok()) << html.status().message();
   EXPECT_NE(html->find("data-source=\"scaling\" data-key=\"/points/0/train_seconds/median\" data-value=\"2.5\""),

@@ -96,8 +96,9 @@ TEST(Scaling, MarkdownHasTheSeedsColumnsAndOneRowPerCount) {
   EXPECT_EQ(lines[0],
             "| executors | training time | total time | accuracy | precision | recall | F1 | comm / compute | "
             "bytes sent | model hash | note |");
-  EXPECT_EQ(lines[2], "| 1 | 12.00 s | 12.50 s | 0.710 | 0.690 | 0.710 | 0.660 | 100 ms / 900 ms (10 % comm) | "
-                      "2.0 KiB | abc |  |");
+  EXPECT_EQ(lines[2],
+            "| 1 | 12.00 s | 12.50 s | 0.710 | 0.690 | 0.710 | 0.660 | 100 ms / 900 ms (10 % comm) | "
+            "2.0 KiB | abc |  |");
   EXPECT_EQ(lines[4].substr(0, 4), "| 3 ");
   EXPECT_NE(lines[4].find("oversubscribed (3 > 2 cores)"), std::string::npos);
   EXPECT_EQ(lines[5], "");

@@ -21,7 +21,9 @@ TEST(NiceTicks, RoundSteps) {
 }
 
 TEST(Svg, OnePathPerSeriesAndEscapedText) {
-  LineChart chart{"A < B & C", "executors", "seconds",
+  LineChart chart{"A < B & C",
+                  "executors",
+                  "seconds",
                   {{"one", {{1, 2}, {2, 1}}, "#000"}, {"ideal", {{1, 2}, {2, 1}}, "#888", true}}};
   const std::string svg = RenderSvg(chart);
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);

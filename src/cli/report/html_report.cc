@@ -21,8 +21,7 @@ std::string SafeScriptText(std::string_view script) {
   std::string out;
   out.reserve(script.size());
   for (size_t i = 0; i < script.size(); ++i) {
-    if (script[i] == '<' && i + 1 < script.size() && script[i + 1] == '/' &&
-        script.substr(i + 2, 6) == "script") {
+    if (script[i] == '<' && i + 1 < script.size() && script[i + 1] == '/' && script.substr(i + 2, 6) == "script") {
       out += "<\\/";
       ++i;
     } else {
@@ -43,9 +42,9 @@ std::string ExactNumber(double value) {
 // A table cell bound to a number in one of the JSON documents, so a test can check text against data.
 std::string BoundCell(const std::string& source, const std::string& pointer, double value, int decimals,
                       const std::string& suffix = "") {
-  return fmt::format("<td class=\"num\" data-source=\"{}\" data-key=\"{}\" data-value=\"{}\" data-decimals=\"{}\">{}{}</td>",
-                     source, EscapeHtml(pointer), ExactNumber(value), decimals, NumberText(value, decimals),
-                     EscapeHtml(suffix));
+  return fmt::format(
+      "<td class=\"num\" data-source=\"{}\" data-key=\"{}\" data-value=\"{}\" data-decimals=\"{}\">{}{}</td>", source,
+      EscapeHtml(pointer), ExactNumber(value), decimals, NumberText(value, decimals), EscapeHtml(suffix));
 }
 
 double NumberAt(const json& doc, const std::string& pointer, double fallback = 0) {
@@ -69,7 +68,8 @@ std::string KeyValueRows(const json& object) {
     if (value.is_string()) {
       text = value.get<std::string>();
     } else if (value.is_array()) {
-      for (const auto& item : value) text += (text.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
+      for (const auto& item : value)
+        text += (text.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
     } else {
       text = value.dump();
     }
@@ -80,8 +80,9 @@ std::string KeyValueRows(const json& object) {
 
 std::string ResultsSection(const json& r) {
   std::string html = "<section id=\"results\"><h2>Results</h2>\n<table id=\"results-table\" class=\"grid\">\n";
-  html += "<tr><th>executors</th><th>training time (s)</th><th>total time (s)</th><th>accuracy</th>"
-          "<th>precision</th><th>recall</th><th>F1</th><th>model hash</th></tr>\n<tr>";
+  html +=
+      "<tr><th>executors</th><th>training time (s)</th><th>total time (s)</th><th>accuracy</th>"
+      "<th>precision</th><th>recall</th><th>F1</th><th>model hash</th></tr>\n<tr>";
   html += BoundCell("results", "/executors", NumberAt(r, "/executors"), 0);
   html += BoundCell("results", "/timing/train_seconds", NumberAt(r, "/timing/train_seconds"), 3);
   html += BoundCell("results", "/timing/total_seconds", NumberAt(r, "/timing/total_seconds"), 3);
@@ -135,13 +136,15 @@ std::string ScalingSection(const json& s) {
   } else {
     html += "<p class=\"warning\" id=\"same-model\">Warning: the runs produced different models.</p>\n";
   }
-  html += fmt::format("<p class=\"note\">{} cores on this machine; rows marked oversubscribed ran more executors "
-                      "than cores, so their times show contention, not scaling.</p>\n",
-                      s.value("cores", 0));
-  html += "<div class=\"charts\"><div class=\"chart\" id=\"chart-scaling-time\"></div>"
-          "<div class=\"chart\" id=\"chart-scaling-speedup\"></div>"
-          "<div class=\"chart\" id=\"chart-scaling-efficiency\"></div>"
-          "<div class=\"chart\" id=\"chart-scaling-split\"></div></div>\n</section>\n";
+  html += fmt::format(
+      "<p class=\"note\">{} cores on this machine; rows marked oversubscribed ran more executors "
+      "than cores, so their times show contention, not scaling.</p>\n",
+      s.value("cores", 0));
+  html +=
+      "<div class=\"charts\"><div class=\"chart\" id=\"chart-scaling-time\"></div>"
+      "<div class=\"chart\" id=\"chart-scaling-speedup\"></div>"
+      "<div class=\"chart\" id=\"chart-scaling-efficiency\"></div>"
+      "<div class=\"chart\" id=\"chart-scaling-split\"></div></div>\n</section>\n";
   return html;
 }
 
@@ -217,12 +220,23 @@ std::string EscapeHtml(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

@@ -14,8 +14,8 @@
 namespace tad::report {
 
 struct ReportInputs {
-  nlohmann::json results;              // tad.run/1
-  std::optional<TreeModel> model;      // absent when the model file could not be found
+  nlohmann::json results;                 // tad.run/1
+  std::optional<TreeModel> model;         // absent when the model file could not be found
   std::optional<nlohmann::json> scaling;  // tad.scaling/1, when the run is part of a study
   std::string run_dir;
   std::string tad_version;

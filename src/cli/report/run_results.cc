@@ -68,8 +68,7 @@ Result<RunSummary> SummariseRun(const json& results) {
     *field = *value;
   }
   run.comm_seconds = Mean(Optional<std::vector<double>>(results, "/communication/comm_seconds_per_executor", {}));
-  run.compute_seconds =
-      Mean(Optional<std::vector<double>>(results, "/communication/compute_seconds_per_executor", {}));
+  run.compute_seconds = Mean(Optional<std::vector<double>>(results, "/communication/compute_seconds_per_executor", {}));
   for (uint64_t bytes : Optional<std::vector<uint64_t>>(results, "/communication/bytes_sent_per_executor", {})) {
     run.bytes_sent += bytes;
   }
@@ -84,7 +83,8 @@ uint64_t TreeNode::rows() const { return std::accumulate(counts.begin(), counts.
 Result<TreeModel> ParseTreeModel(const json& model) {
   if (!model.is_object()) return Status::InvalidData("model is not a JSON object");
   const auto format = Optional<std::string>(model, "/format", "");
-  if (format != "tad.model/1") return Status::InvalidData(fmt::format("format is '{}', expected 'tad.model/1'", format));
+  if (format != "tad.model/1")
+    return Status::InvalidData(fmt::format("format is '{}', expected 'tad.model/1'", format));
   TreeModel tree;
   auto features = RequiredAs<std::vector<std::string>>(model, "/features");
   if (!features.ok()) return features.status();

@@ -19,8 +19,7 @@ Result<int> ParseCount(std::string_view text, const std::string& spec) {
     return Status::InvalidArgument(fmt::format("--executors '{}': '{}' is not a whole number", spec, text));
   }
   if (value < 1 || value > kMaxExecutors) {
-    return Status::InvalidArgument(
-        fmt::format("--executors '{}': {} is outside 1…{}", spec, value, kMaxExecutors));
+    return Status::InvalidArgument(fmt::format("--executors '{}': {} is outside 1…{}", spec, value, kMaxExecutors));
   }
   return value;
 }
@@ -113,9 +112,8 @@ void Summarise(ScalingStudy& study) {
   if (study.points.empty()) return;
   const ScalingPoint& base = study.points.front();
   for (ScalingPoint& point : study.points) {
-    point.speedup = point.train_seconds.median > 0
-                        ? base.train_seconds.median * base.executors / point.train_seconds.median
-                        : 0;
+    point.speedup =
+        point.train_seconds.median > 0 ? base.train_seconds.median * base.executors / point.train_seconds.median : 0;
     point.efficiency = point.speedup / point.executors;
   }
 }
@@ -138,8 +136,9 @@ std::string FormatBytes(double bytes) {
 
 std::string ScalingMarkdown(const ScalingStudy& study) {
   std::string out;
-  out += "| executors | training time | total time | accuracy | precision | recall | F1 | comm / compute | "
-         "bytes sent | model hash | note |\n";
+  out +=
+      "| executors | training time | total time | accuracy | precision | recall | F1 | comm / compute | "
+      "bytes sent | model hash | note |\n";
   out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
   const int repeat = study.repeat;
   for (const ScalingPoint& p : study.points) {
@@ -152,9 +151,9 @@ std::string ScalingMarkdown(const ScalingStudy& study) {
         p.oversubscribed ? fmt::format("oversubscribed ({} > {} cores)", p.executors, study.cores) : "";
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.executors,
                        Cell(p.train_seconds, repeat, FormatSeconds), Cell(p.total_seconds, repeat, FormatSeconds),
-                       Cell(p.accuracy, repeat, Ratio), Cell(p.precision, repeat, Ratio),
-                       Cell(p.recall, repeat, Ratio), Cell(p.f1, repeat, Ratio), split,
-                       Cell(p.bytes_sent, repeat, FormatBytes), ShortHash(p.hashes), note);
+                       Cell(p.accuracy, repeat, Ratio), Cell(p.precision, repeat, Ratio), Cell(p.recall, repeat, Ratio),
+                       Cell(p.f1, repeat, Ratio), split, Cell(p.bytes_sent, repeat, FormatBytes), ShortHash(p.hashes),
+                       note);
   }
   out += "\n";
   if (repeat > 1) out += fmt::format("Medians of {} runs each, (min–max) where they differ.\n", repeat);
@@ -177,9 +176,8 @@ std::string ScalingCsv(const ScalingStudy& study) {
     for (const ScalingRun& r : p.runs) {
       const RunSummary& s = r.summary;
       out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.executors, r.repeat, s.train_seconds,
-                         s.total_seconds, r.wall_seconds, s.accuracy, s.precision, s.recall, s.f1,
-                         s.comm_seconds, s.compute_seconds, s.bytes_sent, s.model_hash,
-                         s.oversubscribed ? "true" : "false", r.run_dir);
+                         s.total_seconds, r.wall_seconds, s.accuracy, s.precision, s.recall, s.f1, s.comm_seconds,
+                         s.compute_seconds, s.bytes_sent, s.model_hash, s.oversubscribed ? "true" : "false", r.run_dir);
     }
   }
   return out;
@@ -231,10 +229,14 @@ nlohmann::json ScalingToJson(const ScalingStudy& study) {
                       {"efficiency", p.efficiency},
                       {"runs", runs}});
   }
-  return {{"schema", "tad.scaling/1"},         {"dataset", study.dataset},
-          {"cores", study.cores},               {"repeat", study.repeat},
-          {"train_arguments", study.train_arguments}, {"same_model", study.same_model},
-          {"model_hashes", study.model_hashes}, {"points", points}};
+  return {{"schema", "tad.scaling/1"},
+          {"dataset", study.dataset},
+          {"cores", study.cores},
+          {"repeat", study.repeat},
+          {"train_arguments", study.train_arguments},
+          {"same_model", study.same_model},
+          {"model_hashes", study.model_hashes},
+          {"points", points}};
 }
 
 Result<ScalingStudy> ScalingFromJson(const nlohmann::json& json) {

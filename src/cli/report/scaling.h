@@ -36,11 +36,11 @@ struct ScalingPoint {
   int executors = 0;
   std::vector<ScalingRun> runs;
   bool oversubscribed = false;
-  Spread train_seconds, total_seconds, wall_seconds, accuracy, precision, recall, f1, comm_seconds,
-      compute_seconds, bytes_sent;
+  Spread train_seconds, total_seconds, wall_seconds, accuracy, precision, recall, f1, comm_seconds, compute_seconds,
+      bytes_sent;
   std::vector<std::string> hashes;  // distinct, in order of first appearance
-  double speedup = 0;     // median training time at the smallest count × that count / this median
-  double efficiency = 0;  // speedup / executors
+  double speedup = 0;               // median training time at the smallest count × that count / this median
+  double efficiency = 0;            // speedup / executors
 };
 
 struct ScalingStudy {

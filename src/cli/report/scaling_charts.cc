@@ -26,7 +26,8 @@ std::vector<std::pair<std::string, LineChart>> ScalingCharts(const ScalingStudy&
     }
   }
   return {
-      {"scaling_time", LineChart{"Time against executors (median)", "executors", "seconds", {train, total, ideal_time}}},
+      {"scaling_time",
+       LineChart{"Time against executors (median)", "executors", "seconds", {train, total, ideal_time}}},
       {"scaling_speedup", LineChart{"Speedup of training", "executors", "speedup", {speedup, ideal_speedup}}},
       {"scaling_efficiency",
        LineChart{"Parallel efficiency", "executors", "speedup / executors", {efficiency, ideal_efficiency}}},

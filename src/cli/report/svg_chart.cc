@@ -1,8 +1,8 @@
 #include "cli/report/svg_chart.h"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
 #include <spawn.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
@@ -19,11 +19,20 @@ std::string Escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -91,8 +100,8 @@ std::string RenderSvg(const LineChart& chart) {
         px(t), top, top + plot_h, top + plot_h + 18, TickLabel(t));
   }
   svg += fmt::format(
-      "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#888\"/>\n",
-      left, top, plot_w, plot_h);
+      "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#888\"/>\n", left, top,
+      plot_w, plot_h);
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", left + plot_w / 2,
                      static_cast<double>(chart.height) - 12, Escape(chart.x_label));
   svg += fmt::format("<text transform=\"translate(18 {:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",

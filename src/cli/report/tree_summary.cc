@@ -100,8 +100,7 @@ std::vector<Rule> TopRules(const TreeModel& tree, size_t limit) {
     for (int feature : order) rule.conditions.push_back(Describe(tree.features[feature], ranges[feature]));
     rule.predicted_class = tree.classes[leaf.prediction];
     rule.rows = leaf.rows();
-    const uint64_t hits =
-        static_cast<size_t>(leaf.prediction) < leaf.counts.size() ? leaf.counts[leaf.prediction] : 0;
+    const uint64_t hits = static_cast<size_t>(leaf.prediction) < leaf.counts.size() ? leaf.counts[leaf.prediction] : 0;
     rule.purity = rule.rows ? static_cast<double>(hits) / static_cast<double>(rule.rows) : 0;
     std::string condition;
     for (size_t i = 0; i < rule.conditions.size(); ++i) {

@@ -24,9 +24,9 @@ TreeShape ShapeOf(const TreeModel& tree);
 struct Rule {
   std::vector<std::string> conditions;  // e.g. "dst_port ≤ 443", "1200 < frame_len ≤ 1500"
   std::string predicted_class;
-  uint64_t rows = 0;    // training rows that reach the leaf
-  double purity = 0;    // share of those rows that are of the predicted class
-  std::string text;     // "if … and … then Video (n=1234, 87 %)"
+  uint64_t rows = 0;  // training rows that reach the leaf
+  double purity = 0;  // share of those rows that are of the predicted class
+  std::string text;   // "if … and … then Video (n=1234, 87 %)"
 };
 
 /// The paths to the `limit` leaves that hold the most training rows, largest first (ties: lower
