@@ -25,4 +25,15 @@ cp -r "$here/../cli/testdata/run" "$work/run"
 node "$here/report_browser_test.mjs" --html "$work/run.html" --results "$work/run/results.json" \
   --screenshot "$work/report_run.png" --expect chart-confusion,chart-importances,chart-levels,chart-communication
 if grep -q 'id="scaling"' "$work/run.html"; then echo "FAIL: scaling section without a study"; exit 1; fi
+# Run from elsewhere: the model is still found beside results.json.
+(cd / && "$tad" report "$work/run" --out "$work/from-root.html" 2>"$work/from-root.err" >/dev/null)
+if grep -q warning "$work/from-root.err"; then echo "FAIL: model not found from another directory"; exit 1; fi
+grep -q 'id="rules"' "$work/from-root.html"
+
+# Exit codes: no such directory is a usage error (2), a directory without results a runtime one (1).
+set +e
+"$tad" report "$work/no-such-dir" >/dev/null 2>&1; no_dir=$?
+mkdir -p "$work/empty" && "$tad" report "$work/empty" >/dev/null 2>&1; empty=$?
+set -e
+if [ "$no_dir" != 2 ] || [ "$empty" != 1 ]; then echo "FAIL: exit codes $no_dir, $empty (want 2, 1)"; exit 1; fi
 echo "report browser test: 1 passed, 0 failed"
