@@ -11,9 +11,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
+#include "cluster/collectives.h"
 #include "cluster/local_communicator.h"
 #include "cluster/mpi_communicator.h"
 
@@ -76,8 +79,9 @@ int MpiWorldSizeFromEnvironment() {
 std::vector<std::string> MpirunArguments(const std::string& mpirun, int executors, unsigned cores,
                                          const std::string& self_path, const std::vector<std::string>& command_line) {
   std::vector<std::string> arguments = {mpirun, "-np", std::to_string(executors)};
-  // Open MPI refuses more ranks than cores unless told; the ranks then yield when idle.
-  if (static_cast<unsigned>(executors) > cores) arguments.push_back("--oversubscribe");
+  // Open MPI refuses more ranks than physical cores (its slots) unless told; hardware threads
+  // can outnumber those, so the flag goes in whenever the ranks might not fit.
+  if (static_cast<unsigned>(executors) > cores / 2) arguments.push_back("--oversubscribe");
   // tad's ranks run their own worker threads: pinning each rank to one core would starve them.
   arguments.insert(arguments.end(), {"--bind-to", "none"});
   arguments.push_back(self_path);
@@ -116,6 +120,8 @@ std::vector<std::string> MpirunStderrFilter::Finish() {
   return released;
 }
 
+void MpirunStderrFilter::set_pid_directory(std::string directory) { pid_directory_ = std::move(directory); }
+
 void MpirunStderrFilter::Scan(const std::string& line) {
   if (!death_.empty()) return;
   // Open MPI 4: "mpirun noticed that process rank 1 with PID 123 on node h exited on signal 9 (Killed)."
@@ -123,9 +129,21 @@ void MpirunStderrFilter::Scan(const std::string& line) {
       R"((?:mpirun|prterun) noticed that process rank (\d+) with PID (\d+) on node (\S+) exited on signal (\d+)(?: \(([^)]*)\))?)");
   std::smatch match;
   if (!std::regex_search(line, match, kDeath)) return;
+  // Open MPI 4.1 reports PID 0; the ranks tad's launcher started left their pid in a file.
+  std::string pid = match[2].str();
+  std::string host = match[3].str();
+  if (pid == "0" && !pid_directory_.empty()) {
+    std::ifstream file(pid_directory_ + "/rank-" + match[1].str());
+    std::string file_pid;
+    std::string file_host;
+    if (file >> file_pid >> file_host) {
+      pid = file_pid;
+      host = file_host;
+    }
+  }
   std::string who = "executor " + match[1].str() + " (";
-  if (match[2].str() != "0") who += "pid " + match[2].str() + ", ";
-  who += "host " + match[3].str() + ")";
+  if (pid != "0") who += "pid " + pid + ", ";
+  who += "host " + host + ")";
   death_ = who + " died: killed by signal " + match[4].str();
   if (match[5].matched) death_ += " (" + match[5].str() + ")";
 }
@@ -158,7 +176,11 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   // The environment of mpirun and so of every local rank.
   std::vector<std::string> environment;
   for (char** entry = environ; *entry; ++entry) environment.emplace_back(*entry);
-  environment.push_back(std::string(kLaunchedMarker) + "=1");
+  // Each local rank leaves "pid host" in this directory (see OpenCommunicator), for the message
+  // that names a rank that died.
+  char pid_template[] = "/tmp/tad-ranks.XXXXXX";
+  const std::string pid_directory = mkdtemp(pid_template) ? pid_template : "";
+  environment.push_back(std::string(kLaunchedMarker) + "=" + (pid_directory.empty() ? "1" : pid_directory));
   // A dead rank ends the job (Open MPI's default, made explicit).
   if (!Env("OMPI_MCA_orte_abort_on_non_zero_status")) environment.push_back("OMPI_MCA_orte_abort_on_non_zero_status=1");
   if (geteuid() == 0) {
@@ -200,6 +222,7 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   // Pass mpirun's stderr (its own and the ranks') through, line by line, minus its failure boxes.
   // A partial line (a progress bar redrawn with \r) is passed through at once.
   MpirunStderrFilter filter;
+  filter.set_pid_directory(pid_directory);
   std::string pending;
   bool pending_shown = false;  // the start of `pending` is already on the terminal
   auto show = [](const std::string& text) { std::fwrite(text.data(), 1, text.size(), stderr); };
@@ -244,6 +267,10 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   std::fflush(stderr);
+  if (!pid_directory.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(pid_directory, ignored);
+  }
 
   if (!filter.death().empty()) {
     std::fprintf(stderr, "tad: error: %s\n", filter.death().c_str());
@@ -257,6 +284,10 @@ Result<std::unique_ptr<Communicator>> OpenCommunicator() {
   if (!RunningUnderMpi()) return std::unique_ptr<Communicator>(new LocalCommunicator());
   auto mpi = MpiCommunicator::Open();
   if (!mpi.ok()) return mpi.status();
+  const char* marker = Env(kLaunchedMarker);
+  if (marker && marker[0] == '/') {
+    std::ofstream(std::string(marker) + "/rank-" + std::to_string((*mpi)->rank())) << getpid() << ' ' << Hostname() << '\n';
+  }
   return std::unique_ptr<Communicator>(std::move(mpi).value());
 }
 

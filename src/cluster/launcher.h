@@ -14,7 +14,8 @@
 namespace tad {
 
 /// Set in the environment of the mpirun the launcher starts, so a rank can tell it was launched by
-/// tad (and a relaunch can never recurse).
+/// tad (and a relaunch can never recurse). Its value is a directory where each local rank leaves
+/// its pid and host, for the message naming a rank that died.
 inline constexpr const char* kLaunchedMarker = "TAD_LAUNCHED_UNDER_MPIRUN";
 
 /// Whether this process is a rank started by an MPI launcher (OMPI_COMM_WORLD_SIZE, PMIX_RANK or
@@ -25,7 +26,9 @@ bool RunningUnderMpi();
 int MpiWorldSizeFromEnvironment();
 
 /// The mpirun command line that runs `command_line` (argv of this process; argv[0] replaced by
-/// `self_path`) on `executors` ranks of a machine with `cores` cores.
+/// `self_path`) on `executors` ranks of a machine with `cores` hardware threads: `--bind-to none`
+/// (ranks run their own threads) and `--oversubscribe` when the ranks may outnumber the physical
+/// cores Open MPI counts as slots.
 std::vector<std::string> MpirunArguments(const std::string& mpirun, int executors, unsigned cores,
                                          const std::string& self_path, const std::vector<std::string>& command_line);
 
@@ -53,12 +56,15 @@ class MpirunStderrFilter {
 
   /// "executor K (pid P, host H) died: killed by signal S (Name)" once mpirun reported it, else empty.
   const std::string& death() const { return death_; }
+  /// Where the launcher's ranks left "pid host" in files rank-K (Open MPI 4.1 reports PID 0).
+  void set_pid_directory(std::string directory);
 
  private:
   void Scan(const std::string& line);
   bool in_box_ = false;
   std::vector<std::string> box_;
   std::string death_;
+  std::string pid_directory_;
 };
 
 }  // namespace tad

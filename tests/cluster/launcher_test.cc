@@ -2,18 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace tad {
 namespace {
 
 TEST(MpirunArgumentsTest, SameBinarySameArgumentsNoBinding) {
-  const auto arguments = MpirunArguments("mpirun", 2, 2, "/opt/tad/bin/tad", {"./tad", "train", "data", "--executors", "2"});
+  const auto arguments = MpirunArguments("mpirun", 2, 4, "/opt/tad/bin/tad", {"./tad", "train", "data", "--executors", "2"});
   EXPECT_EQ(arguments, (std::vector<std::string>{"mpirun", "-np", "2", "--bind-to", "none", "/opt/tad/bin/tad", "train",
                                                  "data", "--executors", "2"}));
 }
 
-TEST(MpirunArgumentsTest, OversubscribesOnlyBeyondTheCores) {
-  const auto arguments = MpirunArguments("mpirun", 7, 2, "/t", {"t"});
-  EXPECT_EQ(arguments[3], "--oversubscribe");
+TEST(MpirunArgumentsTest, OversubscribesWhenRanksMayOutnumberPhysicalCores) {
+  EXPECT_EQ(MpirunArguments("mpirun", 7, 2, "/t", {"t"})[3], "--oversubscribe");
+  EXPECT_EQ(MpirunArguments("mpirun", 2, 2, "/t", {"t"})[3], "--oversubscribe");  // 2 threads may be 1 core
+  EXPECT_EQ(MpirunArguments("mpirun", 2, 4, "/t", {"t"})[3], "--bind-to");
 }
 
 TEST(MpirunStderrFilterTest, DeathNoticeBecomesOneLine) {
@@ -29,6 +33,20 @@ TEST(MpirunStderrFilterTest, DeathNoticeBecomesOneLine) {
   for (auto& out : filter.Finish()) shown.push_back(out);
   EXPECT_EQ(shown, std::vector<std::string>{"rank output"});
   EXPECT_EQ(filter.death(), "executor 1 (pid 4242, host box) died: killed by signal 9 (Killed)");
+}
+
+TEST(MpirunStderrFilterTest, PidZeroIsReplacedByTheRanksOwnRecord) {
+  const std::string directory = ::testing::TempDir() + "/tad-pid-test";
+  std::filesystem::create_directories(directory);
+  std::ofstream(directory + "/rank-2") << "777 node7\n";
+  MpirunStderrFilter filter;
+  filter.set_pid_directory(directory);
+  (void)filter.Feed("mpirun noticed that process rank 2 with PID 0 on node vm exited on signal 9 (Killed).");
+  EXPECT_EQ(filter.death(), "executor 2 (pid 777, host node7) died: killed by signal 9 (Killed)");
+  MpirunStderrFilter without;
+  (void)without.Feed("mpirun noticed that process rank 0 with PID 0 on node vm exited on signal 15 (Terminated).");
+  EXPECT_EQ(without.death(), "executor 0 (host vm) died: killed by signal 15 (Terminated)");
+  std::filesystem::remove_all(directory);
 }
 
 TEST(MpirunStderrFilterTest, OtherNoticesArePassedOn) {

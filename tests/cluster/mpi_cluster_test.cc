@@ -52,7 +52,7 @@ TEST(MpiClusterTest, KilledRankEndsTheJobQuicklyAndIsNamed) {
   const Outcome outcome = RunProbe("--executors 3 die 1");
   EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
   EXPECT_LT(outcome.seconds, 15.0) << outcome.output;
-  EXPECT_NE(outcome.output.find("tad: error: executor 1 ("), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("tad: error: executor 1 (pid "), std::string::npos) << outcome.output;
   EXPECT_NE(outcome.output.find("died: killed by signal 9"), std::string::npos) << outcome.output;
   // mpirun's own boxed notice is replaced by that line; no rank got past the allreduce.
   EXPECT_EQ(outcome.output.find("mpirun noticed"), std::string::npos) << outcome.output;
