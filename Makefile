@@ -13,7 +13,7 @@ export OMPI_MCA_btl := self,vader,tcp
 export OMPI_MCA_btl_tcp_if_include := lo
 export OMPI_MCA_oob_tcp_if_include := lo
 
-.PHONY: setup build test test-unit demo bench fuzz image clean
+.PHONY: setup build test test-unit demo bench fuzz image test-image clean
 
 setup:
 	@bash scripts/setup.sh
@@ -50,6 +50,10 @@ fuzz: setup
 # The container image (Containerfile); see scripts/image.sh for the registry-less route.
 image: setup
 	bash scripts/image.sh
+
+# Builds the image and runs tad inside it (opt-in: minutes of compiling; `make test` skips it).
+test-image: build
+	cd $(BUILD_DIR) && TAD_TEST_IMAGE=1 ctest --output-on-failure -L image
 
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
