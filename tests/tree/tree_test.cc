@@ -7,7 +7,7 @@
 
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
-#include "test_cluster.h"
+#include "cluster/thread_communicator.h"
 #include "tree/model.h"
 #include "tree/split.h"
 #include "tree/trainer.h"
@@ -40,7 +40,7 @@ const std::vector<std::string> kFeatures = {"a", "b", "c", "d"};
 
 std::string TrainModelJson(const fs::path& dir, int ranks, int threads, TreeParameters parameters) {
   std::string json;
-  testing::RunRanks(ranks, [&](Communicator& communicator) {
+  ThreadCluster(ranks).Run([&](Communicator& communicator) {
     auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
     auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, parameters.label));
     ThrowIfError(dataset.CheckColumns(kFeatures));
@@ -93,7 +93,7 @@ TEST(TreeTrainingTest, LearnsTheRuleAndRoundTripsThroughTheModelFile) {
   // Accuracy on the held-out rows: the rule is exact except for the 10 % noise.
   auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
   auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, "category"));
-  testing::RunRanks(1, [&](Communicator& communicator) {
+  ThreadCluster(1).Run([&](Communicator& communicator) {
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
     CompiledTree tree(model->trees[0]);
     std::vector<int32_t> predicted(data.test_labels.size());
@@ -192,7 +192,7 @@ TEST(TrainingDataTest, SingleClassAndMissingColumnsAreRefused) {
   auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, "category"));
   EXPECT_EQ(dataset.CheckColumns({"zz"}).code(), StatusCode::kInvalidArgument);
   EXPECT_NE(dataset.CheckColumns({"s"}).message().find("not numeric"), std::string::npos);
-  testing::RunRanks(2, [&](Communicator& communicator) {
+  ThreadCluster(2).Run([&](Communicator& communicator) {
     auto local_db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
     auto data = LoadTrainingData(local_db, dataset, {"a"}, TreeParameters{}, communicator, 1, nullptr);
     ASSERT_FALSE(data.ok());
