@@ -1,0 +1,485 @@
+#include "capture/synth.h"
+
+#include <pcap/pcap.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "capture/synth_profiles.h"
+#include "capture/synth_random.h"
+#include "common/hash.h"
+
+namespace tad {
+namespace {
+
+namespace fs = std::filesystem;
+using synth::CategoryProfile;
+using synth::Random;
+using synth::Service;
+using synth::ServiceProfile;
+using synth::SizeComponent;
+using synth::Weighted;
+
+constexpr uint8_t kFin = 0x01;
+constexpr uint8_t kSyn = 0x02;
+constexpr uint8_t kRst = 0x04;
+constexpr uint8_t kPsh = 0x08;
+constexpr uint8_t kAck = 0x10;
+
+constexpr size_t kEthernetHeader = 14;
+constexpr int kClientTtl = 64;       // Android
+constexpr int64_t kEpochBase = 1700000000;  // 2023-11-14, the first capture day of every seed
+constexpr int kMaxFlowPackets = 5000;
+
+struct Flow {
+  bool ipv6 = false;
+  uint8_t proto = 6;
+  uint16_t client_port = 0;
+  uint16_t server_port = 0;
+  std::array<uint8_t, 16> server_address{};  // IPv4 in the first 4 bytes
+  uint8_t server_ttl = 0;
+  uint8_t server_tos = 0;
+  uint16_t server_ip_id = 0;
+  // Sequence numbers, advanced while the packets are written in time order.
+  uint32_t client_seq = 0;
+  uint32_t server_seq = 0;
+};
+
+/// One packet before it becomes bytes: what the features will read.
+struct PacketPlan {
+  int64_t time_us;
+  uint32_t flow;
+  uint16_t payload;
+  uint16_t window;
+  uint8_t flags;
+  uint8_t down;         // sent by the server
+  uint8_t tcp_options;  // bytes of TCP options
+};
+
+struct FileContext {
+  std::array<uint8_t, 6> client_mac{};
+  std::array<uint8_t, 6> gateway_mac{};
+  std::array<uint8_t, 4> client_v4{};
+  std::array<uint8_t, 16> client_v6{};
+  uint16_t client_ip_id = 0;
+};
+
+int PickWeighted(Random& rng, const std::vector<Weighted>& choices) {
+  std::array<double, 16> weights{};
+  const size_t n = std::min(choices.size(), weights.size());
+  for (size_t i = 0; i < n; ++i) weights[i] = choices[i].weight;
+  return choices[rng.Pick(std::span<const double>(weights.data(), n))].value;
+}
+
+int DrawSize(Random& rng, const std::vector<SizeComponent>& mixture, double scale, int full) {
+  std::array<double, 8> weights{};
+  const size_t n = std::min(mixture.size(), weights.size());
+  for (size_t i = 0; i < n; ++i) weights[i] = mixture[i].weight;
+  const SizeComponent& c = mixture[rng.Pick(std::span<const double>(weights.data(), n))];
+  if (c.mean < 0) return full;
+  if (c.mean == 0 && c.sd == 0) return 0;
+  const double value = std::round(rng.Normal(c.mean * scale, c.sd * scale));
+  return static_cast<int>(std::clamp(value, 1.0, static_cast<double>(full)));
+}
+
+uint16_t Jitter(Random& rng, int window) {
+  // Receive windows move as buffers fill and drain: up to 1/8 below the flow's usual value.
+  const int spread = std::max(1, window / 8);
+  return static_cast<uint16_t>(std::clamp<int64_t>(window - rng.UniformInt(0, spread - 1), 1, 65535));
+}
+
+int64_t Gap(Random& rng, const ServiceProfile& service, const CategoryProfile& category) {
+  const double gap = rng.Bernoulli(service.idle_probability) ? rng.Exponential(service.idle_mean_us)
+                                                            : rng.Exponential(service.iat_mean_us * category.iat_scale);
+  return std::max<int64_t>(1, static_cast<int64_t>(gap));
+}
+
+uint16_t ServerPort(Random& rng, Service service, const CategoryProfile& category) {
+  switch (service) {
+    case Service::kWeb:
+    case Service::kBulk:
+      return static_cast<uint16_t>(PickWeighted(rng, category.web_ports));
+    case Service::kHttp:
+      return rng.Bernoulli(0.8) ? 80 : 8080;
+    case Service::kQuic:
+      return 443;
+    case Service::kDns:
+      return 53;
+    case Service::kPush:
+      return rng.Bernoulli(0.5) ? 443 : static_cast<uint16_t>(PickWeighted(rng, category.private_ports));
+    case Service::kVoip:
+      return rng.Bernoulli(0.5) ? 3478 : static_cast<uint16_t>(PickWeighted(rng, category.private_ports));
+    case Service::kGame:
+    case Service::kStream:
+    case Service::kPrivate:
+      return static_cast<uint16_t>(PickWeighted(rng, category.private_ports));
+  }
+  return 443;
+}
+
+void RandomServerAddress(Random& rng, Flow& flow) {
+  static constexpr std::array<uint8_t, 8> kV4Prefixes = {36, 101, 111, 120, 140, 183, 203, 223};
+  const uint64_t bits = rng.Next();
+  if (!flow.ipv6) {
+    flow.server_address[0] = kV4Prefixes[bits & 7];
+    flow.server_address[1] = static_cast<uint8_t>(bits >> 8);
+    flow.server_address[2] = static_cast<uint8_t>(bits >> 16);
+    flow.server_address[3] = static_cast<uint8_t>(1 + (bits >> 24) % 254);
+    return;
+  }
+  // 2408:8000::/20-ish and 240e::/20-ish, as Chinese carriers' CDNs use.
+  flow.server_address[0] = 0x24;
+  flow.server_address[1] = (bits & 1) ? 0x08 : 0x0e;
+  const uint64_t low = rng.Next();
+  for (int i = 2; i < 8; ++i) flow.server_address[i] = static_cast<uint8_t>(bits >> (8 * i));
+  for (int i = 8; i < 16; ++i) flow.server_address[i] = static_cast<uint8_t>(low >> (8 * (i - 8)));
+}
+
+/// Plans one flow starting at `start_us`, appending its packets.
+void PlanFlow(Random& rng, const CategoryProfile& category, int64_t start_us, uint32_t flow_index,
+              std::vector<Flow>& flows, std::vector<PacketPlan>& packets) {
+  const auto& services = synth::ServiceProfiles();
+  const auto service_index = static_cast<Service>(rng.Pick(category.services));
+  const ServiceProfile& service = services[static_cast<size_t>(service_index)];
+
+  Flow flow;
+  flow.proto = service.ip_proto;
+  flow.ipv6 = service_index != Service::kDns && rng.Bernoulli(category.ipv6_fraction);
+  flow.client_port = static_cast<uint16_t>(rng.UniformInt(32768, 60999));
+  flow.server_port = ServerPort(rng, service_index, category);
+  RandomServerAddress(rng, flow);
+  if (service_index == Service::kDns) {
+    // The home gateway's resolver: one hop, whatever the app.
+    flow.server_address = {192, 168, 1, 1};
+    flow.server_ttl = 64;
+  } else {
+    int ttl = PickWeighted(rng, category.server_ttls);
+    if (rng.Bernoulli(0.08)) ttl += rng.Bernoulli(0.5) ? 1 : -1;  // a route change
+    flow.server_ttl = static_cast<uint8_t>(ttl);
+  }
+  flow.server_tos = static_cast<uint8_t>(PickWeighted(rng, category.server_tos));
+  flow.server_ip_id = static_cast<uint16_t>(rng.Next());
+  flow.client_seq = static_cast<uint32_t>(rng.Next());
+  flow.server_seq = static_cast<uint32_t>(rng.Next());
+  flows.push_back(flow);
+
+  const int ip_header = flow.ipv6 ? 40 : 20;
+  const int rtt_us = static_cast<int>(std::clamp(rng.LogNormal(30000, 0.6), 2000.0, 400000.0));
+  int data_packets = 2;
+  if (service.sigma_packets > 0) {
+    data_packets = static_cast<int>(std::round(rng.LogNormal(service.median_packets, service.sigma_packets)));
+  }
+  data_packets = std::clamp(data_packets, 1, kMaxFlowPackets);
+  int64_t t = start_us;
+  auto add = [&](bool down, int payload, uint8_t flags, int window, int options) {
+    packets.push_back({t, flow_index, static_cast<uint16_t>(payload), static_cast<uint16_t>(window), flags,
+                       static_cast<uint8_t>(down), static_cast<uint8_t>(options)});
+  };
+
+  if (flow.proto == 17) {
+    const int full = service_index == Service::kQuic ? (rng.Bernoulli(0.5) ? 1252 : 1350) : 1472 - (ip_header - 20);
+    for (int i = 0; i < data_packets; ++i) {
+      const bool down = i > 0 && (service_index == Service::kDns ? true : rng.Bernoulli(service.down_probability));
+      const auto& sizes = down ? service.down_sizes : service.up_sizes;
+      add(down, DrawSize(rng, sizes, category.size_scale, full), 0, 0, 0);
+      t += i == 0 && service_index == Service::kDns ? rtt_us / 3 + 1 : Gap(rng, service, category);
+    }
+    return;
+  }
+
+  // TCP: handshake, data, then a FIN exchange, a reset, or nothing (still open when capture ends).
+  const int server_window = PickWeighted(rng, category.server_windows);
+  const int client_window = PickWeighted(rng, category.client_windows);
+  const int mss = 1448 - (ip_header - 20);  // 1500 MTU minus headers and the 12-byte timestamp option
+  add(false, 0, kSyn, 65535, 20);
+  t += rtt_us;
+  add(true, 0, kSyn | kAck, std::min(server_window < 4096 ? 65535 : server_window, 65535), 20);
+  t += 50 + rng.UniformInt(0, 400);
+  add(false, 0, kAck, client_window, 12);
+  for (int i = 0; i < data_packets; ++i) {
+    t += Gap(rng, service, category);
+    const bool down = rng.Bernoulli(service.down_probability);
+    const int payload = DrawSize(rng, down ? service.down_sizes : service.up_sizes, category.size_scale, mss);
+    const uint8_t flags = payload > 0 && payload < mss ? (kPsh | kAck) : kAck;
+    add(down, payload, flags, Jitter(rng, down ? server_window : client_window), 12);
+  }
+  const double ending = rng.Uniform();
+  if (ending < 0.65) {
+    t += Gap(rng, service, category);
+    add(false, 0, kFin | kAck, client_window, 12);
+    t += rtt_us;
+    add(true, 0, kFin | kAck, server_window, 12);
+    t += 50 + rng.UniformInt(0, 400);
+    add(false, 0, kAck, client_window, 12);
+  } else if (ending < 0.75) {
+    t += Gap(rng, service, category);
+    add(true, 0, kRst | kAck, 0, 0);
+  }
+}
+
+void PutU16(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+void PutU32(uint8_t* p, uint32_t v) {
+  PutU16(p, v >> 16);
+  PutU16(p + 2, v & 0xffff);
+}
+
+uint16_t Ipv4Checksum(const uint8_t* header, size_t length) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < length; i += 2) sum += (static_cast<uint32_t>(header[i]) << 8) | header[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+/// Builds the frame of `packet` into `frame`; returns its length. Transport checksums are left 0
+/// (features never read them); the IPv4 header checksum is correct.
+size_t BuildFrame(const PacketPlan& packet, Flow& flow, FileContext& file, std::array<uint8_t, 1600>& frame) {
+  const bool down = packet.down != 0;
+  uint8_t* p = frame.data();
+  std::memcpy(p, down ? file.client_mac.data() : file.gateway_mac.data(), 6);
+  std::memcpy(p + 6, down ? file.gateway_mac.data() : file.client_mac.data(), 6);
+  PutU16(p + 12, flow.ipv6 ? 0x86dd : 0x0800);
+  uint8_t* ip = p + kEthernetHeader;
+  const size_t transport_header = flow.proto == 6 ? 20u + packet.tcp_options : 8u;
+  const size_t ip_header = flow.ipv6 ? 40 : 20;
+  const size_t transport_length = transport_header + packet.payload;
+  const int ttl = down ? flow.server_ttl : kClientTtl;
+  const int tos = down ? flow.server_tos : 0;
+  if (flow.ipv6) {
+    PutU32(ip, (6u << 28) | (static_cast<uint32_t>(tos) << 20));
+    PutU16(ip + 4, static_cast<uint32_t>(transport_length));
+    ip[6] = flow.proto;
+    ip[7] = static_cast<uint8_t>(ttl);
+    std::memcpy(ip + 8, down ? flow.server_address.data() : file.client_v6.data(), 16);
+    std::memcpy(ip + 24, down ? file.client_v6.data() : flow.server_address.data(), 16);
+  } else {
+    ip[0] = 0x45;
+    ip[1] = static_cast<uint8_t>(tos);
+    PutU16(ip + 2, static_cast<uint32_t>(ip_header + transport_length));
+    PutU16(ip + 4, down ? flow.server_ip_id++ : file.client_ip_id++);
+    PutU16(ip + 6, flow.proto == 6 ? 0x4000 : 0);  // DF on TCP
+    ip[8] = static_cast<uint8_t>(ttl);
+    ip[9] = flow.proto;
+    PutU16(ip + 10, 0);
+    std::memcpy(ip + 12, down ? flow.server_address.data() : file.client_v4.data(), 4);
+    std::memcpy(ip + 16, down ? file.client_v4.data() : flow.server_address.data(), 4);
+    PutU16(ip + 10, Ipv4Checksum(ip, 20));
+  }
+  uint8_t* l4 = ip + ip_header;
+  PutU16(l4, down ? flow.server_port : flow.client_port);
+  PutU16(l4 + 2, down ? flow.client_port : flow.server_port);
+  if (flow.proto == 6) {
+    uint32_t& own = down ? flow.server_seq : flow.client_seq;
+    const uint32_t other = down ? flow.client_seq : flow.server_seq;
+    PutU32(l4 + 4, own);
+    PutU32(l4 + 8, (packet.flags & kAck) ? other : 0);
+    l4[12] = static_cast<uint8_t>((transport_header / 4) << 4);
+    l4[13] = packet.flags;
+    PutU16(l4 + 14, packet.window);
+    PutU16(l4 + 16, 0);  // checksum
+    PutU16(l4 + 18, 0);  // urgent pointer
+    uint8_t* options = l4 + 20;
+    if (packet.tcp_options == 20) {  // SYN: MSS, SACK permitted, timestamps, window scale
+      const uint8_t syn_options[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 8};
+      std::memcpy(options, syn_options, 20);
+    } else if (packet.tcp_options == 12) {  // NOP, NOP, timestamps
+      const uint8_t ts_options[12] = {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1};
+      std::memcpy(options, ts_options, 12);
+    }
+    own += packet.payload + ((packet.flags & (kSyn | kFin)) ? 1 : 0);
+  } else {
+    PutU16(l4 + 4, static_cast<uint32_t>(transport_length));
+    PutU16(l4 + 6, 0);
+  }
+  std::memset(l4 + transport_header, 0, packet.payload);
+  if (packet.payload >= 4) PutU32(l4 + transport_header, static_cast<uint32_t>(Mix64(packet.time_us)));
+  return kEthernetHeader + ip_header + transport_length;
+}
+
+struct FileJob {
+  size_t category;
+  int file_index;
+  uint64_t packets;
+  fs::path path;
+};
+
+struct FileResult {
+  Status status;
+  int64_t flows = 0;
+  int64_t bytes = 0;
+};
+
+FileResult WriteOneFile(const FileJob& job, uint64_t seed, const std::function<void(uint64_t)>& on_packets) {
+  const CategoryProfile& category = synth::CategoryProfiles()[job.category];
+  Random rng(HashCombine(HashCombine(Mix64(seed), job.category + 1), static_cast<uint64_t>(job.file_index) + 1));
+
+  FileContext file;
+  const uint64_t id = rng.Next();
+  file.client_mac = {0x02, static_cast<uint8_t>(id), static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id >> 16),
+                     static_cast<uint8_t>(id >> 24), static_cast<uint8_t>(id >> 32)};
+  file.gateway_mac = {0x3c, 0x84, 0x6a, static_cast<uint8_t>(id >> 40), static_cast<uint8_t>(id >> 48), 0x01};
+  file.client_v4 = {192, 168, 1, static_cast<uint8_t>(2 + (id >> 56) % 250)};
+  file.client_v6 = {0x24, 0x09, 0x89, 0x1e};
+  for (int i = 4; i < 16; ++i) file.client_v6[i] = static_cast<uint8_t>(rng.Next());
+  file.client_ip_id = static_cast<uint16_t>(rng.Next());
+
+  // Plan flows until there are enough packets, then keep the first `packets` in time order (the
+  // capture stops while later flows are still open, as real ones do).
+  std::vector<Flow> flows;
+  std::vector<PacketPlan> plan;
+  plan.reserve(job.packets + 4096);
+  int64_t start_us = 0;
+  while (plan.size() < job.packets) {
+    start_us += std::max<int64_t>(1, static_cast<int64_t>(rng.Exponential(category.flow_gap_us)));
+    PlanFlow(rng, category, start_us, static_cast<uint32_t>(flows.size()), flows, plan);
+  }
+  std::stable_sort(plan.begin(), plan.end(),
+                   [](const PacketPlan& a, const PacketPlan& b) { return a.time_us < b.time_us; });
+  plan.resize(job.packets);
+  std::vector<bool> seen(flows.size(), false);
+  FileResult result;
+  for (const PacketPlan& packet : plan) {
+    if (!seen[packet.flow]) {
+      seen[packet.flow] = true;
+      ++result.flows;
+    }
+  }
+
+  // Each capture starts at a seed-dependent time within a year of the fixed epoch base.
+  const int64_t base_us = (kEpochBase + static_cast<int64_t>(Mix64(seed) % (365 * 86400)) +
+                           rng.UniformInt(0, 30 * 86400)) * 1000000;
+  pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_MICRO);
+  if (dead == nullptr) {
+    result.status = Status::Internal("libpcap: pcap_open_dead failed");
+    return result;
+  }
+  pcap_dumper_t* dumper = pcap_dump_open(dead, job.path.c_str());
+  if (dumper == nullptr) {
+    result.status = Status::IoError(fmt::format("{}: {}", job.path.string(), pcap_geterr(dead)));
+    pcap_close(dead);
+    return result;
+  }
+  std::array<uint8_t, 1600> frame{};
+  uint64_t since_report = 0;
+  for (const PacketPlan& packet : plan) {
+    const size_t length = BuildFrame(packet, flows[packet.flow], file, frame);
+    const int64_t t = base_us + packet.time_us;
+    pcap_pkthdr header{};
+    header.ts.tv_sec = static_cast<time_t>(t / 1000000);
+    header.ts.tv_usec = static_cast<suseconds_t>(t % 1000000);
+    header.caplen = static_cast<bpf_u_int32>(length);
+    header.len = static_cast<bpf_u_int32>(length);
+    pcap_dump(reinterpret_cast<u_char*>(dumper), &header, frame.data());
+    result.bytes += static_cast<int64_t>(length);
+    if (++since_report == 8192) {
+      if (on_packets) on_packets(since_report);
+      since_report = 0;
+    }
+  }
+  if (on_packets && since_report > 0) on_packets(since_report);
+  const bool flushed = pcap_dump_flush(dumper) == 0;
+  pcap_dump_close(dumper);
+  pcap_close(dead);
+  if (!flushed) result.status = Status::IoError(fmt::format("{}: write failed", job.path.string()));
+  return result;
+}
+
+std::string FileStem(std::string_view category) {
+  std::string stem;
+  for (char c : category) stem += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return stem;
+}
+
+}  // namespace
+
+std::vector<std::string> SynthCategoryNames() {
+  std::vector<std::string> names;
+  for (const auto& profile : synth::CategoryProfiles()) names.emplace_back(profile.name);
+  return names;
+}
+
+std::vector<uint64_t> SynthPacketsPerCategory(uint64_t packets) {
+  const auto& profiles = synth::CategoryProfiles();
+  double total_share = 0;
+  for (const auto& profile : profiles) total_share += profile.share;
+  std::vector<uint64_t> counts(profiles.size());
+  std::vector<std::pair<double, size_t>> remainders;
+  uint64_t assigned = 0;
+  for (size_t i = 0; i < profiles.size(); ++i) {
+    const double exact = static_cast<double>(packets) * profiles[i].share / total_share;
+    counts[i] = static_cast<uint64_t>(std::floor(exact));
+    assigned += counts[i];
+    remainders.emplace_back(exact - std::floor(exact), i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; assigned < packets; ++i, ++assigned) ++counts[remainders[i % remainders.size()].second];
+  return counts;
+}
+
+Result<SynthSummary> WriteSynthCaptures(const fs::path& dir, const SynthOptions& options,
+                                        const std::function<void(uint64_t)>& on_packets) {
+  if (options.packets == 0) return Status::InvalidArgument("--packets must be at least 1");
+  if (options.files_per_category < 1 || options.files_per_category > 1000) {
+    return Status::InvalidArgument("--files-per-category must be between 1 and 1000");
+  }
+  const auto& profiles = synth::CategoryProfiles();
+  const std::vector<uint64_t> per_category = SynthPacketsPerCategory(options.packets);
+  SynthSummary summary;
+  std::vector<FileJob> jobs;
+  for (size_t c = 0; c < profiles.size(); ++c) {
+    SynthCategorySummary category;
+    category.category = std::string(profiles[c].name);
+    category.packets = static_cast<int64_t>(per_category[c]);
+    const fs::path folder = dir / category.category;
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) return Status::IoError(fmt::format("{}: {}", folder.string(), ec.message()));
+    // Never more files than packets: every file holds at least one packet.
+    const uint64_t files = std::min<uint64_t>(static_cast<uint64_t>(options.files_per_category), per_category[c]);
+    for (uint64_t f = 0; f < files; ++f) {
+      const uint64_t count = per_category[c] / files + (f < per_category[c] % files ? 1 : 0);
+      jobs.push_back({c, static_cast<int>(f), count,
+                      folder / fmt::format("{}_{:02d}.pcap", FileStem(profiles[c].name), f + 1)});
+    }
+    category.files = static_cast<int64_t>(files);
+    summary.categories.push_back(std::move(category));
+  }
+
+  // Files are independent (each has its own random stream), so threads only change the speed.
+  std::vector<FileResult> results(jobs.size());
+  std::atomic<size_t> next{0};
+  const unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads)
+                                               : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::jthread> workers;
+  for (unsigned w = 0; w < std::min<size_t>(threads, jobs.size()); ++w) {
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < jobs.size(); i = next++) results[i] = WriteOneFile(jobs[i], options.seed, on_packets);
+    });
+  }
+  workers.clear();  // joins
+
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!results[i].status.ok()) return results[i].status;
+    SynthCategorySummary& category = summary.categories[jobs[i].category];
+    category.flows += results[i].flows;
+    category.bytes += results[i].bytes;
+  }
+  for (const auto& category : summary.categories) {
+    summary.files += category.files;
+    summary.flows += category.flows;
+    summary.packets += category.packets;
+    summary.bytes += category.bytes;
+  }
+  return summary;
+}
+
+}  // namespace tad
