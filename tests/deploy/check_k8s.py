@@ -212,21 +212,21 @@ def render_minikube_with(workers):
 def check_dashboard_copies(fail):
     """base/dashboards holds byte-identical copies of deploy/grafana's dashboards (kustomize
     cannot read outside its root), and the generator lists exactly them."""
-    originals = {p.name: p for p in (ROOT / "deploy" / "grafana").glob("*.json")}
+    originals = {p.name: p for p in (ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")}
     copies = {p.name: p for p in (K8S / "base" / "dashboards").glob("*.json")}
     if not originals:
-        print("note: deploy/grafana has no dashboard yet; the copy is not compared")
+        print("note: deploy/grafana/dashboards has no dashboard yet; the copy is not compared")
         return
     if set(copies) != set(originals):
-        fail(f"deploy/k8s/base/dashboards has {sorted(copies)}, deploy/grafana has {sorted(originals)}")
+        fail(f"deploy/k8s/base/dashboards has {sorted(copies)}, deploy/grafana/dashboards has {sorted(originals)}")
     for file, original in originals.items():
         if file in copies and copies[file].read_bytes() != original.read_bytes():
             fail(f"deploy/k8s/base/dashboards/{file} differs from {original}: "
-                 f"run `cp deploy/grafana/{file} deploy/k8s/base/dashboards/`")
+                 f"run `cp deploy/grafana/dashboards/{file} deploy/k8s/base/dashboards/`")
     base = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())
     listed = {pathlib.Path(f).name for g in base.get("configMapGenerator", []) for f in g.get("files", [])}
     if listed != set(originals):
-        fail(f"the dashboard ConfigMap lists {sorted(listed)}, deploy/grafana has {sorted(originals)}")
+        fail(f"the dashboard ConfigMap lists {sorted(listed)}, deploy/grafana/dashboards has {sorted(originals)}")
 
 
 def main():
