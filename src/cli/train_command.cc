@@ -20,6 +20,7 @@
 #include "tree/model.h"
 #include "tree/trainer.h"
 #include "tree/training_data.h"
+#include "telemetry/training_telemetry.h"
 #include "tree/training_observer.h"
 
 namespace tad::cli {
@@ -40,6 +41,7 @@ struct TrainOptions {
   std::string run_dir;
   std::string json;
   std::string job_name = "tad-train";
+  telemetry::TelemetryOptions telemetry;
   bool overwrite = false;
 };
 
@@ -51,7 +53,7 @@ std::string Hostname() {
 
 // Everything here runs on every rank; only the driver (rank 0) writes files and prints.
 int RunTraining(const TrainOptions& options, const TreeParameters& parameters, Communicator& communicator,
-                TrainingObserver* observer, Clock::time_point start) {
+                TrainingObserver* observer, tad::telemetry::TrainingTelemetry* telemetry, Clock::time_point start) {
   const bool driver = communicator.is_driver();
   const int threads = options.threads > 0 ? options.threads : DefaultThreads(communicator.size());
   if (observer) observer->OnPhase(TrainingPhase::kStarting);
@@ -118,6 +120,10 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
   const std::string model_text = model.ToJson();
   ThrowIfError(model.Save(options.model, options.overwrite));
   const Evaluation evaluation = Evaluate(data.classes, confusion);
+  if (telemetry) {
+    telemetry->RecordQuality(evaluation.accuracy, evaluation.weighted_precision, evaluation.weighted_recall,
+                             evaluation.weighted_f1);
+  }
   PrintEvaluation(communicator.size(), train_seconds, total_seconds, evaluation, true);
 
   nlohmann::ordered_json results;
@@ -158,6 +164,7 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
   const nlohmann::ordered_json evaluation_json = EvaluationJson(evaluation);
   for (const auto& [key, value] : evaluation_json.items()) results[key] = value;
   results["model"] = ModelSummaryJson(model, options.model, fmt::format("{:016x}", HashBytes(model_text)));
+  if (telemetry && !options.run_dir.empty()) results["telemetry"] = {{"metrics_file", tad::telemetry::kMetricsFileName}};
   const std::string results_text = results.dump(2) + "\n";
   if (!options.run_dir.empty()) {
     fs::create_directories(options.run_dir);
@@ -185,6 +192,17 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   command->add_option("--run-dir", options->run_dir, "folder for results.json (and model.json by default)");
   command->add_option("--json", options->json, "also write the results JSON here ('-' for stdout)");
   command->add_option("--job-name", options->job_name, "job name recorded in the results")->default_val("tad-train");
+  command->add_option("--metrics-port", options->telemetry.port, "driver's metrics/status HTTP port (0: off)")
+      ->default_val(4040);
+  command->add_option("--metrics-address", options->telemetry.address, "address the metrics endpoint binds")
+      ->default_val("0.0.0.0");
+  command->add_option("--metrics-linger", options->telemetry.linger_seconds,
+                      "keep serving metrics this many seconds after training")
+      ->default_val(0);
+  command->add_option("--pushgateway", options->telemetry.pushgateway_url,
+                      "Prometheus Pushgateway URL (http://HOST:PORT): push periodically and at the end");
+  command->add_option("--push-interval", options->telemetry.push_interval_seconds, "seconds between pushes")
+      ->default_val(5);
   command->add_flag("--overwrite", options->overwrite, "replace an existing model file");
 
   return [options, executors_option] {
@@ -208,10 +226,16 @@ CommandRunner AddTrainCommand(CLI::App& app) {
     if (relaunched.has_value()) return *relaunched;
     std::unique_ptr<Communicator> communicator = ValueOrThrow(OpenCommunicator());
 
-    // Telemetry plugs its observer in here.
+    // Telemetry: the observer gathers every executor's figures to the driver, which serves them.
+    options->telemetry.job_name = options->job_name;
+    std::unique_ptr<tad::telemetry::TrainingTelemetry> telemetry;
     TrainingObserver* observer = nullptr;
     try {
-      return RunTraining(*options, parameters, *communicator, observer, start);
+      telemetry = ValueOrThrow(tad::telemetry::TrainingTelemetry::Start(options->telemetry, *communicator));
+      observer = telemetry->observer();
+      const int code = RunTraining(*options, parameters, *communicator, observer, telemetry.get(), start);
+      ThrowIfError(telemetry->Finish(options->run_dir));
+      return code;
     } catch (const Error& e) {
       if (observer) observer->OnPhase(TrainingPhase::kFailed);
       // Every rank meets the same error (checks on the metadata all ranks read, or agreed after

@@ -65,11 +65,25 @@ Result<std::unique_ptr<TrainingTelemetry>> TrainingTelemetry::Start(const Teleme
     status = Status::InvalidArgument("--push-interval must be more than 0 seconds");
   } else if (communicator.is_driver()) {
     if (options.port != 0) {
-      Result<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(options.address, options.port, self->metrics_);
-      if (server.ok()) {
-        self->server_ = std::move(server).value();
-      } else {
-        status = server.status();
+      // Like Spark's UI: when the port is taken (another job on this host), try the next ones;
+      // when all are taken, train without an endpoint rather than not train.
+      Status bind_status;
+      for (int attempt = 0; attempt <= options.port_retries && options.port + attempt <= 65535; ++attempt) {
+        Result<std::unique_ptr<MetricsServer>> server =
+            MetricsServer::Start(options.address, options.port + attempt, self->metrics_);
+        if (server.ok()) {
+          self->server_ = std::move(server).value();
+          if (attempt > 0) {
+            fmt::print(stderr, "tad[rank 0] telemetry: port {} is in use; serving metrics on port {}\n", options.port,
+                       self->server_->port());
+          }
+          break;
+        }
+        bind_status = server.status();
+      }
+      if (!self->server_) {
+        fmt::print(stderr, "tad[rank 0] telemetry: {}; training goes on without a metrics endpoint\n",
+                   bind_status.message());
       }
     }
     if (status.ok() && !options.pushgateway_url.empty()) {

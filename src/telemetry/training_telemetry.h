@@ -24,6 +24,7 @@ namespace tad::telemetry {
 struct TelemetryOptions {
   std::string address = "0.0.0.0";  // --metrics-address
   int port = 4040;                   // --metrics-port; 0 turns the endpoint off
+  int port_retries = 16;             // as Spark: port taken → try the next ones, then go on without
   double linger_seconds = 0;         // --metrics-linger: keep serving this long after training
   std::string pushgateway_url;       // --pushgateway: empty for none
   double push_interval_seconds = 5;  // --push-interval
