@@ -13,6 +13,29 @@
 namespace tad {
 namespace {
 
+// Hive partition values are percent-encoded in directory names (DuckDB writes `Health Fitness` as
+// `category=Health%20Fitness`, as Hive and Spark do for special characters); labels are the
+// decoded values.
+std::string DecodeHivePartitionValue(const std::string& encoded) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string decoded;
+  decoded.reserve(encoded.size());
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size() && hex(encoded[i + 1]) >= 0 && hex(encoded[i + 2]) >= 0) {
+      decoded += static_cast<char>(hex(encoded[i + 1]) * 16 + hex(encoded[i + 2]));
+      i += 2;
+    } else {
+      decoded += encoded[i];
+    }
+  }
+  return decoded;
+}
+
 namespace fs = std::filesystem;
 
 // Reads column `column` of row `row` of a materialised result as text ("" for NULL).
@@ -94,7 +117,7 @@ Result<ParquetDataset> ParquetDataset::Open(DuckDatabase& db, const fs::path& ro
     for (const auto& part : fs::path(files[i].first).parent_path()) {
       const std::string component = part.string();
       if (component.rfind(prefix, 0) == 0) {
-        file_labels[i] = component.substr(prefix.size());
+        file_labels[i] = DecodeHivePartitionValue(component.substr(prefix.size()));
         ++labelled;
         break;
       }

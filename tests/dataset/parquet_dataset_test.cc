@@ -61,6 +61,17 @@ TEST_F(ParquetDatasetTest, LabelsFromPartitionsRowGroupsSharedOutAndNullsBecomeN
   EXPECT_TRUE(dataset.CheckColumns({"x"}).ok());
 }
 
+TEST_F(ParquetDatasetTest, PartitionValuesWithSpacesAreDecoded) {
+  // DuckDB percent-encodes partition directories (category=Health%20Fitness); labels are decoded.
+  ThrowIfError(db_.Execute(
+      "COPY (SELECT 'f.pcap' AS source_file, i AS packet_index, i::INTEGER AS x, "
+      "CASE WHEN i < 5 THEN 'Health Fitness' ELSE 'Life Service' END AS category FROM range(10) t(i)) TO " +
+      SqlQuote(dir_.string()) + " (FORMAT parquet, PARTITION_BY (category))"));
+  ASSERT_TRUE(fs::exists(dir_ / "category=Health%20Fitness"));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_, "category"));
+  EXPECT_EQ(dataset.partition_labels(), (std::vector<std::string>{"Health Fitness", "Life Service"}));
+}
+
 TEST_F(ParquetDatasetTest, LabelColumnFingerprintAndEmptyDatasets) {
   ThrowIfError(db_.Execute("COPY (SELECT i::DOUBLE AS x, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END AS app "
                            "FROM range(100) t(i)) TO " + SqlQuote((dir_ / "one.parquet").string()) +
