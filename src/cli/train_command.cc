@@ -121,8 +121,8 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
   ThrowIfError(model.Save(options.model, options.overwrite));
   const Evaluation evaluation = Evaluate(data.classes, confusion);
   if (telemetry) {
-    telemetry->RecordQuality(evaluation.accuracy, evaluation.weighted_precision, evaluation.weighted_recall,
-                             evaluation.weighted_f1);
+    telemetry->RecordQuality(evaluation.report.accuracy, evaluation.report.weighted_precision,
+                             evaluation.report.weighted_recall, evaluation.report.weighted_f1);
   }
   PrintEvaluation(communicator.size(), train_seconds, total_seconds, evaluation, true);
 

@@ -7,34 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "eval/classification_report.h"
+#include "eval/confusion_matrix.h"
 #include "tree/model.h"
 
 namespace tad::cli {
 
-struct ClassFigures {
-  std::string name;
-  double precision = 0;
-  double recall = 0;
-  double f1 = 0;
-  int64_t support = 0;
-};
-
-/// Spark MulticlassMetrics: weights are the true-label supports; a class never predicted has
-/// precision 0.
+/// A confusion matrix and its figures (eval/: Spark MulticlassMetrics definitions).
 struct Evaluation {
-  std::vector<std::string> classes;
-  std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
-  double accuracy = 0;
-  double weighted_precision = 0;
-  double weighted_recall = 0;
-  double weighted_f1 = 0;
-  std::vector<ClassFigures> per_class;
+  ConfusionMatrix matrix;
+  ClassificationReport report;
 };
 
 Evaluation Evaluate(const std::vector<std::string>& classes, const std::vector<int64_t>& confusion_flat);
-
-/// Seconds as the seed's table shows them ("0.84 s", "12.6 min").
-std::string FormatSeconds(double seconds);
 
 /// Prints the seed's table row, then per-class figures and the confusion matrix, to stdout.
 void PrintEvaluation(int executors, double train_seconds, double total_seconds, const Evaluation& evaluation,
