@@ -1,10 +1,10 @@
 // The only file in tad that includes <mpi.h>.
 #include "cluster/mpi_communicator.h"
+#include "cluster/collective_timer.h"
 
 #include <mpi.h>
 
 #include <algorithm>
-#include <chrono>
 #include <climits>
 #include <cstring>
 #include <string>
@@ -17,20 +17,6 @@ struct MpiCommunicator::Mpi {
 };
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-class CollectiveTimer {
- public:
-  explicit CollectiveTimer(double& seconds) : seconds_(seconds), start_(Clock::now()) {}
-  ~CollectiveTimer() { seconds_ += std::chrono::duration<double>(Clock::now() - start_).count(); }
-  CollectiveTimer(const CollectiveTimer&) = delete;
-  CollectiveTimer& operator=(const CollectiveTimer&) = delete;
-
- private:
-  double& seconds_;
-  Clock::time_point start_;
-};
 
 std::string MpiErrorText(int code) {
   char text[MPI_MAX_ERROR_STRING] = {};

@@ -1,6 +1,6 @@
 #include "cluster/thread_communicator.h"
+#include "cluster/collective_timer.h"
 
-#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
@@ -62,21 +62,6 @@ class ThreadHub {
 };
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-/// Adds the time from construction to destruction to `seconds`.
-class CollectiveTimer {
- public:
-  explicit CollectiveTimer(double& seconds) : seconds_(seconds), start_(Clock::now()) {}
-  ~CollectiveTimer() { seconds_ += std::chrono::duration<double>(Clock::now() - start_).count(); }
-  CollectiveTimer(const CollectiveTimer&) = delete;
-  CollectiveTimer& operator=(const CollectiveTimer&) = delete;
-
- private:
-  double& seconds_;
-  Clock::time_point start_;
-};
 
 template <typename T>
 std::span<const std::byte> AsBytes(std::span<T> values) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cli/report/html_report.h"
 #include "common/atomic_output.h"
 
 extern char** environ;
@@ -15,28 +16,6 @@ extern char** environ;
 namespace tad::report {
 namespace {
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string TickLabel(double value) { return fmt::format("{:g}", std::abs(value) < 1e-12 ? 0.0 : value); }
 
@@ -86,7 +65,7 @@ std::string RenderSvg(const LineChart& chart) {
       "font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
       "<text x=\"{2}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">{3}</text>\n",
-      chart.width, chart.height, left, Escape(chart.title));
+      chart.width, chart.height, left, EscapeHtml(chart.title));
   for (double t : y_ticks) {
     svg += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#e3e3e3\"/>"
@@ -103,9 +82,9 @@ std::string RenderSvg(const LineChart& chart) {
       "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#888\"/>\n", left, top,
       plot_w, plot_h);
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", left + plot_w / 2,
-                     static_cast<double>(chart.height) - 12, Escape(chart.x_label));
+                     static_cast<double>(chart.height) - 12, EscapeHtml(chart.x_label));
   svg += fmt::format("<text transform=\"translate(18 {:.1f}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
-                     top + plot_h / 2, Escape(chart.y_label));
+                     top + plot_h / 2, EscapeHtml(chart.y_label));
   double legend_y = top + 10;
   for (const auto& s : chart.series) {
     std::string path;
@@ -122,7 +101,7 @@ std::string RenderSvg(const LineChart& chart) {
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"{3}\" stroke-width=\"2\"{4}/>"
         "<text x=\"{5:.1f}\" y=\"{6:.1f}\">{7}</text>\n",
         left + plot_w + 12, legend_y, left + plot_w + 36, s.color, dash, left + plot_w + 42, legend_y + 4,
-        Escape(s.name));
+        EscapeHtml(s.name));
     legend_y += 20;
   }
   svg += "</svg>\n";
