@@ -21,7 +21,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   chromium wrk iproute2 curl
   librsvg2-bin
-  python3-yaml
+  python3-yaml python3-scapy
 )
 # npm may come from NodeSource (bundled with nodejs, conflicting with Debian's npm): only add
 # Debian's when no npm is on PATH.

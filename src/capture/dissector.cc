@@ -115,7 +115,8 @@ DissectResult DissectIpv6(const uint8_t* data, size_t caplen, size_t offset, int
     if (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
       if (at + 8 > caplen) {
         out.ip_proto = next;
-        out.payload_len = static_cast<int32_t>(payload);
+        // Earlier extension headers may claim more bytes than the payload length left.
+        out.payload_len = static_cast<int32_t>(std::max<int64_t>(0, payload));
         transport_truncated = true;
         return DissectResult::kOk;
       }
@@ -244,7 +245,9 @@ DissectResult Dissect(std::span<const uint8_t> frame, uint32_t wire_len, int lin
       return DissectResult::kNotIp;
     }
   }
-  const int64_t wire_avail = std::max<int64_t>(static_cast<int64_t>(std::max<size_t>(wire_len, caplen)) - static_cast<int64_t>(offset), 0);
+  // Capped so that a payload length taken from it (TSO, jumbograms) still fits payload_len's int32.
+  const int64_t wire_avail = std::clamp<int64_t>(
+      static_cast<int64_t>(std::max<size_t>(wire_len, caplen)) - static_cast<int64_t>(offset), 0, INT32_MAX);
   if (network == Network::kIpv4) return DissectIpv4(data, caplen, offset, wire_avail, out, transport_truncated);
   return DissectIpv6(data, caplen, offset, wire_avail, out, transport_truncated);
 }
