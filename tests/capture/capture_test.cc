@@ -235,6 +235,34 @@ TEST(DissectorTest, TruncatedHeadersNeverReadPastTheEnd) {
   }
 }
 
+// Found by fuzz/dissector_fuzz: extension headers longer than the IPv6 payload length, then one
+// cut short by the capture, gave a negative payload_len.
+TEST(DissectorTest, Ipv6ExtensionHeadersLongerThanPayloadNeverGiveNegativeLength) {
+  Bytes f = Ipv6(0, 8);                   // says 8 payload bytes
+  Append(f, {0, 1, 0, 0, 0, 0, 0, 0});    // hop-by-hop of 16 bytes, then another hop-by-hop
+  f.resize(f.size() + 8, 0);
+  Append(f, {6, 0, 0, 0});                // ... cut short inside its first 8 bytes
+  const Dissected d = DissectFrame(f, link_type::kRaw);
+  ASSERT_EQ(d.result, DissectResult::kOk);
+  EXPECT_TRUE(d.transport_truncated);
+  EXPECT_EQ(d.row.payload_len, 0);
+}
+
+// A record header may state any wire length up to 2^32 - 1; lengths taken from it (TSO's zero IP
+// total length) must still fit payload_len.
+TEST(DissectorTest, HugeWireLengthKeepsPayloadLengthPositive) {
+  Bytes f = Ipv4(1, 0);  // ICMP, total length 0: left to the NIC
+  f.resize(f.size() + 8, 0);
+  const Dissected d = DissectFrame(f, link_type::kRaw, UINT32_MAX);
+  ASSERT_EQ(d.result, DissectResult::kOk);
+  EXPECT_EQ(d.row.payload_len, INT32_MAX - 20);
+  Bytes g = Ipv6(58, 0);  // ICMPv6, payload length 0: a jumbogram
+  g.resize(g.size() + 8, 0);
+  const Dissected e = DissectFrame(g, link_type::kRaw, UINT32_MAX);
+  ASSERT_EQ(e.result, DissectResult::kOk);
+  EXPECT_EQ(e.row.payload_len, INT32_MAX - 40);
+}
+
 TEST(DissectorTest, UnsupportedLinkType) {
   Bytes f(40, 0);
   EXPECT_EQ(DissectFrame(f, 147).result, DissectResult::kUnsupportedLink);
