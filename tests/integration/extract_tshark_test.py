@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """tad extract on the real captures, compared row by row with tshark's fields for the same packets
 (issue 2): the same packets (frame numbers) per file, and equal timestamp, frame length, IP version,
-TTL/hop limit, DS field, transport protocol, ports, TCP flags, window and payload length.
+TTL/hop limit, DS field, transport protocol, ports, TCP flags, window and payload length; and the
+flow columns, direction and inter_arrival_us, recomputed here from tshark's addresses, ports,
+protocols and times (flows of the outermost IP header's 5-tuple, both directions, per file).
   extract_tshark_test.py TAD PARQUET_TO_TSV REAL_PCAPS WORK_DIR"""
 import collections
+import ipaddress
+import itertools
 import os
 import pathlib
 import shutil
@@ -28,8 +32,54 @@ for line in tsv.splitlines():
 
 FIELDS = ["frame.number", "frame.time_epoch", "frame.len", "frame.protocols", "ip.version", "ip.ttl", "ip.dsfield",
           "ip.proto", "ipv6.hlim", "ipv6.tclass", "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
-          "tcp.flags", "tcp.window_size_value", "tcp.len", "udp.length"]
+          "tcp.flags", "tcp.window_size_value", "tcp.len", "udp.length", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+          "ipv6.nxt", "ipv6.hopopts.nxt", "ipv6.routing.nxt", "ipv6.fraghdr.nxt", "ipv6.dstopts.nxt"]
 failures = []
+
+
+def outer_layers(v):
+    """The outermost IP layer's name and the transport right after it (tcp, udp or None)."""
+    protocols = v["frame.protocols"].split(":")
+    outer_ip = next(p for p in protocols if p in ("ip", "ipv6"))
+    after = protocols[protocols.index(outer_ip) + 1:]
+    transport = after[0] if after and after[0] in ("tcp", "udp") else None
+    return outer_ip, after, transport
+
+
+def expected_flow_columns(theirs):
+    """direction and inter_arrival_us of every packet of one file, in frame order: a flow is the
+    unordered pair of (outer address, port) ends plus the protocol (ports 0 without TCP/UDP);
+    direction 0 when the sender is the end that sent the flow's first packet; inter-arrival in µs
+    since the flow's previous packet, truncated toward zero, 0 for the first."""
+    flows = {}
+    expected = {}
+    for number in sorted(theirs):
+        v = theirs[number]
+        outer_ip, after, transport = outer_layers(v)
+        if outer_ip == "ip":
+            src, dst, proto = v["ip.src"], v["ip.dst"], v["ip.proto"]
+        else:
+            src, dst = v["ipv6.src"], v["ipv6.dst"]
+            # The protocol after the extension headers: the last extension header's next header.
+            extensions = list(itertools.takewhile(lambda p: p.startswith("ipv6."), after))
+            proto = v[f"{extensions[-1]}.nxt"] if extensions else v["ipv6.nxt"]
+        ports = (int(v[f"{transport}.srcport"]), int(v[f"{transport}.dstport"])) if transport else (0, 0)
+        sender = (ipaddress.ip_address(src).packed, ports[0])
+        receiver = (ipaddress.ip_address(dst).packed, ports[1])
+        key = (int(proto), min(sender, receiver), max(sender, receiver))
+        ns = int(Decimal(v["frame.time_epoch"]) * 1_000_000_000)
+        if key not in flows:
+            flows[key] = [sender, ns]
+            expected[number] = ("0", "0")
+            continue
+        initiator, last_ns = flows[key]
+        gap_ns = ns - last_ns
+        gap_us = gap_ns // 1000 if gap_ns >= 0 else -((-gap_ns) // 1000)
+        expected[number] = ("0" if sender == initiator else "1", str(gap_us))
+        flows[key][1] = ns
+    return expected
+
+
 # Known limitation (see closing note): libpcap stops early in this pcapng (interfaces with
 # different snapshot lengths), so only the packets we read are compared, not the count.
 PARTIAL = {"Social/instagram.pcap"}
@@ -46,6 +96,7 @@ for path in sorted(p for p in captures.rglob("*") if p.is_file() and p.parent !=
         v = dict(zip(FIELDS, line.split("\t")))
         theirs[int(v["frame.number"])] = v
     mine = ours.get(rel, {})
+    flow_columns = expected_flow_columns(theirs)
     if rel not in PARTIAL and set(mine) != set(theirs):
         failures.append(f"{rel}: {len(mine)} rows, tshark has {len(theirs)} IP packets "
                         f"(only ours: {sorted(set(mine) - set(theirs))[:5]}, only tshark's: {sorted(set(theirs) - set(mine))[:5]})")
@@ -56,16 +107,15 @@ for path in sorted(p for p in captures.rglob("*") if p.is_file() and p.parent !=
             failures.append(f"{rel}#{number}: not an IP packet for tshark")
             continue
         compared += 1
-        protocols = v["frame.protocols"].split(":")
-        outer_ip = next(p for p in protocols if p in ("ip", "ipv6"))
-        after = protocols[protocols.index(outer_ip) + 1:]
-        transport = after[0] if after and after[0] in ("tcp", "udp") else None
+        outer_ip, after, transport = outer_layers(v)
         expected = {
             "timestamp_ns": str(int(Decimal(v["frame.time_epoch"]) * 1_000_000_000)),
             "frame_len": v["frame.len"],
             "ip_version": "4" if outer_ip == "ip" else "6",
             "ip_ttl": v["ip.ttl"] if outer_ip == "ip" else v["ipv6.hlim"],
             "ip_tos": str(int(v["ip.dsfield"] if outer_ip == "ip" else v["ipv6.tclass"], 16)),
+            "direction": flow_columns[number][0],
+            "inter_arrival_us": flow_columns[number][1],
         }
         if outer_ip == "ip":
             expected["ip_proto"] = v["ip.proto"]
@@ -88,4 +138,4 @@ if failures:
     print(f"{len(failures)} differences; first 40:")
     print("\n".join(failures[:40]))
     sys.exit(1)
-print(f"extract_tshark_test: {compared} rows equal to tshark's fields")
+print(f"extract_tshark_test: {compared} rows equal to tshark's fields, direction and inter-arrival included")
