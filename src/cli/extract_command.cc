@@ -106,7 +106,6 @@ void ExtractFile(const InputFile& file, const ExtractOptions& options, FlowTrack
   writer.SetSource(file.source_file, file.category);
   const uint64_t file_hash = HashBytes(file.source_file, options.seed);
   const bool sampling = options.sample < 1.0;
-  const int link = source.link_type();
   CategorySummary& category = summary.categories[file.category];
   ++category.files;
   RawPacket raw;
@@ -117,6 +116,14 @@ void ExtractFile(const InputFile& file, const ExtractOptions& options, FlowTrack
   for (;;) {
     const NextResult next = source.Next(raw);
     if (next == NextResult::kEnd) break;
+    if (next == NextResult::kCorrupt) {
+      // A block that contradicts itself is bad input like a file that is not a capture.
+      if (!options.skip_invalid) throw Error(Status::InvalidData(source.error()));
+      ++summary.truncated_files;
+      std::fprintf(stderr, "tad: warning: %s (kept the %lld complete records before it)\n", source.error().c_str(),
+                   static_cast<long long>(index));
+      break;
+    }
     if (next == NextResult::kTruncated) {
       ++summary.malformed;
       ++summary.truncated_files;
@@ -133,7 +140,7 @@ void ExtractFile(const InputFile& file, const ExtractOptions& options, FlowTrack
       pending_bytes = 0;
     }
     bool transport_truncated = false;
-    const DissectResult result = Dissect(raw.bytes, raw.wire_len, link, row, transport_truncated);
+    const DissectResult result = Dissect(raw.bytes, raw.wire_len, raw.link_type, row, transport_truncated);
     if (result != DissectResult::kOk) {
       if (result == DissectResult::kNotIp) ++summary.non_ip;
       if (result == DissectResult::kUnsupportedLink) ++summary.unsupported_link;

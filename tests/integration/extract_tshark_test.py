@@ -80,9 +80,6 @@ def expected_flow_columns(theirs):
     return expected
 
 
-# Known limitation (see closing note): libpcap stops early in this pcapng (interfaces with
-# different snapshot lengths), so only the packets we read are compared, not the count.
-PARTIAL = {"Social/instagram.pcap"}
 compared = 0
 for path in sorted(p for p in captures.rglob("*") if p.is_file() and p.parent != captures):
     rel = path.relative_to(captures).as_posix()
@@ -97,7 +94,7 @@ for path in sorted(p for p in captures.rglob("*") if p.is_file() and p.parent !=
         theirs[int(v["frame.number"])] = v
     mine = ours.get(rel, {})
     flow_columns = expected_flow_columns(theirs)
-    if rel not in PARTIAL and set(mine) != set(theirs):
+    if set(mine) != set(theirs):
         failures.append(f"{rel}: {len(mine)} rows, tshark has {len(theirs)} IP packets "
                         f"(only ours: {sorted(set(mine) - set(theirs))[:5]}, only tshark's: {sorted(set(theirs) - set(mine))[:5]})")
         continue
