@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Writes the dissector fuzzer's seed corpus (committed in corpus/dissector_fuzz/): a few real
-frames of each link type found in the real captures, the same IP packets re-framed for the link
-types those captures lack, and the first bytes of each capture format.
-  make_seed_corpus.py REAL_PCAPS OUT_DIR"""
+"""Writes the fuzzers' seed corpora (committed in corpus/): for dissector_fuzz, a few real frames
+of each link type found in the real captures, the same IP packets re-framed for the link types
+those captures lack, and the first bytes of each capture format; for pcapng_reader_fuzz, the
+first blocks of each real pcapng file.
+  make_seed_corpus.py REAL_PCAPS CORPUS_DIR"""
 import hashlib
 import pathlib
 import sys
@@ -16,12 +17,21 @@ from scapy.layers.l2 import Dot1Q, Ether
 SELECTOR = {0: 0, 1: 1, 12: 2, 14: 3, 101: 4, 108: 5, 113: 6, 228: 7, 229: 8, 276: 9}
 MAX_FRAME = 160  # headers are what the dissector reads; payload bytes only slow the fuzzer
 
-captures, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+PCAPNG_SEED_BYTES = 4096  # a section header, its interfaces and a few packets
+
+captures, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+out, pcapng_out = corpus / "dissector_fuzz", corpus / "pcapng_reader_fuzz"
 out.mkdir(parents=True, exist_ok=True)
+pcapng_out.mkdir(parents=True, exist_ok=True)
 
 
-def write(data: bytes):
-    (out / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
+def write(data: bytes, folder=out):
+    (folder / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
+
+
+for path in sorted(captures.rglob("*")):
+    if path.is_file() and path.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a":
+        write(path.read_bytes()[:PCAPNG_SEED_BYTES], pcapng_out)
 
 
 def seed(link: int, frame: bytes, cut: int = 0):
@@ -66,4 +76,5 @@ for packet in ip_packets[-6:]:
     ethertype = b"\x86\xdd" if family_v6 else b"\x08\x00"
     seed(113, b"\x00\x00\x00\x01\x00\x06" + bytes(8) + ethertype + packet)
     seed(276, ethertype + bytes(2) + b"\x00\x00\x00\x02\x00\x01\x00\x00\x06" + bytes(9) + packet)
-print(f"{len(list(out.iterdir()))} seeds in {out}")
+for folder in (out, pcapng_out):
+    print(f"{len(list(folder.iterdir()))} seeds in {folder}")
