@@ -1,11 +1,17 @@
 // tad extract INPUT_DIR --out DATASET_DIR: per-packet features of every capture, one sub-folder
 // of INPUT_DIR per category, into a hive-partitioned Parquet dataset (see docs/extract.md).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -34,6 +40,7 @@ struct ExtractOptions {
   bool overwrite = false;
   bool skip_invalid = false;
   bool json = false;
+  int threads = 0;  // reader threads; 0: one per core
 };
 
 struct InputFile {
@@ -98,18 +105,34 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
   return files;
 }
 
-/// Reads one capture into the writer; the format has been checked already.
-void ExtractFile(const InputFile& file, const ExtractOptions& options, FlowTracker& flows,
-                 ParquetDatasetWriter& writer, ProgressBar& progress, ExtractSummary& summary) {
+/// What reading one capture adds to the summary.
+struct FileCounts {
+  uint64_t packets = 0;
+  uint64_t ip_packets = 0;
+  uint64_t non_ip = 0;
+  uint64_t unsupported_link = 0;
+  uint64_t malformed = 0;
+  uint64_t truncated_transport = 0;
+  uint64_t truncated_files = 0;
+};
+
+using RowBatch = std::vector<PacketFeatures>;
+constexpr size_t kBatchRows = 4096;
+
+/// Reads and dissects one capture (the format has been checked already), handing its rows in file
+/// order to `emit` a batch at a time. Runs on a reader thread: touches nothing shared but the
+/// thread-safe progress bar.
+template <typename Emit>
+void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker& flows, ProgressBar& progress,
+              FileCounts& counts, std::string& warning, Emit&& emit) {
   PacketSource source = ValueOrThrow(PacketSource::Open(file.path.string()));
   flows.Clear();
-  writer.SetSource(file.source_file, file.category);
   const uint64_t file_hash = HashBytes(file.source_file, options.seed);
   const bool sampling = options.sample < 1.0;
-  CategorySummary& category = summary.categories[file.category];
-  ++category.files;
   RawPacket raw;
   PacketFeatures row;
+  RowBatch batch;
+  batch.reserve(kBatchRows);
   int64_t index = 0;
   uint64_t pending_bytes = 0;
   uint64_t advanced = 0;
@@ -119,20 +142,18 @@ void ExtractFile(const InputFile& file, const ExtractOptions& options, FlowTrack
     if (next == NextResult::kCorrupt) {
       // A block that contradicts itself is bad input like a file that is not a capture.
       if (!options.skip_invalid) throw Error(Status::InvalidData(source.error()));
-      ++summary.truncated_files;
-      std::fprintf(stderr, "tad: warning: %s (kept the %lld complete records before it)\n", source.error().c_str(),
-                   static_cast<long long>(index));
+      ++counts.truncated_files;
+      warning = fmt::format("tad: warning: {} (kept the {} complete records before it)\n", source.error(), index);
       break;
     }
     if (next == NextResult::kTruncated) {
-      ++summary.malformed;
-      ++summary.truncated_files;
-      std::fprintf(stderr, "tad: warning: %s: %s (kept the %lld complete records before it)\n",
-                   file.source_file.c_str(), source.error().c_str(), static_cast<long long>(index));
+      ++counts.malformed;
+      ++counts.truncated_files;
+      warning = fmt::format("tad: warning: {}: {} (kept the {} complete records before it)\n", file.source_file,
+                            source.error(), index);
       break;
     }
     ++index;
-    ++category.packets;
     pending_bytes += raw.bytes.size() + 16;
     if ((index & 0xfff) == 0) {
       progress.Advance(pending_bytes);
@@ -142,24 +163,131 @@ void ExtractFile(const InputFile& file, const ExtractOptions& options, FlowTrack
     bool transport_truncated = false;
     const DissectResult result = Dissect(raw.bytes, raw.wire_len, raw.link_type, row, transport_truncated);
     if (result != DissectResult::kOk) {
-      if (result == DissectResult::kNotIp) ++summary.non_ip;
-      if (result == DissectResult::kUnsupportedLink) ++summary.unsupported_link;
-      if (result == DissectResult::kMalformed) ++summary.malformed;
+      if (result == DissectResult::kNotIp) ++counts.non_ip;
+      if (result == DissectResult::kUnsupportedLink) ++counts.unsupported_link;
+      if (result == DissectResult::kMalformed) ++counts.malformed;
       continue;
     }
-    if (transport_truncated) ++summary.truncated_transport;
-    ++summary.ip_packets;
+    if (transport_truncated) ++counts.truncated_transport;
+    ++counts.ip_packets;
     row.packet_index = index;
     row.timestamp_ns = raw.timestamp_ns;
     row.frame_len = static_cast<int32_t>(raw.wire_len);
     flows.Observe(row);  // flow state advances over every packet, sampled or not
     if (sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample) continue;
-    ThrowIfError(writer.Append(row));
-    ++category.rows;
+    batch.push_back(row);
+    if (batch.size() == kBatchRows) {
+      emit(std::move(batch));
+      batch = RowBatch();
+      batch.reserve(kBatchRows);
+    }
   }
-  summary.packets += static_cast<uint64_t>(index);
+  if (!batch.empty()) emit(std::move(batch));
+  counts.packets = static_cast<uint64_t>(index);
   if (file.size > advanced) progress.Advance(file.size - advanced);
 }
+
+/// Reader threads take the captures in order, each into its own slot; the writer (the calling
+/// thread) drains the slots in file order. Files are independent (a flow never crosses files), so
+/// each reader has its own flow tracker, and the writer sees the same rows in the same order as
+/// with one thread: the dataset does not depend on the thread count. A slot holds at most
+/// kMaxQueued batches, so memory stays bounded however far readers run ahead; the writer always
+/// drains the lowest unfinished file, so the reader of that file never waits forever.
+class ParallelExtract {
+ public:
+  ParallelExtract(const std::vector<InputFile>& files, const ExtractOptions& options, ProgressBar& progress,
+                  int threads)
+      : files_(files), options_(options), progress_(progress), slots_(files.size()) {
+    for (int i = 0; i < threads; ++i) readers_.emplace_back([this] { ReadLoop(); });
+  }
+  ~ParallelExtract() {
+    {
+      std::lock_guard lock(mutex_);
+      cancelled_ = true;  // readers blocked on a full slot (the writer gave up) stop too
+    }
+    room_.notify_all();
+    for (std::thread& reader : readers_) reader.join();
+  }
+  ParallelExtract(const ParallelExtract&) = delete;
+  ParallelExtract& operator=(const ParallelExtract&) = delete;
+
+  /// Hands file `index`'s rows to `row` in order, then returns its counts and warning; rethrows
+  /// what ended the reading of that file.
+  template <typename OnRow>
+  FileCounts Drain(size_t index, std::string& warning, OnRow&& on_row) {
+    Slot& slot = slots_[index];
+    for (;;) {
+      RowBatch batch;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return !slot.batches.empty() || slot.done; });
+        if (slot.batches.empty()) break;
+        batch = std::move(slot.batches.front());
+        slot.batches.pop_front();
+      }
+      room_.notify_all();
+      for (const PacketFeatures& row : batch) on_row(row);
+    }
+    if (slot.error) std::rethrow_exception(slot.error);
+    warning = std::move(slot.warning);
+    return slot.counts;
+  }
+
+ private:
+  static constexpr size_t kMaxQueued = 8;
+
+  struct Slot {
+    std::deque<RowBatch> batches;
+    bool done = false;
+    FileCounts counts;
+    std::string warning;
+    std::exception_ptr error;
+  };
+
+  void ReadLoop() {
+    FlowTracker flows;
+    for (;;) {
+      const size_t index = next_file_.fetch_add(1);
+      if (index >= files_.size()) return;
+      Slot& slot = slots_[index];
+      FileCounts counts;
+      std::string warning;
+      std::exception_ptr error;
+      try {
+        ReadFile(files_[index], options_, flows, progress_, counts, warning, [&](RowBatch&& batch) {
+          std::unique_lock lock(mutex_);
+          room_.wait(lock, [&] { return slot.batches.size() < kMaxQueued || cancelled_; });
+          if (cancelled_) throw Error(Status::Cancelled("extract cancelled"));
+          slot.batches.push_back(std::move(batch));
+          lock.unlock();
+          ready_.notify_all();
+        });
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mutex_);
+        slot.counts = counts;
+        slot.warning = std::move(warning);
+        slot.error = error;
+        slot.done = true;
+        if (cancelled_) return;
+      }
+      ready_.notify_all();
+    }
+  }
+
+  const std::vector<InputFile>& files_;
+  const ExtractOptions& options_;
+  ProgressBar& progress_;
+  std::vector<Slot> slots_;
+  std::atomic<size_t> next_file_{0};
+  std::mutex mutex_;
+  std::condition_variable ready_;  // a slot got a batch or is done
+  std::condition_variable room_;   // a slot has room again, or the run is cancelled
+  bool cancelled_ = false;
+  std::vector<std::thread> readers_;
+};
 
 void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(summary.packets) / seconds : 0.0;
@@ -209,6 +337,11 @@ void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, 
                static_cast<unsigned long long>(summary.invalid_files));
 }
 
+int ResolveThreads(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int RunExtract(const ExtractOptions& options) {
   if (!(options.sample > 0.0 && options.sample <= 1.0)) {
     throw Error(Status::InvalidArgument(fmt::format("--sample must be in (0, 1], got {}", options.sample)));
@@ -236,13 +369,36 @@ int RunExtract(const ExtractOptions& options) {
   }
 
   AtomicOutput output = ValueOrThrow(AtomicOutput::Create(options.out_dir, options.overwrite));
-  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(output.temp_path()));
-  FlowTracker flows;
+  // One DuckDB thread: a parallel partitioned COPY interleaves the rows of its table in whatever
+  // order its threads finish, so the same input would not always give the same files. The readers
+  // are where the parallelism is.
+  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(output.temp_path(), 1 << 20, 1));
+  // More readers than files would have nothing to do.
+  const int threads = std::max(1, std::min(ResolveThreads(options.threads), static_cast<int>(captures.size())));
   {
     ProgressBar progress("extract", summary.bytes, "bytes", StderrIsTerminal());
-    for (const InputFile& file : captures) {
+    ParallelExtract readers(captures, options, progress, threads);
+    for (size_t i = 0; i < captures.size(); ++i) {
+      const InputFile& file = captures[i];
       progress.SetLabel(file.source_file);
-      ExtractFile(file, options, flows, *writer, progress, summary);
+      writer->SetSource(file.source_file, file.category);
+      CategorySummary& category = summary.categories[file.category];
+      ++category.files;
+      std::string warning;
+      const FileCounts counts = readers.Drain(i, warning, [&](const PacketFeatures& row) {
+        ThrowIfError(writer->Append(row));
+        ++category.rows;
+      });
+      // Warnings come out in file order, whichever reader got there first.
+      if (!warning.empty()) std::fputs(warning.c_str(), stderr);
+      category.packets += counts.packets;
+      summary.packets += counts.packets;
+      summary.ip_packets += counts.ip_packets;
+      summary.non_ip += counts.non_ip;
+      summary.unsupported_link += counts.unsupported_link;
+      summary.malformed += counts.malformed;
+      summary.truncated_transport += counts.truncated_transport;
+      summary.truncated_files += counts.truncated_files;
       ++summary.files;
     }
     ThrowIfError(writer->Finish());
@@ -269,6 +425,10 @@ CommandRunner AddExtractCommand(CLI::App& app) {
   command->add_option("--seed", options->seed, "Seed of the sampling hash")->default_val(0);
   command->add_flag("--overwrite", options->overwrite, "Replace an existing --out");
   command->add_flag("--skip-invalid", options->skip_invalid, "Warn about files that are not captures and go on");
+  command->add_option("--threads", options->threads,
+                      "Threads reading captures (0: one per core); the dataset does not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   command->add_flag("--json", options->json, "Print the summary as JSON on stdout");
   return [options] { return RunExtract(*options); };
 }
