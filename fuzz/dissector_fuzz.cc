@@ -17,9 +17,9 @@ namespace {
 
 // Every type Dissect reads, plus one it does not, so kUnsupportedLink is covered too.
 constexpr std::array kLinkTypes = {
-    tad::link_type::kNull,   tad::link_type::kEthernet, tad::link_type::kRaw12,     tad::link_type::kRaw14,
-    tad::link_type::kRaw,    tad::link_type::kLoop,     tad::link_type::kLinuxSll,  tad::link_type::kIpv4,
-    tad::link_type::kIpv6,   tad::link_type::kLinuxSll2, 147 /* DLT_USER0 */,
+    tad::link_type::kNull, tad::link_type::kEthernet,  tad::link_type::kRaw12,    tad::link_type::kRaw14,
+    tad::link_type::kRaw,  tad::link_type::kLoop,      tad::link_type::kLinuxSll, tad::link_type::kIpv4,
+    tad::link_type::kIpv6, tad::link_type::kLinuxSll2, 147 /* DLT_USER0 */,
 };
 
 }  // namespace
