@@ -238,10 +238,10 @@ TEST(DissectorTest, TruncatedHeadersNeverReadPastTheEnd) {
 // Found by fuzz/dissector_fuzz: extension headers longer than the IPv6 payload length, then one
 // cut short by the capture, gave a negative payload_len.
 TEST(DissectorTest, Ipv6ExtensionHeadersLongerThanPayloadNeverGiveNegativeLength) {
-  Bytes f = Ipv6(0, 8);                   // says 8 payload bytes
-  Append(f, {0, 1, 0, 0, 0, 0, 0, 0});    // hop-by-hop of 16 bytes, then another hop-by-hop
+  Bytes f = Ipv6(0, 8);                 // says 8 payload bytes
+  Append(f, {0, 1, 0, 0, 0, 0, 0, 0});  // hop-by-hop of 16 bytes, then another hop-by-hop
   f.resize(f.size() + 8, 0);
-  Append(f, {6, 0, 0, 0});                // ... cut short inside its first 8 bytes
+  Append(f, {6, 0, 0, 0});  // ... cut short inside its first 8 bytes
   const Dissected d = DissectFrame(f, link_type::kRaw);
   ASSERT_EQ(d.result, DissectResult::kOk);
   EXPECT_TRUE(d.transport_truncated);
