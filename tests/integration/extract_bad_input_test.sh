@@ -190,8 +190,13 @@ expect_no_temporaries overwrite
 "$tad" synth "$work/big" --packets 3000000 --seed 5 >/dev/null 2>&1
 "$tad" extract "$work/big" --out "$work/ds_interrupted" >"$work/interrupted.out" 2>"$work/interrupted.err" &
 pid=$!
-sleep 1
-kill -INT "$pid" 2>/dev/null || fail "interrupted: extract had already ended after 1 s (make the input bigger)"
+# Interrupt once the dataset is being written (its temporary exists), plus a little, ~1 s in all.
+for _ in $(seq 100); do
+  compgen -G "$work/.ds_interrupted.tmp-*" >/dev/null && break
+  sleep 0.05
+done
+sleep 0.5
+kill -INT "$pid" 2>/dev/null || fail "interrupted: extract had already ended (make the input bigger)"
 rc=0
 wait "$pid" || rc=$?
 expect_rc interrupted 130
