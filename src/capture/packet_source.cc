@@ -62,7 +62,8 @@ NextResult PacketSource::Next(RawPacket& packet) {
   const int rc = pcap_next_ex(static_cast<pcap_t*>(handle_), &header, &data);
   if (rc == 1) {
     // Opened with nanosecond precision: tv_usec holds nanoseconds.
-    packet.timestamp_ns = static_cast<int64_t>(header->ts.tv_sec) * 1000000000LL + static_cast<int64_t>(header->ts.tv_usec);
+    packet.timestamp_ns =
+        static_cast<int64_t>(header->ts.tv_sec) * 1000000000LL + static_cast<int64_t>(header->ts.tv_usec);
     packet.wire_len = header->len;
     packet.link_type = link_type_;
     packet.bytes = std::span<const uint8_t>(data, header->caplen);

@@ -17,9 +17,9 @@ namespace tad {
 
 struct RawPacket {
   int64_t timestamp_ns = 0;
-  uint32_t wire_len = 0;            // length on the wire
-  int link_type = 0;                // of this packet (pcapng: of its interface)
-  std::span<const uint8_t> bytes;   // captured bytes; valid until the next Next()
+  uint32_t wire_len = 0;           // length on the wire
+  int link_type = 0;               // of this packet (pcapng: of its interface)
+  std::span<const uint8_t> bytes;  // captured bytes; valid until the next Next()
 };
 
 enum class NextResult {

@@ -50,7 +50,8 @@ bool PcapngTicksToNs(uint64_t ticks, const PcapngInterface& iface, int64_t& ns) 
   // ticks < 2^64, so the fraction times 1e9 stays below 2^94: exact, rounded down like Wireshark.
   const U128 seconds = ticks / per_second;
   const U128 fraction_ns = (ticks % per_second) * 1'000'000'000u / per_second;
-  const I128 total = (static_cast<I128>(seconds) + iface.offset_seconds) * 1'000'000'000 + static_cast<I128>(fraction_ns);
+  const I128 total =
+      (static_cast<I128>(seconds) + iface.offset_seconds) * 1'000'000'000 + static_cast<I128>(fraction_ns);
   if (total > std::numeric_limits<int64_t>::max() || total < std::numeric_limits<int64_t>::min()) return false;
   ns = static_cast<int64_t>(total);
   return true;
@@ -106,12 +107,14 @@ Result<PcapngStep> PcapngReader::Next(PcapngPacket& packet) {
       return PcapngStep::kEnd;
     }
     auto truncated = [&](uint64_t length) {
-      warning_ = length ? fmt::format("the file ends inside the pcapng block at byte offset {} ({} of its {} bytes "
-                                      "are there)",
-                                      start, left, length)
-                        : fmt::format("the file ends inside the pcapng block header at byte offset {} ({} bytes "
-                                      "left)",
-                                      start, left);
+      warning_ = length ? fmt::format(
+                              "the file ends inside the pcapng block at byte offset {} ({} of its {} bytes "
+                              "are there)",
+                              start, left, length)
+                        : fmt::format(
+                              "the file ends inside the pcapng block header at byte offset {} ({} bytes "
+                              "left)",
+                              start, left);
       done_ = true;
       return PcapngStep::kTruncated;
     };
@@ -179,8 +182,8 @@ Result<PcapngStep> PcapngReader::Next(PcapngPacket& packet) {
 
 Status PcapngReader::ReadSectionHeader(std::span<const uint8_t> body, uint64_t offset) {
   if (body.size() + kMinBlock < kMinSectionHeader) {
-    return Corrupt(offset, fmt::format("section header of {} bytes (at least {})", body.size() + kMinBlock,
-                                       kMinSectionHeader));
+    return Corrupt(offset,
+                   fmt::format("section header of {} bytes (at least {})", body.size() + kMinBlock, kMinSectionHeader));
   }
   const uint16_t major = U16(body.data() + 4);
   const uint16_t minor = U16(body.data() + 6);
@@ -193,8 +196,8 @@ Status PcapngReader::ReadSectionHeader(std::span<const uint8_t> body, uint64_t o
 
 Status PcapngReader::ReadInterface(std::span<const uint8_t> body, uint64_t offset) {
   if (body.size() + kMinBlock < kMinInterface) {
-    return Corrupt(offset, fmt::format("interface description of {} bytes (at least {})", body.size() + kMinBlock,
-                                       kMinInterface));
+    return Corrupt(
+        offset, fmt::format("interface description of {} bytes (at least {})", body.size() + kMinBlock, kMinInterface));
   }
   PcapngInterface iface;
   iface.link_type = U16(body.data());
@@ -269,8 +272,8 @@ Result<PcapngStep> PcapngReader::ReadPacket(uint32_t type, std::span<const uint8
     packet.timestamp_ns = 0;
   } else {
     if (captured > room) {
-      return Corrupt(offset, fmt::format("captured length {} runs past the end of the block ({} bytes of room)",
-                                         captured, room));
+      return Corrupt(
+          offset, fmt::format("captured length {} runs past the end of the block ({} bytes of room)", captured, room));
     }
     if (!PcapngTicksToNs(ticks, iface, packet.timestamp_ns)) {
       return Corrupt(offset, fmt::format("timestamp {} of interface {} is out of range", ticks, interface_id));

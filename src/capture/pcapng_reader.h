@@ -18,17 +18,17 @@ namespace tad {
 
 /// What an Interface Description Block says that matters for reading its packets.
 struct PcapngInterface {
-  int link_type = 0;               // LINKTYPE_* (the dissector understands these numbers)
-  uint32_t snaplen = 0;            // 0: no limit
-  bool binary_resolution = false;  // if_tsresol bit 7: units of 2^-exponent s, else 10^-exponent s
-  uint8_t resolution_exponent = 6; // the default is µs
-  int64_t offset_seconds = 0;      // if_tsoffset
+  int link_type = 0;                // LINKTYPE_* (the dissector understands these numbers)
+  uint32_t snaplen = 0;             // 0: no limit
+  bool binary_resolution = false;   // if_tsresol bit 7: units of 2^-exponent s, else 10^-exponent s
+  uint8_t resolution_exponent = 6;  // the default is µs
+  int64_t offset_seconds = 0;       // if_tsoffset
 };
 
 struct PcapngPacket {
-  int64_t timestamp_ns = 0;        // ns since the epoch; 0 for a Simple Packet Block (it has none)
-  uint32_t wire_len = 0;           // original length
-  int link_type = 0;               // of the packet's interface
+  int64_t timestamp_ns = 0;  // ns since the epoch; 0 for a Simple Packet Block (it has none)
+  uint32_t wire_len = 0;     // original length
+  int link_type = 0;         // of the packet's interface
   uint32_t interface_id = 0;
   uint64_t block_offset = 0;       // byte offset of the packet's block in the file
   std::span<const uint8_t> bytes;  // captured bytes; valid until the next Next()

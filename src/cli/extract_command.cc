@@ -327,14 +327,13 @@ void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, 
                  static_cast<unsigned long long>(c.files), static_cast<unsigned long long>(c.packets),
                  static_cast<unsigned long long>(c.rows));
   }
-  std::fprintf(stderr,
-               "  skipped: %llu non-IP, %llu unsupported link type, %llu malformed; %llu with a cut-short "
-               "transport header (kept); %llu files cut short; %llu invalid files\n",
-               static_cast<unsigned long long>(summary.non_ip), static_cast<unsigned long long>(summary.unsupported_link),
-               static_cast<unsigned long long>(summary.malformed),
-               static_cast<unsigned long long>(summary.truncated_transport),
-               static_cast<unsigned long long>(summary.truncated_files),
-               static_cast<unsigned long long>(summary.invalid_files));
+  std::fprintf(
+      stderr,
+      "  skipped: %llu non-IP, %llu unsupported link type, %llu malformed; %llu with a cut-short "
+      "transport header (kept); %llu files cut short; %llu invalid files\n",
+      static_cast<unsigned long long>(summary.non_ip), static_cast<unsigned long long>(summary.unsupported_link),
+      static_cast<unsigned long long>(summary.malformed), static_cast<unsigned long long>(summary.truncated_transport),
+      static_cast<unsigned long long>(summary.truncated_files), static_cast<unsigned long long>(summary.invalid_files));
 }
 
 int ResolveThreads(int requested) {
@@ -418,15 +417,15 @@ CommandRunner AddExtractCommand(CLI::App& app) {
       "extract", "Per-packet features of pcap/pcapng captures (one sub-folder per category) into a Parquet dataset");
   command->add_option("INPUT_DIR", options->input_dir, "Folder with one sub-folder of captures per category")
       ->required();
-  command->add_option("--out", options->out_dir, "Dataset folder to write (hive-partitioned by category)")
-      ->required();
+  command->add_option("--out", options->out_dir, "Dataset folder to write (hive-partitioned by category)")->required();
   command->add_option("--sample", options->sample, "Keep this fraction of packets, 0 < F <= 1 (deterministic)")
       ->default_val(1.0);
   command->add_option("--seed", options->seed, "Seed of the sampling hash")->default_val(0);
   command->add_flag("--overwrite", options->overwrite, "Replace an existing --out");
   command->add_flag("--skip-invalid", options->skip_invalid, "Warn about files that are not captures and go on");
-  command->add_option("--threads", options->threads,
-                      "Threads reading captures (0: one per core); the dataset does not depend on it")
+  command
+      ->add_option("--threads", options->threads,
+                   "Threads reading captures (0: one per core); the dataset does not depend on it")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
   command->add_flag("--json", options->json, "Print the summary as JSON on stdout");

@@ -311,7 +311,7 @@ TEST(PcapngReaderTest, TicksToNanoseconds) {
   ASSERT_TRUE(PcapngTicksToNs(1'700'000'000, iface, ns));
   EXPECT_EQ(ns, 1'700'000'000 * kSecond);
   EXPECT_FALSE(PcapngTicksToNs(UINT64_MAX, iface, ns));  // beyond int64 ns
-  iface.resolution_exponent = 12;  // ps: rounded down to ns
+  iface.resolution_exponent = 12;                        // ps: rounded down to ns
   ASSERT_TRUE(PcapngTicksToNs(1'700'000'000'123'456'789ULL, iface, ns));
   EXPECT_EQ(ns, 1'700'000 * kSecond + 123'456);
   iface.binary_resolution = true;
