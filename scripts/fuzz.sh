@@ -6,8 +6,8 @@
 set -euo pipefail
 build=${1:?usage: fuzz.sh BUILD_DIR SECONDS}
 seconds=${2:?usage: fuzz.sh BUILD_DIR SECONDS}
-cd "$(dirname "$0")/.."
 build=$(cd "$build" && pwd)
+cd "$(dirname "$0")/.."
 fuzzers=()
 for fuzzer in "$build"/fuzz/*_fuzz; do
   [ -x "$fuzzer" ] && fuzzers+=("$fuzzer")
