@@ -4,13 +4,14 @@
 # succeeded. Inputs come from `tad synth` and the real captures (read-only).
 #   extract_bad_input_test.sh TAD REAL_PCAPS WORK_DIR
 set -euo pipefail
-tad=$1
+tad=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 real=$2
 work=$3
 [ -d "$real" ] || { echo "extract_bad_input_test: real captures not found at $real" >&2; exit 1; }
 rm -rf "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+cd "$work"  # so that a DuckDB spill folder (.tmp in the working directory) would be seen too
 failures=0
 
 fail() {
@@ -44,10 +45,10 @@ expect_no_dataset() {  # NAME DATASET
   [ ! -e "$2" ] || fail "$1: $2 was left behind"
 }
 
-# No hidden temporaries (.NAME.tmp-PID, .NAME.old-PID) anywhere under the work folder.
+# No hidden temporaries (.NAME.tmp-PID, .NAME.old-PID, DuckDB's .tmp) anywhere under the work folder.
 expect_no_temporaries() {  # NAME
   local left
-  left=$(find "$work" -name '.*.tmp-*' -o -name '.*.old-*' | head -n 5)
+  left=$(find "$work" -name '.*.tmp-*' -o -name '.*.old-*' -o -name '.tmp' | head -n 5)
   [ -z "$left" ] || fail "$1: temporaries left behind: $left"
 }
 
