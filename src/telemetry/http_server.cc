@@ -35,8 +35,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& a
   server->new_task_queue = [] { return new httplib::ThreadPool(2); };
   server->set_read_timeout(5, 0);
   server->set_write_timeout(5, 0);
-  server->set_keep_alive_timeout(5);
-  server->set_keep_alive_max_count(100);
+  // One request per connection: a kept-alive connection holds its worker while it idles, and
+  // Prometheus keeps one open per scrape job (tad, spark, spark-exec: three), so with keep-alive two
+  // of them held both workers and the third job's scrapes all timed out (prometheus_test.sh).
+  server->set_keep_alive_max_count(1);
   server->set_payload_max_length(kMaxBody);
   // httplib's default also sets SO_REUSEPORT, which would let a second job bind the same port and
   // steal half the scrapes; keep SO_REUSEADDR only (restarts within TIME_WAIT).

@@ -87,8 +87,10 @@ Result<std::unique_ptr<TrainingTelemetry>> TrainingTelemetry::Start(const Teleme
       }
     }
     if (status.ok() && !options.pushgateway_url.empty()) {
+      // The port actually served (it may have moved from a taken one), so the pushed series and
+      // the scraped ones name the same endpoint.
       const std::string instance =
-          options.port != 0 ? fmt::format("{}:{}", HostName(), options.port) : HostName();
+          self->server_ ? fmt::format("{}:{}", HostName(), self->server_->port()) : HostName();
       Result<PushgatewayClient> client = PushgatewayClient::Create(options.pushgateway_url, options.job_name, instance);
       if (client.ok()) {
         self->pushgateway_ = std::move(client).value();
