@@ -3,8 +3,9 @@ queries, through a real Prometheus's HTTP API over the window of a training run;
 least one series. Also checks that Prometheus scraped the driver's three paths itself (not only the
 Pushgateway's copy) and saw executors "0", "1" and "driver".
 
-Usage: prometheus_queries.py PROMETHEUS_URL DASHBOARD_JSON START END JOB EXECUTORS
-(START and END in Unix seconds; JOB the training job's name.) Exit 1 with every failing expression.
+Usage: prometheus_queries.py PROMETHEUS_URL DASHBOARD_JSON START END JOB EXECUTORS DRIVER
+(START and END in Unix seconds; JOB the training job's name; DRIVER the scraped HOST:PORT.)
+Exit 1 with every failing expression.
 """
 
 import json
@@ -80,7 +81,7 @@ def finite_samples(series):
 
 
 def main():
-    prometheus, dashboard_path, start, end, job, executors = sys.argv[1:7]
+    prometheus, dashboard_path, start, end, job, executors, driver = sys.argv[1:8]
     with open(dashboard_path) as file:
         dashboard = json.load(file)
     variables = dict(GRAFANA_INTERVALS)
@@ -113,10 +114,18 @@ def main():
         if scrapes < MIN_DIRECT_SCRAPES:
             every_scrape = query_range(prometheus, f'up{{job="{scrape_job}"}}', start, end)
             history = " ".join(value for series in every_scrape for _, value in series["values"])
-            failures.append(f"scrape job {scrape_job}: {scrapes} successful scrapes of the driver, "
-                            f"expected at least {MIN_DIRECT_SCRAPES} (up, a sample a second: {history})")
+            failures.append(f"scrape job {scrape_job}: up == 1 at {scrapes} 1 s steps, "
+                            f"expected at least {MIN_DIRECT_SCRAPES} (up at each step: {history})")
         else:
-            print(f"ok  scrape job {scrape_job}: {scrapes} successful scrapes of the driver")
+            print(f"ok  scrape job {scrape_job}: up == 1 at {scrapes} 1 s steps (1 s scrapes)")
+
+    # ... and while it trained, not only while it lingered afterwards.
+    query = f'tad_training_phase{{phase="training", instance="{driver}"}} == 1'
+    scrapes = sum(len(series["values"]) for series in query_range(prometheus, query, start, end))
+    if scrapes == 0:
+        failures.append(f"no scrape of the driver in phase training: {query}")
+    else:
+        print(f"ok  the driver was scraped in phase training ({scrapes} 1 s steps)")
 
     expected_ids = {str(rank) for rank in range(int(executors))} | {"driver"}
     result = query_range(prometheus, "count by(executor_id) (metrics_executor_totalTasks_total)", start, end)

@@ -99,9 +99,9 @@ done
 
 # Two executors, a dataset and depth that keep them busy for a few seconds, and a linger so the final
 # figures (model quality, phase "finished") are scraped too.
-"$gen" "$work/ds" 400000 >"$work/gen.log" 2>&1
+"$gen" "$work/ds" 1000000 >"$work/gen.log" 2>&1
 start=$(date +%s)
-"$tad" train "$work/ds" --run-dir "$work/run" --executors 2 --threads 1 --max-depth 12 --job-name "$job" \
+"$tad" train "$work/ds" --run-dir "$work/run" --executors 2 --threads 1 --max-depth 16 --job-name "$job" \
   --metrics-address 127.0.0.1 --metrics-port "$metrics_port" --metrics-linger 5 \
   --pushgateway "http://127.0.0.1:$gateway_port" --push-interval 1 >"$work/train.out" 2>"$work/train.err" ||
   { cat "$work/train.err" >&2; fail "tad train failed"; }
@@ -113,7 +113,7 @@ test -s "$work/run/metrics.prom" || fail "no RUN_DIR/metrics.prom"
 # Prometheus's last scrape of the run may still be in flight; one more interval and it is stored.
 sleep 2
 /usr/bin/python3 "$here/prometheus_queries.py" "http://127.0.0.1:$prometheus_port" "$dashboard" \
-  "$((start - 1))" "$((end + 2))" "$job" 2
+  "$((start - 1))" "$((end + 2))" "$job" 2 "$driver"
 
 # The job is over; the Pushgateway still has its final figures, under the job's name.
 # The group's instance is the driver's host and the port it served: this run's pushes, no other's.
