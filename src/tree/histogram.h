@@ -41,10 +41,13 @@ class HistogramLayout {
   size_t stride_ = 0;
 };
 
-/// Adds the counts of every row r with slot_of_row[r] >= 0 into node slice slot_of_row[r] of
-/// `histogram` (which holds slots × node_stride elements and is zeroed first).
-void BuildHistograms(const BinnedRows& rows, std::span<const int32_t> slot_of_row, const HistogramLayout& layout,
-                     int threads, std::span<int64_t> histogram);
+/// Counts every row r whose slot (slot_of_row[r], -1 for none) is counted into node slice
+/// counted_index[slot] of `histogram`; rows of slots with counted_index -1 are skipped (their
+/// histograms are derived, not counted). `histogram` holds (counted slots) × node_stride elements
+/// and is zeroed first.
+void BuildHistograms(const BinnedRows& rows, std::span<const int32_t> slot_of_row,
+                     std::span<const int32_t> counted_index, const HistogramLayout& layout, int threads,
+                     std::span<int64_t> histogram);
 
 /// Runs body(begin, end) over [0, count) split into `threads` contiguous blocks.
 void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t, int64_t, int)>& body);

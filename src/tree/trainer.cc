@@ -26,12 +26,24 @@ int64_t Total(const std::vector<int64_t>& counts) {
   return total;
 }
 
-// Where the rows of one open node go after this level.
+// Where the rows of one slot go after this level.
 struct Move {
   int32_t feature = -1;  // -1: the node became a leaf, its rows are done
   int32_t bin = 0;
   int32_t left_slot = -1;
   int32_t right_slot = -1;
+};
+
+// A slot is a node whose histogram this level needs. Most are open nodes (they may be split);
+// a few are closed children counted only so that their open sibling's histogram can be derived
+// from the parent's. A slot's histogram is either counted from rows (and all-reduced) or derived
+// as parent − sibling, which is exact in integers and so gives the same global histogram.
+struct Slot {
+  int32_t node = 0;
+  bool open = true;
+  int32_t parent_slot = -1;   // derived: the parent's slot in the previous level's histogram
+  int32_t sibling_slot = -1;  // derived: the counted sibling's slot in this level
+  bool derived() const { return parent_slot >= 0; }
 };
 
 }  // namespace
@@ -44,8 +56,10 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
   DecisionTree tree;
   tree.nodes.push_back(TreeNode{});
   std::vector<int32_t> slot_of_row(static_cast<size_t>(rows.rows()), 0);
-  std::vector<int32_t> open = {0};  // node ids of the open nodes; a node's slot is its index here
-  std::vector<int64_t> histogram;
+  std::vector<Slot> slots = {Slot{}};  // the root, counted
+  std::vector<int64_t> histogram;      // this level's global histogram, slots × stride
+  std::vector<int64_t> previous;       // the previous level's, for derived slots
+  std::vector<int64_t> counted;        // the counted slots' histograms, contiguous for one allreduce
   TrainingStats local_stats;
   // A child is worth a histogram only if it could still be split.
   auto can_split = [&](const std::vector<int64_t>& counts, int32_t depth) {
@@ -54,22 +68,42 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
            *std::max_element(counts.begin(), counts.end()) < total;
   };
 
-  for (int32_t depth = 0; !open.empty(); ++depth) {
+  for (int32_t depth = 0; !slots.empty(); ++depth) {
     const auto level_start = std::chrono::steady_clock::now();
-    histogram.assign(open.size() * stride, 0);
-    BuildHistograms(rows, slot_of_row, layout, threads, histogram);
+    // Count this executor's rows of the counted slots only.
+    std::vector<int32_t> counted_index(slots.size(), -1);
+    int32_t counted_slots = 0;
+    for (size_t s = 0; s < slots.size(); ++s) {
+      if (!slots[s].derived()) counted_index[s] = counted_slots++;
+    }
+    counted.assign(static_cast<size_t>(counted_slots) * stride, 0);
+    BuildHistograms(rows, slot_of_row, counted_index, layout, threads, counted);
     local_stats.histogram_seconds += SecondsSince(level_start);
 
     const auto reduce_start = std::chrono::steady_clock::now();
-    communicator.AllReduceSum(std::span<int64_t>(histogram));
+    communicator.AllReduceSum(std::span<int64_t>(counted));
     local_stats.reduce_seconds += SecondsSince(reduce_start);
-    local_stats.bytes_per_level.push_back(histogram.size() * sizeof(int64_t));
+    local_stats.bytes_per_level.push_back(counted.size() * sizeof(int64_t));
 
     const auto split_start = std::chrono::steady_clock::now();
-    std::vector<int32_t> next_open;
-    std::vector<Move> moves(open.size());
-    for (size_t s = 0; s < open.size(); ++s) {
-      const int32_t id = open[s];
+    histogram.assign(slots.size() * stride, 0);
+    for (size_t s = 0; s < slots.size(); ++s) {
+      if (counted_index[s] < 0) continue;
+      std::copy_n(counted.begin() + static_cast<ptrdiff_t>(static_cast<size_t>(counted_index[s]) * stride), stride,
+                  histogram.begin() + static_cast<ptrdiff_t>(s * stride));
+    }
+    for (size_t s = 0; s < slots.size(); ++s) {
+      if (!slots[s].derived()) continue;
+      const int64_t* parent = previous.data() + static_cast<size_t>(slots[s].parent_slot) * stride;
+      const int64_t* sibling = histogram.data() + static_cast<size_t>(slots[s].sibling_slot) * stride;
+      int64_t* own = histogram.data() + s * stride;
+      for (size_t i = 0; i < stride; ++i) own[i] = parent[i] - sibling[i];
+    }
+
+    std::vector<Slot> next_slots;
+    std::vector<Move> moves(slots.size());
+    for (size_t s = 0; s < slots.size(); ++s) {
+      const int32_t id = slots[s].node;
       std::span<const int64_t> node_histogram(histogram.data() + s * stride, stride);
       if (id == 0) {  // the root's counts come from its histogram (any feature sums to them)
         std::vector<int64_t> counts(static_cast<size_t>(classes), 0);
@@ -80,6 +114,7 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
         }
         tree.nodes[0].counts = std::move(counts);
       }
+      if (!slots[s].open) continue;  // counted only for its sibling; its rows are done
       const std::vector<int64_t> counts = tree.nodes[static_cast<size_t>(id)].counts;
       Split split;
       if (can_split(counts, depth)) split = FindBestSplit(node_histogram, layout, counts, parameters);
@@ -97,21 +132,36 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
       Move& move = moves[s];
       move.feature = split.feature;
       move.bin = split.bin;
+      const bool open_child[2] = {can_split(split.left_counts, depth + 1), can_split(split.right_counts, depth + 1)};
+      // Count the child with fewer rows (global counts, so every rank chooses alike; left on a tie)
+      // and derive the other; a closed child is counted only when its open sibling needs it.
+      const int counted_side = Total(split.left_counts) <= Total(split.right_counts) ? 0 : 1;
+      // Slots in child order (left, right), so node ids do not depend on which child was counted.
+      int32_t child_slot[2] = {-1, -1};
+      for (int side = 0; side < 2; ++side) {
+        if (open_child[side] || (side == counted_side && open_child[1 - side])) {
+          child_slot[side] = static_cast<int32_t>(next_slots.size());
+          next_slots.push_back(Slot{left_id + side, open_child[side], -1, -1});
+        }
+      }
+      const int derived_side = 1 - counted_side;
+      if (open_child[derived_side]) {
+        Slot& derived = next_slots[static_cast<size_t>(child_slot[derived_side])];
+        derived.parent_slot = static_cast<int32_t>(s);
+        derived.sibling_slot = child_slot[counted_side];
+      }
+      move.left_slot = child_slot[0];
+      move.right_slot = child_slot[1];
       for (int side = 0; side < 2; ++side) {
         TreeNode child;
         child.id = left_id + side;
         child.depth = depth + 1;
         child.counts = side == 0 ? split.left_counts : split.right_counts;
-        int32_t& child_slot = side == 0 ? move.left_slot : move.right_slot;
-        if (can_split(child.counts, depth + 1)) {
-          child_slot = static_cast<int32_t>(next_open.size());
-          next_open.push_back(child.id);
-        }
         tree.nodes.push_back(std::move(child));
       }
     }
 
-    // Move every row of a split node to its child's slot (or -1 when the child is final).
+    // Move every row of a split node to its child's slot (or -1 when the child needs no histogram).
     ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
       for (int64_t r = begin; r < end; ++r) {
         const int32_t slot = slot_of_row[static_cast<size_t>(r)];
@@ -125,7 +175,8 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
       }
     });
     local_stats.split_seconds += SecondsSince(split_start);
-    open = std::move(next_open);
+    slots = std::move(next_slots);
+    previous.swap(histogram);
 
     if (work) {
       work->tasks_completed += 1;
