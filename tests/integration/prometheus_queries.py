@@ -136,6 +136,23 @@ def main():
     if not result:
         failures.append(f"no tad_executors series with job=\"{job}\": honor_labels lost the training job's name")
 
+    # The driver's figures reach Prometheus twice (its own endpoint and the Pushgateway's copy, with
+    # different instance labels): a per-executor panel must show each executor's figure once, not
+    # the sum of both copies.
+    tasks_panel = next(raw for _, raw in dashboard_expressions(dashboard)
+                       if "metrics_executor_totalTasks_total" in raw and "/" not in raw)
+    raw_peaks = {}
+    for series in query_range(prometheus, "metrics_executor_totalTasks_total", start, end):
+        executor = series["metric"].get("executor_id")
+        raw_peaks[executor] = max([raw_peaks.get(executor, 0.0)] + finite_samples(series))
+    for series in query_range(prometheus, substitute(tasks_panel, variables), start, end):
+        executor = series["metric"].get("executor_id")
+        peak = max(finite_samples(series), default=0.0)
+        if peak != raw_peaks.get(executor):
+            failures.append(f"{tasks_panel}: executor {executor} peaks at {peak}, but its own series "
+                            f"never exceeds {raw_peaks.get(executor)} (copies counted twice?)")
+    print(f"ok  per-executor panel counts each executor once: {tasks_panel}")
+
     if failures:
         print(f"FAIL: {len(failures)} of the checks returned no data:", file=sys.stderr)
         for failure in failures:
