@@ -2,7 +2,8 @@
 # tad train over real mpirun: the model file is byte-identical for -np 1, 2 and 3 (and through
 # --executors, which starts mpirun itself); tad eval reproduces the training run's figures; the
 # accuracy is within 1 point of scikit-learn's at the same depth on the same split; bad input
-# gets one line, exit 1 or 2, and leaves no model file.
+# gets one line, exit 1 or 2, and leaves no model file; a rank killed with SIGKILL ends the job
+# within seconds, naming the lost executor.
 # Usage: train_mpi_test.sh TAD GEN_TRAIN_DATA WORK_DIR
 set -euo pipefail
 tad=$1 gen=$2 work=$3
@@ -84,4 +85,28 @@ printf 'not a model' >"$work/foreign.json"
 expect 1 "not a tad model" -- eval "$work/ds" --model "$work/foreign.json"
 head -c 300 "$work/model_np1.json" >"$work/cut.json"
 expect 1 "not a tad model" -- eval "$work/ds" --model "$work/cut.json"
+# A killed rank ends the job within seconds, naming the lost executor, and leaves no model file.
+"$gen" "$work/big" 3000000 >/dev/null
+timeout 60 "$tad" train "$work/big" --model "$work/killed_model.json" --executors 2 --threads 1 --max-depth 20 \
+  --metrics-port 0 >"$work/killed.out" 2>"$work/killed.err" &
+job=$!
+rank1=""
+for _ in $(seq 300); do  # up to 30 s for rank 1 to start
+  for pid in $(pgrep -f "train $work/big" || true); do
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1'; then rank1=$pid; fi
+  done
+  [ -n "$rank1" ] && break
+  sleep 0.1
+done
+[ -n "$rank1" ] || fail "rank 1 of the 2-executor run never appeared"
+sleep 0.5  # let it get into the collectives
+killed_at=$(date +%s.%N)
+kill -9 "$rank1"
+set +e; wait "$job"; status=$?; set -e
+took=$(/usr/bin/python3 -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.1f}')" "$killed_at")
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] || fail "killed rank: exit $status (124: it hung)"
+grep -q "executor 1" "$work/killed.err" || fail "killed rank: the error does not name executor 1: $(cat "$work/killed.err")"
+[ ! -e "$work/killed_model.json" ] || fail "killed rank: a model file was left"
+echo "killed rank 1: exit $status after ${took}s: $(grep -m1 'executor 1' "$work/killed.err")"
+
 echo "train_mpi_test: ok"
