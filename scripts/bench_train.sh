@@ -2,6 +2,7 @@
 # Training benchmark (make bench): ROWS rows × 12 numeric features × 13 imbalanced classes, 80/20
 # split by row identity, depth 10. tad with 1 and 2 executors against scikit-learn's
 # DecisionTreeClassifier and XGBoost `hist` on the same training rows, in the same run.
+# Each executor gets one thread (--threads 1), so 1 -> 2 executors doubles the cores: strong scaling.
 # Reports time ratios, accuracy difference, peak-RSS ratio, 1 -> 2 executor efficiency,
 # prediction throughput, bytes sent per level and communication time.
 # Usage: scripts/bench_train.sh BUILD_DIR [ROWS]   (ROWS default 10000000)
@@ -28,7 +29,7 @@ peak_kb() { grep 'Maximum resident set size' "$1" | awk '{print $NF}'; }
 for executors in 1 2; do
   echo "tad train --executors $executors ..."
   /usr/bin/time -v "$tad" train "$work/ds" --model "$work/model_$executors.json" --overwrite --max-depth $depth \
-    --executors $executors --json "$work/results_$executors.json" >"$work/tad_$executors.out" 2>"$work/tad_$executors.time"
+    --executors $executors --threads 1 --json "$work/results_$executors.json" >"$work/tad_$executors.out" 2>"$work/tad_$executors.time"
 done
 cmp "$work/model_1.json" "$work/model_2.json" && identical=yes || identical=NO
 
@@ -77,8 +78,8 @@ mb = lambda kb: int(kb) / 1024
 print(f"\n== training benchmark: {int(rows):,} rows ({r2['dataset']['train_rows']:,} training), depth 10, 12 features, 13 classes")
 print("| contender | train (fit) s | total s | accuracy | peak RSS MiB | predict rows/s |")
 print("|---|---|---|---|---|---|")
-print(f"| tad, 1 executor | {t1:.2f} | {r1['timing']['total_seconds']:.2f} | {r1['metrics']['accuracy']:.4f} | {mb(tad1_kb):.0f} | {r1['timing']['predict_rows_per_second']/1e6:.0f} M |")
-print(f"| tad, 2 executors | {t2:.2f} | {r2['timing']['total_seconds']:.2f} | {r2['metrics']['accuracy']:.4f} | {mb(tad2_kb):.0f} per rank | {r2['timing']['predict_rows_per_second']/1e6:.0f} M |")
+print(f"| tad, 1 executor (1 thread) | {t1:.2f} | {r1['timing']['total_seconds']:.2f} | {r1['metrics']['accuracy']:.4f} | {mb(tad1_kb):.0f} | {r1['timing']['predict_rows_per_second']/1e6:.0f} M |")
+print(f"| tad, 2 executors (1 thread each) | {t2:.2f} | {r2['timing']['total_seconds']:.2f} | {r2['metrics']['accuracy']:.4f} | {mb(tad2_kb):.0f} per rank | {r2['timing']['predict_rows_per_second']/1e6:.0f} M |")
 print(f"| scikit-learn DecisionTreeClassifier | {sk['fit_seconds']:.2f} | | {sk['accuracy']:.4f} | {mb(sk_kb):.0f} | {sk['predict_rows_per_second']/1e6:.0f} M |")
 print(f"| XGBoost hist, 1 round (13 trees) | {xg['fit_seconds']:.2f} | | {xg['accuracy']:.4f} | {mb(xgb_kb):.0f} | {xg['predict_rows_per_second']/1e6:.0f} M |")
 print()

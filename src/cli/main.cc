@@ -1,5 +1,8 @@
 // tad: packet captures in, a trained traffic classifier out.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -19,10 +22,27 @@ int ExitCodeFor(const tad::Status& status) {
   return status.code() == tad::StatusCode::kInvalidArgument ? tad::cli::kExitUsage : tad::cli::kExitFailure;
 }
 
+// Training touches its large arrays (rows, bins, histograms, test rows) page by page, and each
+// first touch of a 4 KiB page is a page fault; on a virtual machine those faults took a third of
+// loading and made prediction 4x slower (docs/training.md). glibc backs large allocations with
+// transparent huge pages when its tunable glibc.malloc.hugetlb=1 is set, and tunables are read only
+// when a process starts: so tad sets it and executes itself again, once, before doing anything.
+// TAD_NO_HUGEPAGES=1, or a GLIBC_TUNABLES that already names the tunable, leaves things as they are.
+void ReexecWithHugePages(char** argv) {
+  const char* current = std::getenv("GLIBC_TUNABLES");
+  const std::string tunables = current ? current : "";
+  if (tunables.find("glibc.malloc.hugetlb") != std::string::npos || std::getenv("TAD_NO_HUGEPAGES")) return;
+  const std::string value = tunables.empty() ? "glibc.malloc.hugetlb=1" : tunables + ":glibc.malloc.hugetlb=1";
+  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  // execv returns only when it failed: go on with ordinary pages.
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace tad::cli;
+  ReexecWithHugePages(argv);
   tad::InstallInterruptCleanup();
   SetCommandLine(argc, argv);  // train re-launches itself under mpirun with it
 
