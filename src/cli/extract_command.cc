@@ -371,7 +371,9 @@ int RunExtract(const ExtractOptions& options) {
   // One DuckDB thread: a parallel partitioned COPY interleaves the rows of its table in whatever
   // order its threads finish, so the same input would not always give the same files. The readers
   // are where the parallelism is.
-  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(output.temp_path(), 1 << 20, 1));
+  // Flushes of two Parquet row groups (DuckDB's 122,880 rows each): the writer's chunks stay small
+  // enough to be reused hot from flush to flush, which measured faster than flushes of 2^20 rows.
+  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(output.temp_path(), 2 * 122880, 1));
   // More readers than files would have nothing to do.
   const int threads = std::max(1, std::min(ResolveThreads(options.threads), static_cast<int>(captures.size())));
   {

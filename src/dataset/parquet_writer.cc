@@ -12,17 +12,27 @@ enum Column {
   kSrcPort, kDstPort, kTcpFlags, kTcpWindow, kPayloadLen, kDirection, kInterArrivalUs, kCategory, kColumnCount
 };
 
-constexpr const char* kCreateTable =
-    "CREATE TABLE rows (source_file VARCHAR, packet_index BIGINT, timestamp_ns BIGINT, frame_len INTEGER, "
-    "ip_version TINYINT, ip_header_len SMALLINT, ip_tos SMALLINT, ip_ttl SMALLINT, ip_proto SMALLINT, "
-    "src_port INTEGER, dst_port INTEGER, tcp_flags SMALLINT, tcp_window INTEGER, payload_len INTEGER, "
-    "direction TINYINT, inter_arrival_us BIGINT, category VARCHAR)";
+constexpr const char* kNames[kColumnCount] = {
+    "source_file", "packet_index", "timestamp_ns", "frame_len", "ip_version", "ip_header_len",
+    "ip_tos",      "ip_ttl",       "ip_proto",     "src_port",  "dst_port",   "tcp_flags",
+    "tcp_window",  "payload_len",  "direction",    "inter_arrival_us", "category"};
 
 constexpr duckdb_type kTypes[kColumnCount] = {
     DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_BIGINT,   DUCKDB_TYPE_BIGINT,   DUCKDB_TYPE_INTEGER, DUCKDB_TYPE_TINYINT,
     DUCKDB_TYPE_SMALLINT, DUCKDB_TYPE_SMALLINT, DUCKDB_TYPE_SMALLINT, DUCKDB_TYPE_SMALLINT, DUCKDB_TYPE_INTEGER,
     DUCKDB_TYPE_INTEGER, DUCKDB_TYPE_SMALLINT, DUCKDB_TYPE_INTEGER,  DUCKDB_TYPE_INTEGER, DUCKDB_TYPE_TINYINT,
     DUCKDB_TYPE_BIGINT,  DUCKDB_TYPE_VARCHAR};
+
+void Bind(duckdb_bind_info info) {
+  for (int i = 0; i < kColumnCount; ++i) {
+    duckdb_logical_type type = duckdb_create_logical_type(kTypes[i]);
+    duckdb_bind_add_result_column(info, kNames[i], type);
+    duckdb_destroy_logical_type(&type);
+  }
+}
+
+// One thread scans, so the COPY sees the rows in the order they were appended.
+void Init(duckdb_init_info info) { duckdb_init_set_max_threads(info, 1); }
 
 template <typename T>
 inline void Put(duckdb_vector vector, idx_t row, T value) {
@@ -38,25 +48,51 @@ Result<std::unique_ptr<ParquetDatasetWriter>> ParquetDatasetWriter::Create(const
   if (ec) return Status::IoError(fmt::format("{}: {}", directory.string(), ec.message()));
   auto db = DuckDatabase::OpenInMemory(threads);
   if (!db.ok()) return db.status();
-  TAD_RETURN_IF_ERROR(db->Execute(kCreateTable));
   std::unique_ptr<ParquetDatasetWriter> writer(
       new ParquetDatasetWriter(std::move(db).value(), directory, flush_rows == 0 ? 1 : flush_rows));
-  if (duckdb_appender_create(writer->db_.connection(), nullptr, "rows", &writer->appender_) == DuckDBError) {
-    return Status::Internal("duckdb: cannot create an appender");
-  }
-  duckdb_logical_type types[kColumnCount];
-  for (int i = 0; i < kColumnCount; ++i) types[i] = duckdb_create_logical_type(kTypes[i]);
-  writer->chunk_ = duckdb_create_data_chunk(types, kColumnCount);
-  for (int i = 0; i < kColumnCount; ++i) duckdb_destroy_logical_type(&types[i]);
+  duckdb_table_function function = duckdb_create_table_function();
+  duckdb_table_function_set_name(function, "tad_rows");
+  duckdb_table_function_set_extra_info(function, writer.get(), nullptr);
+  duckdb_table_function_set_bind(function, Bind);
+  duckdb_table_function_set_init(function, Init);
+  duckdb_table_function_set_function(function, &ParquetDatasetWriter::Scan);
+  const duckdb_state registered = duckdb_register_table_function(writer->db_.connection(), function);
+  duckdb_destroy_table_function(&function);
+  if (registered == DuckDBError) return Status::Internal("duckdb: cannot register the table function");
   writer->chunk_capacity_ = duckdb_vector_size();
-  for (int i = 0; i < kColumnCount; ++i) {
-    writer->vectors_[i] = duckdb_data_chunk_get_vector(writer->chunk_, i);
-    if (i == kSrcPort || i == kDstPort || i == kTcpFlags || i == kTcpWindow) {
-      duckdb_vector_ensure_validity_writable(writer->vectors_[i]);
-      writer->validity_[i] = duckdb_vector_get_validity(writer->vectors_[i]);
-    }
-  }
+  writer->NewChunk();
   return writer;
+}
+
+void ParquetDatasetWriter::NewChunk() {
+  if (!pool_.empty()) {
+    chunk_ = pool_.back();
+    pool_.pop_back();
+    duckdb_data_chunk_reset(chunk_);
+  } else {
+    duckdb_logical_type types[kColumnCount];
+    for (int i = 0; i < kColumnCount; ++i) types[i] = duckdb_create_logical_type(kTypes[i]);
+    chunk_ = duckdb_create_data_chunk(types, kColumnCount);
+    for (int i = 0; i < kColumnCount; ++i) duckdb_destroy_logical_type(&types[i]);
+  }
+  for (int i = 0; i < kColumnCount; ++i) vectors_[i] = duckdb_data_chunk_get_vector(chunk_, i);
+  for (int i : {kSrcPort, kDstPort, kTcpFlags, kTcpWindow}) {
+    duckdb_vector_ensure_validity_writable(vectors_[i]);
+    validity_[i] = duckdb_vector_get_validity(vectors_[i]);
+  }
+}
+
+void ParquetDatasetWriter::Scan(duckdb_function_info info, duckdb_data_chunk output) {
+  auto* writer = static_cast<ParquetDatasetWriter*>(duckdb_function_get_extra_info(info));
+  if (writer->scan_next_ >= writer->full_.size()) {
+    duckdb_data_chunk_set_size(output, 0);
+    return;
+  }
+  duckdb_data_chunk chunk = writer->full_[writer->scan_next_++];
+  for (idx_t i = 0; i < kColumnCount; ++i) {
+    duckdb_vector_reference_vector(duckdb_data_chunk_get_vector(output, i), duckdb_data_chunk_get_vector(chunk, i));
+  }
+  duckdb_data_chunk_set_size(output, duckdb_data_chunk_get_size(chunk));
 }
 
 ParquetDatasetWriter::ParquetDatasetWriter(DuckDatabase db, std::filesystem::path directory, uint64_t flush_rows)
@@ -64,7 +100,8 @@ ParquetDatasetWriter::ParquetDatasetWriter(DuckDatabase db, std::filesystem::pat
 
 ParquetDatasetWriter::~ParquetDatasetWriter() {
   if (chunk_) duckdb_destroy_data_chunk(&chunk_);
-  if (appender_) duckdb_appender_destroy(&appender_);
+  for (duckdb_data_chunk& chunk : full_) duckdb_destroy_data_chunk(&chunk);
+  for (duckdb_data_chunk& chunk : pool_) duckdb_destroy_data_chunk(&chunk);
 }
 
 void ParquetDatasetWriter::SetSource(const std::string& source_file, const std::string& category) {
@@ -105,42 +142,30 @@ Status ParquetDatasetWriter::Append(const PacketFeatures& row) {
 Status ParquetDatasetWriter::AppendChunk() {
   if (chunk_rows_ == 0) return Status::Ok();
   duckdb_data_chunk_set_size(chunk_, chunk_rows_);
-  if (duckdb_append_data_chunk(appender_, chunk_) == DuckDBError) {
-    return Status::Internal(fmt::format("duckdb: appending rows: {}", duckdb_appender_error(appender_)));
-  }
+  full_.push_back(chunk_);
   table_rows_ += chunk_rows_;
   chunk_rows_ = 0;
-  duckdb_data_chunk_reset(chunk_);
-  // Reset may give the vectors new validity masks: fetch them again.
-  for (int i : {kSrcPort, kDstPort, kTcpFlags, kTcpWindow}) {
-    duckdb_vector_ensure_validity_writable(vectors_[i]);
-    validity_[i] = duckdb_vector_get_validity(vectors_[i]);
-  }
+  NewChunk();
   return Status::Ok();
 }
 
 Status ParquetDatasetWriter::Flush() {
   TAD_RETURN_IF_ERROR(AppendChunk());
   if (table_rows_ == 0) return Status::Ok();
-  if (duckdb_appender_flush(appender_) == DuckDBError) {
-    return Status::Internal(fmt::format("duckdb: appending rows: {}", duckdb_appender_error(appender_)));
-  }
+  scan_next_ = 0;
   const std::string sql = fmt::format(
-      "COPY (SELECT * FROM rows) TO {} (FORMAT parquet, PARTITION_BY (category), OVERWRITE_OR_IGNORE, "
+      "COPY (SELECT * FROM tad_rows()) TO {} (FORMAT parquet, PARTITION_BY (category), OVERWRITE_OR_IGNORE, "
       "FILENAME_PATTERN 'part-{:05d}-{{i}}')",
       SqlQuote(directory_.string()), flushes_);
-  TAD_RETURN_IF_ERROR(db_.Execute(sql).WithContext("writing " + directory_.string()));
-  TAD_RETURN_IF_ERROR(db_.Execute("DELETE FROM rows"));
+  const Status copied = db_.Execute(sql).WithContext("writing " + directory_.string());
+  pool_.insert(pool_.end(), full_.begin(), full_.end());
+  full_.clear();
+  TAD_RETURN_IF_ERROR(copied);
   ++flushes_;
   table_rows_ = 0;
   return Status::Ok();
 }
 
-Status ParquetDatasetWriter::Finish() {
-  TAD_RETURN_IF_ERROR(Flush());
-  if (appender_) duckdb_appender_destroy(&appender_);
-  appender_ = nullptr;
-  return Status::Ok();
-}
+Status ParquetDatasetWriter::Finish() { return Flush(); }
 
 }  // namespace tad

@@ -1,8 +1,9 @@
 #pragma once
 /// The feature sink of `tad extract`: rows of PacketFeatures into a hive-partitioned Parquet
-/// dataset (`category=<name>/part-*.parquet`) through DuckDB. Rows are appended in column chunks to
-/// an in-memory table that is written out and emptied every `flush_rows` rows, so memory stays
-/// bounded whatever the capture's size.
+/// dataset (`category=<name>/part-*.parquet`) through DuckDB. Rows are filled into DuckDB data
+/// chunks that the writer keeps itself; every `flush_rows` rows a COPY reads them through a table
+/// function (`tad_rows()`, no table in between) and the chunks are reused, so memory stays bounded
+/// whatever the capture's size.
 
 #include <duckdb.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "capture/packet_features.h"
 #include "common/status.h"
@@ -38,12 +40,17 @@ class ParquetDatasetWriter {
   ParquetDatasetWriter(DuckDatabase db, std::filesystem::path directory, uint64_t flush_rows);
   Status AppendChunk();
   Status Flush();
+  /// Makes `chunk_` an empty chunk (one from the pool where there is one) and fetches its vectors.
+  void NewChunk();
+  static void Scan(duckdb_function_info info, duckdb_data_chunk output);
 
   DuckDatabase db_;
   std::filesystem::path directory_;
   uint64_t flush_rows_;
-  duckdb_appender appender_ = nullptr;
   duckdb_data_chunk chunk_ = nullptr;
+  std::vector<duckdb_data_chunk> full_;  // filled chunks waiting for the next COPY, in row order
+  std::vector<duckdb_data_chunk> pool_;  // emptied chunks to reuse
+  size_t scan_next_ = 0;                 // the next chunk of full_ that tad_rows() returns
   duckdb_vector vectors_[17] = {};
   uint64_t* validity_[17] = {};
   idx_t chunk_rows_ = 0;
