@@ -19,6 +19,7 @@ keys=$(mktemp -d)
 trap 'rm -rf "$keys"' EXIT
 ssh-keygen -q -t rsa -b 2048 -N "" -f "$keys/id_rsa"
 cp "$keys/id_rsa.pub" "$keys/authorized_keys"
+chmod 0755 "$keys"     # mktemp -d makes it 0700: uid 1000 in the container could not enter it
 chmod 0644 "$keys"/*   # the operator's secret volume: files owned by root, readable by mpiuser
 
 run() {
