@@ -56,16 +56,31 @@ struct CategorySummary {
   uint64_t rows = 0;
 };
 
-struct ExtractSummary {
-  uint64_t files = 0;
+/// What reading one capture adds to the summary (and, summed, the whole run's packet counts).
+struct FileCounts {
   uint64_t packets = 0;
   uint64_t ip_packets = 0;
-  uint64_t rows = 0;
   uint64_t non_ip = 0;
   uint64_t unsupported_link = 0;
   uint64_t malformed = 0;
   uint64_t truncated_transport = 0;
   uint64_t truncated_files = 0;
+  FileCounts& operator+=(const FileCounts& other) {
+    packets += other.packets;
+    ip_packets += other.ip_packets;
+    non_ip += other.non_ip;
+    unsupported_link += other.unsupported_link;
+    malformed += other.malformed;
+    truncated_transport += other.truncated_transport;
+    truncated_files += other.truncated_files;
+    return *this;
+  }
+};
+
+struct ExtractSummary {
+  uint64_t files = 0;
+  FileCounts counts;
+  uint64_t rows = 0;
   uint64_t invalid_files = 0;
   uint64_t bytes = 0;
   std::vector<std::string> invalid;
@@ -104,17 +119,6 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
   }
   return files;
 }
-
-/// What reading one capture adds to the summary.
-struct FileCounts {
-  uint64_t packets = 0;
-  uint64_t ip_packets = 0;
-  uint64_t non_ip = 0;
-  uint64_t unsupported_link = 0;
-  uint64_t malformed = 0;
-  uint64_t truncated_transport = 0;
-  uint64_t truncated_files = 0;
-};
 
 using RowBatch = std::vector<PacketFeatures>;
 constexpr size_t kBatchRows = 4096;
@@ -290,7 +294,7 @@ class ParallelExtract {
 };
 
 void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, double seconds) {
-  const double rate = seconds > 0 ? static_cast<double>(summary.packets) / seconds : 0.0;
+  const double rate = seconds > 0 ? static_cast<double>(summary.counts.packets) / seconds : 0.0;
   if (options.json) {
     nlohmann::ordered_json json;
     json["input_dir"] = options.input_dir;
@@ -298,16 +302,16 @@ void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, 
     json["sample"] = options.sample;
     json["seed"] = options.seed;
     json["files"] = summary.files;
-    json["packets"] = summary.packets;
-    json["ip_packets"] = summary.ip_packets;
+    json["packets"] = summary.counts.packets;
+    json["ip_packets"] = summary.counts.ip_packets;
     json["rows"] = summary.rows;
     nlohmann::ordered_json skipped;
-    skipped["non_ip"] = summary.non_ip;
-    skipped["unsupported_link"] = summary.unsupported_link;
-    skipped["malformed"] = summary.malformed;
+    skipped["non_ip"] = summary.counts.non_ip;
+    skipped["unsupported_link"] = summary.counts.unsupported_link;
+    skipped["malformed"] = summary.counts.malformed;
     json["skipped"] = skipped;
-    json["truncated_transport"] = summary.truncated_transport;
-    json["truncated_files"] = summary.truncated_files;
+    json["truncated_transport"] = summary.counts.truncated_transport;
+    json["truncated_files"] = summary.counts.truncated_files;
     json["invalid_files"] = summary.invalid;
     nlohmann::ordered_json categories = nlohmann::ordered_json::object();
     for (const auto& [name, c] : summary.categories) {
@@ -320,20 +324,22 @@ void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, 
     std::printf("%s\n", json.dump(2).c_str());
   }
   std::fprintf(stderr, "extracted %llu rows from %llu packets in %llu files (%.2f s, %.0f packets/s) into %s\n",
-               static_cast<unsigned long long>(summary.rows), static_cast<unsigned long long>(summary.packets),
+               static_cast<unsigned long long>(summary.rows), static_cast<unsigned long long>(summary.counts.packets),
                static_cast<unsigned long long>(summary.files), seconds, rate, options.out_dir.c_str());
   for (const auto& [name, c] : summary.categories) {
     std::fprintf(stderr, "  %-20s %4llu files %10llu packets %10llu rows\n", name.c_str(),
                  static_cast<unsigned long long>(c.files), static_cast<unsigned long long>(c.packets),
                  static_cast<unsigned long long>(c.rows));
   }
-  std::fprintf(
-      stderr,
-      "  skipped: %llu non-IP, %llu unsupported link type, %llu malformed; %llu with a cut-short "
-      "transport header (kept); %llu files cut short; %llu invalid files\n",
-      static_cast<unsigned long long>(summary.non_ip), static_cast<unsigned long long>(summary.unsupported_link),
-      static_cast<unsigned long long>(summary.malformed), static_cast<unsigned long long>(summary.truncated_transport),
-      static_cast<unsigned long long>(summary.truncated_files), static_cast<unsigned long long>(summary.invalid_files));
+  std::fprintf(stderr,
+               "  skipped: %llu non-IP, %llu unsupported link type, %llu malformed; %llu with a cut-short "
+               "transport header (kept); %llu files cut short; %llu invalid files\n",
+               static_cast<unsigned long long>(summary.counts.non_ip),
+               static_cast<unsigned long long>(summary.counts.unsupported_link),
+               static_cast<unsigned long long>(summary.counts.malformed),
+               static_cast<unsigned long long>(summary.counts.truncated_transport),
+               static_cast<unsigned long long>(summary.counts.truncated_files),
+               static_cast<unsigned long long>(summary.invalid_files));
 }
 
 int ResolveThreads(int requested) {
@@ -393,13 +399,7 @@ int RunExtract(const ExtractOptions& options) {
       // Warnings come out in file order, whichever reader got there first.
       if (!warning.empty()) std::fputs(warning.c_str(), stderr);
       category.packets += counts.packets;
-      summary.packets += counts.packets;
-      summary.ip_packets += counts.ip_packets;
-      summary.non_ip += counts.non_ip;
-      summary.unsupported_link += counts.unsupported_link;
-      summary.malformed += counts.malformed;
-      summary.truncated_transport += counts.truncated_transport;
-      summary.truncated_files += counts.truncated_files;
+      summary.counts += counts;
       ++summary.files;
     }
     ThrowIfError(writer->Finish());
