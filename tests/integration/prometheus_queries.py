@@ -15,7 +15,7 @@ import sys
 import urllib.parse
 import urllib.request
 
-# The seed's PromQL (/work/shared/seed, the monitoring section), metrics_executor_* and the driver's
+# The seed's PromQL (the seed study's monitoring section), metrics_executor_* and the driver's
 # heap. Its text cuts two of them off; they are closed here the way the dashboard completes them.
 # The cAdvisor queries (container_*) are left out: tad does not export container metrics; the
 # dashboard's CPU panels replace them with tad_executor_cpu_seconds_total.
