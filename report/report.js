@@ -88,10 +88,13 @@
     chart('chart-confusion', {
       title: title('Confusion matrix (share of each true class, %)'),
       tooltip: { formatter: (p) => `true ${labels[p.value[1]]}, predicted ${labels[p.value[0]]}: ${p.value[3]} rows (${p.value[2]} %)` },
-      grid: { left: 120, right: 30, top: 40, bottom: 110 },
+      grid: { left: 140, right: 30, top: 40, bottom: 110 },
       xAxis: { type: 'category', data: labels, name: 'predicted', nameLocation: 'middle', nameGap: 80, axisLabel: { rotate: 40 } },
-      yAxis: { type: 'category', data: labels, name: 'true', inverse: true },
-      visualMap: { min: 0, max: 100, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 200, show: false,
+      // The axis name sits left of the longest tick label, rotated, so the two never overlap.
+      yAxis: { type: 'category', data: labels, name: 'true', inverse: true, nameLocation: 'middle', nameGap: 125, nameRotate: 90 },
+      // Colour by the share (dimension 2 of [predicted, true, share, count]), as the title says;
+      // without `dimension` ECharts colours by the last value, the count.
+      visualMap: { dimension: 2, min: 0, max: 100, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 200, show: false,
                    inRange: { color: ['#f8f9fa', '#a5d8ff', '#1c7ed6', '#0b3d91'] } },
       series: [{ type: 'heatmap', data: cells, label: { show: labels.length <= 14, formatter: (p) => (p.value[3] ? p.value[2] : '') } }],
     });

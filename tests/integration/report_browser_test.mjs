@@ -74,6 +74,42 @@ try {
     check(typeof truth === 'number' && Number(cell.value) === truth, `${cell.source}${cell.key}: data-value ${cell.value} != JSON ${truth}`);
     check(Math.abs(shown - truth) <= 0.5 * 10 ** -cell.decimals + 1e-9, `${cell.source}${cell.key}: shows '${cell.text}', JSON has ${truth}`);
   }
+  // The confusion heatmap is coloured by each cell's share of its true class (the title's promise),
+  // not by its count: a larger share is never lighter. The data must hold a pair whose share and
+  // count orders disagree, or this check could not tell the two apart.
+  const heat = await page.evaluate(() => {
+    const element = document.getElementById('chart-confusion');
+    const instance = element && echarts.getInstanceByDom(element);
+    if (!instance) return null;
+    const cells = instance.getOption().series[0].data;
+    // Colours as 'r,g,b' whatever their notation (#rrggbb, rgb(), rgba()), to compare visual and drawing.
+    const rgb = (color) => {
+      const hex = String(color).match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
+      return (hex ? hex.slice(1).map((h) => parseInt(h, 16)) : (String(color).match(/[0-9.]+/g) || []).slice(0, 3).map(Number)).join(',');
+    };
+    const fills = new Set([...element.querySelectorAll('svg path, svg rect')].map((e) => rgb(e.getAttribute('fill') || '')));
+    return cells.map((cell, i) => ({ share: cell[2], count: cell[3],
+                                     color: rgb(instance.getVisual({ seriesIndex: 0, dataIndex: i }, 'color')) }))
+      .map((c) => Object.assign(c, { drawn: fills.has(rgb(c.color)) }));
+  });
+  if (heat) {
+    const luminance = (color) => {
+      const [r, g, b] = (color.match(/[0-9.]+/g) || []).slice(0, 3).map(Number);
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const discordant = heat.some((a) => heat.some((b) => a.share > b.share && a.count < b.count));
+    check(discordant, 'heatmap test data has no cells whose share and count orders disagree');
+    for (const a of heat) {
+      check(a.drawn, `heatmap cell colour ${a.color} (share ${a.share}) is not drawn`);
+      for (const b of heat) {
+        if (a.share > b.share) check(luminance(a.color) < luminance(b.color) || (a.share - b.share) < 0.5,
+                                     `heatmap: share ${a.share} % (${a.color}) is not darker than ${b.share} % (${b.color})`);
+      }
+    }
+  } else if (expected.includes('chart-confusion')) {
+    check(false, 'no ECharts instance on chart-confusion');
+  }
+
   const rules = await page.$$eval('#rules li', (items) => items.map((li) => li.textContent));
   check(rules.length > 0 && rules.every((r) => / then | always /.test(r) || r.startsWith('always')), `rules: ${JSON.stringify(rules)}`);
 
