@@ -5,8 +5,10 @@ for MPIJob and prometheus-operator's CRD for ServiceMonitor (all vendored in sch
 schemas/README.md). Unknown fields are errors, as with the API server's strict field validation
 (`kubectl apply --validate=strict`, the default since Kubernetes 1.27).
 
-Usage: check_k8s_schemas.py REPO_ROOT              validate every overlay
-       check_k8s_schemas.py REPO_ROOT --self-test  check that a misspelt field is caught in every kind
+Usage: check_k8s_schemas.py REPO_ROOT                   validate every overlay
+       check_k8s_schemas.py REPO_ROOT --self-test       check that a misspelt field is caught in every kind
+       check_k8s_schemas.py REPO_ROOT --rendered FILE.. validate the objects in YAML files (what
+                                                        scripts/k8s-smoke.sh applies, in its test)
 """
 import copy
 import json
@@ -271,6 +273,25 @@ def self_test(root):
     print(f"k8s schema self-test: {len(objects)} kinds valid, all {variants} broken variants rejected")
 
 
+def check_files(paths):
+    registry = Registry()
+    failures, count = [], 0
+    for path in paths:
+        for obj in yaml.safe_load_all(pathlib.Path(path).read_text()):
+            if obj:
+                count += 1
+                failures += [f"{path}: {line}" for line in registry.errors(obj)]
+    if failures:
+        print("\n".join(failures))
+        sys.exit(1)
+    print(f"k8s schemas: {count} objects in {len(paths)} files valid")
+
+
 if __name__ == "__main__":
     repo = pathlib.Path(sys.argv[1])
-    self_test(repo) if "--self-test" in sys.argv[2:] else main(repo)
+    if sys.argv[2:3] == ["--self-test"]:
+        self_test(repo)
+    elif sys.argv[2:3] == ["--rendered"]:
+        check_files(sys.argv[3:])
+    else:
+        main(repo)

@@ -20,7 +20,7 @@ KINDS = {
     "api__v1_openapi.json": ("api/v1.json", ["io.k8s.api.core.v1.Namespace", "io.k8s.api.core.v1.ServiceAccount",
                                              "io.k8s.api.core.v1.PersistentVolume",
                                              "io.k8s.api.core.v1.PersistentVolumeClaim", "io.k8s.api.core.v1.Service",
-                                             "io.k8s.api.core.v1.ConfigMap",
+                                             "io.k8s.api.core.v1.ConfigMap", "io.k8s.api.core.v1.Pod",
                                              # Custom resources' metadata is validated as ObjectMeta.
                                              "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]),
     "apis__batch__v1_openapi.json": ("apis/batch/v1.json", ["io.k8s.api.batch.v1.Job"]),
