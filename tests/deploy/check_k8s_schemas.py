@@ -85,8 +85,7 @@ class Registry:
                 # says "type: object".
                 schema["properties"]["metadata"] = {"$ref": REF + OBJECT_META}
                 name = f'{spec["group"]}/{version["name"]}/{spec["names"]["kind"]}'
-                document = copy.copy(core)
-                document["components"] = {"schemas": dict(core["components"]["schemas"], **{name: strict(schema)})}
+                document = {"components": {"schemas": {**core["components"]["schemas"], name: strict(schema)}}}
                 self._add(f'{spec["group"]}/{version["name"]}', spec["names"]["kind"], document, name)
 
     def _add(self, version, kind, document, name):
