@@ -21,11 +21,16 @@ PACKAGES=(
   clang libclang-rt-14-dev
   chromium wrk iproute2 curl
   librsvg2-bin
-  python3-yaml python3-scapy
+  python3-yaml python3-scapy python3-jsonschema
 )
 # npm may come from NodeSource (bundled with nodejs, conflicting with Debian's npm): only add
 # Debian's when no npm is on PATH.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+# The deploy tests render the manifests with `kubectl kustomize`, which needs kustomize v4 or later
+# (`labels`, `patches`): kubectl 1.21 or later. Debian's kubernetes-client is 1.20 (kustomize
+# v2.0.3), so it is not installed here; our machines have kubectl 1.32 from the google-cloud-cli packages.
+command -v kubectl >/dev/null 2>&1 ||
+  echo "setup: warning: no kubectl on PATH; the deploy tests need kubectl 1.21 or later (see docs/kubernetes.md)" >&2
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
