@@ -21,9 +21,12 @@ constexpr std::string_view kMlDomain = "ai.onnx.ml";
 
 const char* PostTransformName(PostTransform transform) {
   switch (transform) {
-    case PostTransform::kSoftmax: return "SOFTMAX";
-    case PostTransform::kLogistic: return "LOGISTIC";
-    case PostTransform::kNone: break;
+    case PostTransform::kSoftmax:
+      return "SOFTMAX";
+    case PostTransform::kLogistic:
+      return "LOGISTIC";
+    case PostTransform::kNone:
+      break;
   }
   return "NONE";
 }
@@ -173,8 +176,9 @@ Result<OnnxExportSummary> ExportOnnx(const OnnxExportOptions& options) {
   auto model = Model::Load(options.model);
   if (!model.ok()) return model.status();
   auto ensemble = ToTreeEnsemble(*model);
-  auto bytes = ensemble.ok() ? OnnxModelBytes(*ensemble, options.tad_version, ModelMetadata(*model, options.tad_version))
-                             : Result<std::string>(ensemble.status());
+  auto bytes = ensemble.ok()
+                   ? OnnxModelBytes(*ensemble, options.tad_version, ModelMetadata(*model, options.tad_version))
+                   : Result<std::string>(ensemble.status());
   if (!bytes.ok()) {
     return bytes.status().WithContext(fmt::format("model file {} cannot be exported", options.model.string()));
   }

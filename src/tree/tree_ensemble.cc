@@ -41,7 +41,8 @@ Result<EnsembleTree> ShareTree(const Model& model, size_t tree_index, size_t num
     }
     for (size_t c = binary ? 1 : 0; c < node.counts.size(); ++c) {
       const double share = static_cast<double>(node.counts[c]) / static_cast<double>(total);
-      converted.weights.push_back({static_cast<int32_t>(c), static_cast<float>(share / static_cast<double>(num_trees))});
+      converted.weights.push_back(
+          {static_cast<int32_t>(c), static_cast<float>(share / static_cast<double>(num_trees))});
     }
     out.nodes.push_back(std::move(converted));
   }

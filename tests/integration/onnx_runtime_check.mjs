@@ -49,25 +49,27 @@ function parseValue(text) {
 }
 
 // Every row of the dataset that `tad predict` predicted: {file, row, prediction, values}, the
-// values being the floats tad reads (CAST AS FLOAT; printed exactly as doubles).
+// values being the floats tad reads (CAST AS FLOAT; printed exactly as doubles). Written beside the
+// predictions as PREDICTIONS.rows.tsv.
 function rowsWithPredictions(sqlTool, dataset, predictions, features) {
   const root = resolve(dataset);
+  const dump = `${resolve(predictions)}.rows.tsv`;  // DuckDB cannot write to a pipe that is a socket
   const columns = features.map((f) => `CAST(CAST(d.${sqlIdentifier(f)} AS FLOAT) AS DOUBLE)`).join(', ');
   const sql =
     `COPY (SELECT p.file, p."row", p.prediction, ${columns} ` +
     `FROM read_parquet(${sqlString(`${root}/**/*.parquet`)}, filename = true, file_row_number = true, ` +
     `hive_partitioning = false) d JOIN read_parquet(${sqlString(resolve(predictions))}) p ` +
     `ON p.file = substr(d.filename, ${root.length + 2}) AND p."row" = d.file_row_number ` +
-    `ORDER BY p.file, p."row") TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER false, NULLSTR '')`;
-  const rows = run(sqlTool, ['--sql', sql]).split('\n').filter(Boolean).map((line) => {
+    `ORDER BY p.file, p."row") TO ${sqlString(dump)} (FORMAT csv, DELIMITER '\t', HEADER false, NULLSTR '')`;
+  run(sqlTool, ['--sql', sql]);
+  const rows = readFileSync(dump, 'utf8').split('\n').filter(Boolean).map((line) => {
     const [file, row, prediction, ...values] = line.split('\t');
     return { file, row: Number(row), prediction, values: values.map(parseValue) };
   });
-  const counted = run(sqlTool, ['--sql',
-    `COPY (SELECT count(*) FROM read_parquet(${sqlString(resolve(predictions))})) TO '/dev/stdout' (FORMAT csv, HEADER false)`]);
-  if (rows.length !== Number(counted.trim())) {
-    throw new Error(`only ${rows.length} of ${counted.trim()} predicted rows were found in ${dataset}`);
-  }
+  run(sqlTool, ['--sql', `COPY (SELECT count(*) FROM read_parquet(${sqlString(resolve(predictions))})) ` +
+                         `TO ${sqlString(dump)} (FORMAT csv, HEADER false)`]);
+  const predicted = Number(readFileSync(dump, 'utf8').trim());
+  if (rows.length !== predicted) throw new Error(`only ${rows.length} of ${predicted} predicted rows were found in ${dataset}`);
   return rows;
 }
 

@@ -15,12 +15,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto db = tad::ValueOrThrow(tad::DuckDatabase::OpenInMemory(1));
-  const std::string glob = std::string(argv[1]) + "/**/*.parquet";
-  const std::string sql = statement ? std::string(argv[2]) :
-      "COPY (SELECT source_file, packet_index, timestamp_ns, frame_len, ip_version, ip_header_len, ip_tos, ip_ttl, "
-      "ip_proto, src_port, dst_port, tcp_flags, tcp_window, payload_len, direction, inter_arrival_us "
-      "FROM read_parquet(" + tad::SqlQuote(glob) + ", hive_partitioning = false) ORDER BY source_file, packet_index) "
-      "TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER false, NULLSTR '')";
+  std::string sql;
+  if (statement) {
+    sql = argv[2];
+  } else {
+    const std::string glob = std::string(argv[1]) + "/**/*.parquet";
+    sql = "COPY (SELECT source_file, packet_index, timestamp_ns, frame_len, ip_version, ip_header_len, ip_tos, ip_ttl, "
+          "ip_proto, src_port, dst_port, tcp_flags, tcp_window, payload_len, direction, inter_arrival_us "
+          "FROM read_parquet(" + tad::SqlQuote(glob) + ", hive_partitioning = false) ORDER BY source_file, packet_index) "
+          "TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER false, NULLSTR '')";
+  }
   tad::Status status = db.Execute(sql);
   if (!status.ok()) {
     std::fprintf(stderr, "parquet_to_tsv: %s\n", status.message().c_str());

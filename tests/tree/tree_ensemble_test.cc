@@ -34,8 +34,8 @@ void ExpectSameDecisions(double threshold) {
 
 TEST(FloatThresholdTest, FloatComparisonsMakeTheDoubleThresholdsDecisions) {
   const double kFloatMax = std::numeric_limits<float>::max();
-  for (double threshold : {0.1, -0.1, 1.0 / 3.0, 0.5, 0.0, -0.0, 16777217.0, -16777217.0, 1500.5, 1e-45, 1e-40,
-                           -1e-40, kFloatMax, std::nextafter(kFloatMax, 0.0), 1e39, -1e39}) {
+  for (double threshold : {0.1, -0.1, 1.0 / 3.0, 0.5, 0.0, -0.0, 16777217.0, -16777217.0, 1500.5, 1e-45, 1e-40, -1e-40,
+                           kFloatMax, std::nextafter(kFloatMax, 0.0), 1e39, -1e39}) {
     ExpectSameDecisions(threshold);
   }
   EXPECT_EQ(FloatThresholdAtOrBelow(1e300), std::numeric_limits<float>::max());
@@ -43,7 +43,8 @@ TEST(FloatThresholdTest, FloatComparisonsMakeTheDoubleThresholdsDecisions) {
   EXPECT_EQ(FloatThresholdAtOrBelow(0.75), 0.75f);    // exact floats stay
 }
 
-TreeNode Split(int32_t id, int32_t feature, double threshold, int32_t left, int32_t right, std::vector<int64_t> counts) {
+TreeNode Split(int32_t id, int32_t feature, double threshold, int32_t left, int32_t right,
+               std::vector<int64_t> counts) {
   TreeNode node;
   node.id = id;
   node.feature = feature;
@@ -58,7 +59,8 @@ TreeNode Leaf(int32_t id, std::vector<int64_t> counts) {
   TreeNode node;
   node.id = id;
   node.counts = std::move(counts);
-  node.prediction = static_cast<int32_t>(std::max_element(node.counts.begin(), node.counts.end()) - node.counts.begin());
+  node.prediction =
+      static_cast<int32_t>(std::max_element(node.counts.begin(), node.counts.end()) - node.counts.begin());
   return node;
 }
 
@@ -121,12 +123,13 @@ TEST(TreeEnsembleTest, DecisionTreeLeavesWeighTheirClassShares) {
   ASSERT_EQ(nodes[3].weights.size(), 3u);
   for (int32_t c = 0; c < 3; ++c) {
     EXPECT_EQ(nodes[3].weights[static_cast<size_t>(c)].class_id, c);
-    EXPECT_EQ(nodes[3].weights[static_cast<size_t>(c)].weight, static_cast<float>(leaf.counts[static_cast<size_t>(c)] / 10.0));
+    EXPECT_EQ(nodes[3].weights[static_cast<size_t>(c)].weight,
+              static_cast<float>(leaf.counts[static_cast<size_t>(c)] / 10.0));
   }
   // Rows reach the leaves tad sends them to, NaN going right at every split.
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  EXPECT_FLOAT_EQ(Scores(ensemble, {0.0f, 2.5f})[0], 0.6f);     // leaf A
-  EXPECT_FLOAT_EQ(Scores(ensemble, {0.0f, nan})[1], 0.5f);      // leaf B
+  EXPECT_FLOAT_EQ(Scores(ensemble, {0.0f, 2.5f})[0], 0.6f);      // leaf A
+  EXPECT_FLOAT_EQ(Scores(ensemble, {0.0f, nan})[1], 0.5f);       // leaf B
   EXPECT_FLOAT_EQ(Scores(ensemble, {0.1f, 0.0f})[2], 7 / 9.0f);  // 0.1f > 0.1: leaf C
   EXPECT_FLOAT_EQ(Scores(ensemble, {nan, 0.0f})[2], 7 / 9.0f);
 }
