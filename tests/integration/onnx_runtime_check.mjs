@@ -3,7 +3,8 @@
 //   - the label of every row equals `tad predict`'s;
 //   - every class's probability is within 1e-6 of the model's: the class shares of the leaf that
 //     the row reaches when the tad model file is walked here in double (value <= threshold; NULL
-//     and NaN go right), which is the model file's definition (docs/model-format.md);
+//     and NaN go right), which is the model file's definition (docs/model-format.md), averaged
+//     over the trees for a forest;
 //   - the input's feature order is the one in the ONNX file's metadata, equal to the model file's.
 // Rows come from the dataset through DuckDB (parquet_to_tsv --sql), cast to FLOAT as tad reads
 // them, joined with `tad predict` output by (file, row).
@@ -94,7 +95,7 @@ async function check(modelPath, onnxPath, dataset, predictions, sqlTool, minMiss
   const fail = (what) => failures.push(what);
   if (JSON.stringify(features) !== JSON.stringify(model.features)) fail(`metadata features ${metadata.features}`);
   if (metadata.classes !== JSON.stringify(model.classes)) fail(`metadata classes ${metadata.classes}`);
-  if (model.trees.length !== 1) fail(`${model.trees.length} trees: this check walks decision trees`);
+  if (!['decision_tree', 'random_forest'].includes(model.kind)) fail(`kind ${model.kind}: not checked here yet`);
 
   const rows = rowsWithPredictions(sqlTool, dataset, predictions, features);
   const width = features.length;
@@ -114,20 +115,26 @@ async function check(modelPath, onnxPath, dataset, predictions, sqlTool, minMiss
   const leaves = new Set();
   rows.forEach((r, i) => {
     const where = `${r.file} row ${r.row}`;
-    const { leaf, missing } = walk(model.trees[0], r.values);
-    leaves.add(leaf.id);
+    const expected = new Array(classes).fill(0);
+    let missingAtSplits = 0;
+    model.trees.forEach((tree, t) => {
+      const { leaf, missing } = walk(tree, r.values);
+      leaves.add(`${t}:${leaf.id}`);
+      missingAtSplits += missing;
+      const total = leaf.counts.reduce((a, b) => a + b, 0);
+      leaf.counts.forEach((count, c) => { expected[c] += count / total / model.trees.length; });
+      if (model.trees.length === 1 && model.classes[leaf.prediction] !== r.prediction) {
+        fail(`${where}: the model file's leaf ${leaf.id} predicts ${model.classes[leaf.prediction]}, tad predict ${r.prediction}`);
+      }
+    });
     if (r.values.some(Number.isNaN)) rowsWithNaN += 1;
-    if (missing > 0) rowsMissingAtSplit += 1;
-    if (model.classes[leaf.prediction] !== r.prediction) {
-      fail(`${where}: the model file's leaf ${leaf.id} predicts ${model.classes[leaf.prediction]}, tad predict ${r.prediction}`);
-    }
+    if (missingAtSplits > 0) rowsMissingAtSplit += 1;
     if (labels[i] !== r.prediction) {
       mismatches += 1;
       fail(`${where}: ONNX Runtime says ${labels[i]}, tad predict ${r.prediction} (values ${r.values})`);
     }
-    const total = leaf.counts.reduce((a, b) => a + b, 0);
     for (let c = 0; c < classes; c++) {
-      const error = Math.abs(probabilities[i * classes + c] - leaf.counts[c] / total);
+      const error = Math.abs(probabilities[i * classes + c] - expected[c]);
       largestError = Math.max(largestError, error);
       if (!(error <= kTolerance)) fail(`${where}: probability of ${model.classes[c]} off by ${error}`);
     }
