@@ -165,6 +165,9 @@ Result<std::string> OnnxModelBytes(const TreeEnsemble& ensemble, const std::stri
   node->add_output(std::string(kOnnxProbabilitiesOutput));
   AddTrees(*node, ensemble);
   AddStrings(*node, "classlabels_strings", ensemble.classes);
+  // Binary boosting (LOGISTIC) beware: when no leaf weight is negative, ONNX Runtime labels by
+  // score > 0.5 instead of > 0 (its rule for probability-like weights); the probabilities are right
+  // (seen with ONNX Runtime 1.30).
   AddString(*node, "post_transform", PostTransformName(ensemble.post_transform));
   if (!ensemble.base_values.empty()) AddFloats(*node, "base_values", ensemble.base_values);
 

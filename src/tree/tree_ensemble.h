@@ -12,9 +12,10 @@
 ///
 /// Two classes have a binary form: weights only for class 1, so score is class 1's alone; then
 /// NONE gives probabilities [1 - score, score] and label classes[1] when score > 0.5, LOGISTIC
-/// gives [logistic(-score), logistic(score)] and label classes[1] when score > 0. Runtimes read a
-/// two-class ensemble this way (ONNX Runtime mislabels the full two-class form), so the
-/// conversions of two-class models emit it and the ONNX writer accepts nothing else.
+/// gives [logistic(-score), logistic(score)] and label classes[1] when score > 0. ONNX Runtime reads
+/// a two-class ensemble this way (it mislabels the full two-class form: label classes[1] whenever
+/// class 1's score is above 0), so the conversions of two-class models emit it and the ONNX writer
+/// accepts nothing else.
 
 #include <cstdint>
 #include <string>
