@@ -22,6 +22,7 @@ PACKAGES=(
   chromium wrk iproute2 curl
   librsvg2-bin
   python3-yaml python3-scapy python3-jsonschema
+  libonnx-dev libprotobuf-dev python3-onnx
 )
 # npm may come from NodeSource (bundled with nodejs, conflicting with Debian's npm): only add
 # Debian's when no npm is on PATH.
@@ -61,8 +62,11 @@ if [ ! -f "$THIRD_PARTY/lib/libduckdb.so" ] || [ ! -f "$THIRD_PARTY/include/duck
 fi
 
 # The report's web assets (report/package.json, pinned by its lock file): ECharts is embedded into
-# the tad binary at build time, playwright-core drives Chromium in the browser tests.
+# the tad binary at build time, playwright-core drives Chromium in the browser tests, and
+# onnxruntime-node runs exported models in the ONNX export test. onnxruntime-node carries the Linux
+# CPU runtime in its package; its install script would download GPU files (and fail offline):
+# ONNXRUNTIME_NODE_INSTALL=skip turns that off.
 if ! cmp -s report/package-lock.json report/node_modules/.tad-installed-lock 2>/dev/null; then
   echo "setup: installing report/ npm packages" >&2
-  (cd report && npm ci --no-audit --no-fund --silent) && cp report/package-lock.json report/node_modules/.tad-installed-lock
+  (cd report && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --silent) && cp report/package-lock.json report/node_modules/.tad-installed-lock
 fi

@@ -21,5 +21,6 @@ CommandRunner AddEvalCommand(CLI::App& app);
 CommandRunner AddPredictCommand(CLI::App& app);
 CommandRunner AddBenchCommand(CLI::App& app);
 CommandRunner AddReportCommand(CLI::App& app);
+CommandRunner AddExportCommand(CLI::App& app);
 
 }  // namespace tad::cli

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   runners.push_back(AddPredictCommand(app));
   runners.push_back(AddBenchCommand(app));
   runners.push_back(AddReportCommand(app));
+  runners.push_back(AddExportCommand(app));
 
   try {
     app.parse(argc, argv);

@@ -241,6 +241,15 @@ std::vector<double> Model::FeatureImportances() const {
   return total;
 }
 
+float FloatThresholdAtOrBelow(double threshold) {
+  constexpr float kLargest = std::numeric_limits<float>::max();
+  // Outside the finite float range the answer is known; converting there would not be defined.
+  if (threshold >= static_cast<double>(kLargest)) return kLargest;
+  if (threshold < -static_cast<double>(kLargest)) return -std::numeric_limits<float>::infinity();
+  const float nearest = static_cast<float>(threshold);
+  return static_cast<double>(nearest) > threshold ? std::nextafter(nearest, -kLargest) : nearest;
+}
+
 CompiledTree::CompiledTree(const DecisionTree& tree) {
   // Depth from the structure (children have larger ids than their parent), not from the file's
   // "depth" fields: a row must take enough steps to reach its leaf whatever a file claims.
@@ -254,12 +263,7 @@ CompiledTree::CompiledTree(const DecisionTree& tree) {
     if (node.is_leaf()) {
       nodes_.push_back(Node{0, 0.0f, {node.id, node.id}});
     } else {
-      // Largest float <= threshold: for a float v, v <= that float exactly when double(v) <= threshold.
-      float threshold = static_cast<float>(node.threshold);
-      if (static_cast<double>(threshold) > node.threshold) {
-        threshold = std::nextafter(threshold, -std::numeric_limits<float>::infinity());
-      }
-      nodes_.push_back(Node{node.feature, threshold, {node.left, node.right}});
+      nodes_.push_back(Node{node.feature, FloatThresholdAtOrBelow(node.threshold), {node.left, node.right}});
     }
     prediction_.push_back(node.prediction);
   }

@@ -68,11 +68,17 @@ struct Model {
   std::vector<double> FeatureImportances() const;
 };
 
+/// The largest float not above `threshold`. For every float v, `v <= result` holds exactly when
+/// `double(v) <= threshold` (a float above the result is above the threshold, as no float lies
+/// between them), so a float comparison makes the same decision as the model's double one.
+/// Prediction (CompiledTree) and the ONNX export both store thresholds this way.
+float FloatThresholdAtOrBelow(double threshold);
+
 /// A tree flattened for fast prediction. Each node is 16 bytes {feature, threshold, children};
 /// a leaf points to itself, so every row can take exactly depth() steps without a branch on
 /// "is this a leaf", and PredictBatch walks a block of rows in lockstep so that their memory
-/// loads overlap. Thresholds are stored as the largest float not above the model's double
-/// threshold, which gives the same decision as comparing in double for every float value.
+/// loads overlap. Thresholds are stored as FloatThresholdAtOrBelow(the model's double threshold),
+/// which gives the same decision as comparing in double for every float value.
 class CompiledTree {
  public:
   explicit CompiledTree(const DecisionTree& tree);

@@ -1,22 +1,30 @@
 // Dumps a tad extract dataset as TSV (one row per packet, sorted), so the tshark comparison
 // (extract_tshark_test.py) can read it without a Parquet library in Python.
+// `parquet_to_tsv --sql STATEMENT` runs one DuckDB statement instead: the ONNX export test writes
+// small Parquet datasets with it and dumps rows joined with `tad predict` output.
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "dataset/duckdb_database.h"
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: parquet_to_tsv DATASET_DIR\n");
+  const bool statement = argc == 3 && std::strcmp(argv[1], "--sql") == 0;
+  if (argc != 2 && !statement) {
+    std::fprintf(stderr, "usage: parquet_to_tsv DATASET_DIR | parquet_to_tsv --sql STATEMENT\n");
     return 2;
   }
   auto db = tad::ValueOrThrow(tad::DuckDatabase::OpenInMemory(1));
-  const std::string glob = std::string(argv[1]) + "/**/*.parquet";
-  const std::string sql =
-      "COPY (SELECT source_file, packet_index, timestamp_ns, frame_len, ip_version, ip_header_len, ip_tos, ip_ttl, "
-      "ip_proto, src_port, dst_port, tcp_flags, tcp_window, payload_len, direction, inter_arrival_us "
-      "FROM read_parquet(" + tad::SqlQuote(glob) + ", hive_partitioning = false) ORDER BY source_file, packet_index) "
-      "TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER false, NULLSTR '')";
+  std::string sql;
+  if (statement) {
+    sql = argv[2];
+  } else {
+    const std::string glob = std::string(argv[1]) + "/**/*.parquet";
+    sql = "COPY (SELECT source_file, packet_index, timestamp_ns, frame_len, ip_version, ip_header_len, ip_tos, ip_ttl, "
+          "ip_proto, src_port, dst_port, tcp_flags, tcp_window, payload_len, direction, inter_arrival_us "
+          "FROM read_parquet(" + tad::SqlQuote(glob) + ", hive_partitioning = false) ORDER BY source_file, packet_index) "
+          "TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER false, NULLSTR '')";
+  }
   tad::Status status = db.Execute(sql);
   if (!status.ok()) {
     std::fprintf(stderr, "parquet_to_tsv: %s\n", status.message().c_str());

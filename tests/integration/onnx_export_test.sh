@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# tad export --format onnx, checked by real runtimes (docs/export.md):
+#   - the real captures (tests/data/captures) extracted, decision trees trained on all 10 categories
+#     and on two of them (the binary form), exported; ONNX Runtime (onnxruntime-node) gives every
+#     row of each dataset (test rows included) tad predict's label and the leaf's class shares within
+#     1e-6, rows with NULL features (non-TCP packets have no TCP fields) included, and some of them
+#     meet their missing value at a split (onnx_runtime_check.mjs);
+#   - thresholds that are not floats make the same decisions as tad on the floats next to them;
+#   - Debian's python3-onnx: onnx.checker.check_model(full_check=True) passes; the metadata holds the
+#     feature and class names in the model file's order, the parameters and the tad version;
+#   - bad input: unknown format exit 2, unreadable or foreign model exit 1 naming it, an existing
+#     output is kept without --overwrite, nothing partial is left behind.
+# Usage: onnx_export_test.sh TAD SQL_TOOL CAPTURES WORK_DIR   (SQL_TOOL: parquet_to_tsv)
+set -euo pipefail
+tad=$1 sql_tool=$2 captures=$3 work=$4
+here=$(cd "$(dirname "$0")" && pwd)
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
+  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+rm -rf "$work" && mkdir -p "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Two datasets from the real captures: every category, and two categories (a binary classifier).
+mkdir -p "$work/captures_binary"
+ln -s "$(cd "$captures" && pwd)/Video" "$work/captures_binary/Video"
+ln -s "$(cd "$captures" && pwd)/Finance" "$work/captures_binary/Finance"
+for name in multiclass binary; do
+  source_dir=$captures
+  [ "$name" = binary ] && source_dir=$work/captures_binary
+  "$tad" extract "$source_dir" --out "$work/$name" >/dev/null
+  "$tad" train "$work/$name" --model "$work/$name.json" --executors 1 --threads 1 --max-depth 12 >/dev/null
+  "$tad" predict "$work/$name" --model "$work/$name.json" --out "$work/$name.predictions.parquet" --threads 1 >/dev/null
+  "$tad" export "$work/$name.json" --format onnx --out "$work/$name.onnx" >"$work/$name.export.txt"
+  grep -q "decision_tree" "$work/$name.export.txt" || fail "export summary: $(cat "$work/$name.export.txt")"
+  node "$here/onnx_runtime_check.mjs" dataset --model "$work/$name.json" --onnx "$work/$name.onnx" \
+    --dataset "$work/$name" --predictions "$work/$name.predictions.parquet" --sql-tool "$sql_tool" \
+    --min-missing-splits 1
+done
+node "$here/onnx_runtime_check.mjs" thresholds --tad "$tad" --sql-tool "$sql_tool" --work "$work/thresholds"
+
+# The ONNX project's own checker, and the metadata as Python reads it.
+/usr/bin/python3 - "$work" <<'PY'
+import json, sys
+import onnx
+work = sys.argv[1]
+for name in ["multiclass", "binary", "thresholds/thresholds_model"]:
+    model = onnx.load(f"{work}/{name}.onnx")
+    onnx.checker.check_model(model, full_check=True)
+    tad_model = json.load(open(f"{work}/{name}.json"))
+    metadata = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(metadata["features"]) == tad_model["features"], metadata["features"]
+    assert json.loads(metadata["classes"]) == tad_model["classes"], metadata["classes"]
+    assert json.loads(metadata["parameters"]) == tad_model["parameters"], metadata["parameters"]
+    assert metadata["tad_version"] and metadata["kind"] == "decision_tree", metadata
+    assert "trees" not in metadata
+    inputs = model.graph.input[0].type.tensor_type.shape.dim
+    assert inputs[1].dim_value == len(tad_model["features"]), inputs
+    print(f"{name}.onnx: check_model(full_check=True) passed; metadata matches the model file")
+PY
+
+# Bad input: one line naming the problem, exit 1 or 2, the output untouched.
+expect() {  # expect CODE MESSAGE_FRAGMENT -- tad arguments...
+  local code=$1 fragment=$2; shift 3
+  set +e
+  "$tad" "$@" >"$work/bad.out" 2>"$work/bad.err"
+  local got=$?
+  set -e
+  [ "$got" = "$code" ] || fail "tad $* exited $got, expected $code: $(cat "$work/bad.err")"
+  grep -q -- "$fragment" "$work/bad.err" || fail "tad $*: message lacks '$fragment': $(cat "$work/bad.err")"
+  [ "$(wc -l <"$work/bad.err")" -le 2 ] || fail "tad $*: more than one line of error: $(cat "$work/bad.err")"
+}
+"$tad" export --help | grep -q -- "--format" || fail "export --help does not list --format"
+cp "$work/multiclass.onnx" "$work/kept.onnx"
+expect 2 "pmml" -- export "$work/multiclass.json" --format pmml --out "$work/new.onnx"
+expect 2 "format" -- export "$work/multiclass.json" --out "$work/new.onnx"
+expect 1 "$work/absent.json" -- export "$work/absent.json" --format onnx --out "$work/new.onnx"
+printf 'not a model\n' >"$work/foreign.json"
+expect 1 "$work/foreign.json" -- export "$work/foreign.json" --format onnx --out "$work/new.onnx"
+cp "$work/multiclass.onnx" "$work/foreign.onnx"
+expect 1 "$work/foreign.onnx" -- export "$work/foreign.onnx" --format onnx --out "$work/new.onnx"
+[ ! -e "$work/new.onnx" ] || fail "a failed export left $work/new.onnx"
+expect 1 "--overwrite" -- export "$work/binary.json" --format onnx --out "$work/kept.onnx"
+cmp -s "$work/multiclass.onnx" "$work/kept.onnx" || fail "an existing output was replaced without --overwrite"
+"$tad" export "$work/binary.json" --format onnx --out "$work/kept.onnx" --overwrite >/dev/null
+cmp -s "$work/binary.onnx" "$work/kept.onnx" || fail "--overwrite did not replace the output"
+if ls -A "$work" | grep -q '\.tmp-'; then fail "temporary files left: $(ls -A "$work")"; fi
+echo "onnx export: all checks passed"
