@@ -13,10 +13,10 @@ rm -rf "$work" && mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$gen" "$work/ds" 60000 "$work/np" >/dev/null
-common=(--classifier random-forest --num-trees 20 --max-depth 10 --max-bins 32 --threads 1)
+common=(--classifier random-forest --num-trees 20 --max-depth 10 --max-bins 32)
 
 for np in 1 2 3; do
-  mpirun --oversubscribe -np $np "$tad" train "$work/ds" --model "$work/model_np$np.json" "${common[@]}" \
+  mpirun --oversubscribe -np $np "$tad" train "$work/ds" --model "$work/model_np$np.json" "${common[@]}" --threads 1 \
     --json "$work/results_np$np.json" >/dev/null
 done
 cmp "$work/model_np1.json" "$work/model_np2.json" || fail "forest differs between -np 1 and -np 2"
