@@ -58,20 +58,20 @@ void CountBlock(const BinnedRows& rows, int32_t trees, const int32_t* slots, con
 
 void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int32_t> slot_of_row,
                      std::span<const uint8_t> weights, std::span<const int32_t> counted_index,
-                     const HistogramLayout& layout, int threads, std::span<int64_t> histogram) {
+                     const HistogramLayout& layout, int threads, std::span<int64_t> histogram,
+                     std::vector<std::vector<int64_t>>& thread_buffers) {
   std::fill(histogram.begin(), histogram.end(), 0);
   // Offsets in elements; the last entry is the class count (the step between bins).
   std::vector<size_t> offsets;
   for (int32_t f = 0; f < layout.features(); ++f) offsets.push_back(layout.offset(f));
   offsets.push_back(static_cast<size_t>(layout.classes()));
-  std::vector<std::vector<int64_t>> partial;
   const int blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rows.rows() / 4096 + 1)));
-  partial.resize(static_cast<size_t>(blocks - 1));
+  if (thread_buffers.size() < static_cast<size_t>(blocks - 1)) thread_buffers.resize(static_cast<size_t>(blocks - 1));
   ParallelBlocks(rows.rows(), blocks, [&](int64_t begin, int64_t end, int t) {
     int64_t* target = histogram.data();
     if (t > 0) {
-      partial[static_cast<size_t>(t - 1)].assign(histogram.size(), 0);
-      target = partial[static_cast<size_t>(t - 1)].data();
+      thread_buffers[static_cast<size_t>(t - 1)].assign(histogram.size(), 0);
+      target = thread_buffers[static_cast<size_t>(t - 1)].data();
     }
     if (weights.empty()) {
       CountBlock<false>(rows, trees, slot_of_row.data(), nullptr, counted_index.data(), offsets, layout.node_stride(),
@@ -81,7 +81,8 @@ void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int3
                        layout.node_stride(), begin, end, target);
     }
   });
-  for (const auto& buffer : partial) {
+  for (int t = 1; t < blocks; ++t) {
+    const std::vector<int64_t>& buffer = thread_buffers[static_cast<size_t>(t - 1)];
     for (size_t i = 0; i < buffer.size(); ++i) histogram[i] += buffer[i];
   }
 }

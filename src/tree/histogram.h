@@ -48,9 +48,12 @@ class HistogramLayout {
 /// of `histogram`; slots with counted_index -1 are skipped (their histograms are derived, not
 /// counted). `weights` (same layout; empty: every row counts once) are a forest's bootstrap
 /// weights. `histogram` holds (counted slots) × node_stride elements and is zeroed first.
+/// `thread_buffers` are the other threads' partial histograms: the caller keeps them across calls,
+/// so that large buffers are not returned to the system and faulted in again every level.
 void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int32_t> slot_of_row,
                      std::span<const uint8_t> weights, std::span<const int32_t> counted_index,
-                     const HistogramLayout& layout, int threads, std::span<int64_t> histogram);
+                     const HistogramLayout& layout, int threads, std::span<int64_t> histogram,
+                     std::vector<std::vector<int64_t>>& thread_buffers);
 
 /// Runs body(begin, end) over [0, count) split into `threads` contiguous blocks.
 void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t, int64_t, int)>& body);

@@ -68,19 +68,23 @@ int32_t SubsetSize(const TreeParameters& parameters, int32_t features) {
 
 }  // namespace
 
-uint8_t ForestRowWeight(uint64_t identity, const TreeParameters& parameters, int32_t tree) {
-  const double u = UnitInterval(HashCombine(identity, HashCombine(Mix64(parameters.seed), static_cast<uint64_t>(tree))));
-  if (!parameters.bootstrap) return u < parameters.subsampling_rate ? 1 : 0;
-  // Inverse CDF of Poisson(rate), capped at 255 copies (probability below 1e-300 for rate <= 1).
-  const double rate = parameters.subsampling_rate;
-  double term = std::exp(-rate);
+ForestSampler::ForestSampler(const TreeParameters& parameters)
+    : seed_(Mix64(parameters.seed)), bootstrap_(parameters.bootstrap), rate_(parameters.subsampling_rate) {
+  // Poisson(rate) by inverse CDF, capped at 255 copies (probability below 1e-300 for rate <= 1).
+  double term = std::exp(-rate_);
   double cdf = term;
-  uint8_t copies = 0;
-  while (u >= cdf && copies < 255) {
-    ++copies;
-    term *= rate / copies;
+  for (int k = 1; k <= 255 && cdf < 1.0; ++k) {
+    poisson_cdf_.push_back(cdf);
+    term *= rate_ / k;
     cdf += term;
   }
+}
+
+uint8_t ForestSampler::Weight(uint64_t identity, int32_t tree) const {
+  const double u = UnitInterval(HashCombine(identity, HashCombine(seed_, static_cast<uint64_t>(tree))));
+  if (!bootstrap_) return u < rate_ ? 1 : 0;
+  uint8_t copies = 0;
+  while (copies < poisson_cdf_.size() && u >= poisson_cdf_[copies]) ++copies;
   return copies;
 }
 
@@ -122,12 +126,13 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   std::vector<int32_t> slot_of_row(static_cast<size_t>(rows.rows()) * trees_per_row, 0);
   std::vector<uint8_t> weights;
   if (forest) {
+    const ForestSampler sampler(parameters);
     weights.resize(slot_of_row.size());
     ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
       for (int64_t r = begin; r < end; ++r) {
         for (int32_t t = 0; t < tree_count; ++t) {
           const size_t at = static_cast<size_t>(r) * trees_per_row + static_cast<size_t>(t);
-          weights[at] = ForestRowWeight(rows.identity[static_cast<size_t>(r)], parameters, t);
+          weights[at] = sampler.Weight(rows.identity[static_cast<size_t>(r)], t);
           slot_of_row[at] = weights[at] == 0 ? -1 : t;
         }
       }
@@ -136,6 +141,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   std::vector<int64_t> histogram;      // this level's global histogram, slots × stride
   std::vector<int64_t> previous;       // the previous level's, for derived slots
   std::vector<int64_t> counted;        // the counted slots' histograms, contiguous for one allreduce
+  std::vector<std::vector<int64_t>> thread_buffers;  // BuildHistograms' scratch, kept across levels
   TrainingStats local_stats;
   // A child is worth a histogram only if it could still be split.
   auto can_split = [&](const std::vector<int64_t>& counts, int32_t depth) {
@@ -153,7 +159,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
       if (!slots[s].derived()) counted_index[s] = counted_slots++;
     }
     counted.resize(static_cast<size_t>(counted_slots) * stride);  // BuildHistograms zeroes it
-    BuildHistograms(rows, tree_count, slot_of_row, weights, counted_index, layout, threads, counted);
+    BuildHistograms(rows, tree_count, slot_of_row, weights, counted_index, layout, threads, counted, thread_buffers);
     local_stats.histogram_seconds += SecondsSince(level_start);
 
     const auto reduce_start = std::chrono::steady_clock::now();

@@ -34,7 +34,17 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
 /// How many copies of a row tree `tree` of a forest trains on: Poisson(subsampling_rate) with
 /// bootstrap (Spark's sampling with replacement), else 1 with probability subsampling_rate. A
 /// function of the row's identity and (seed, tree) only.
-uint8_t ForestRowWeight(uint64_t identity, const TreeParameters& parameters, int32_t tree);
+class ForestSampler {
+ public:
+  explicit ForestSampler(const TreeParameters& parameters);
+  uint8_t Weight(uint64_t identity, int32_t tree) const;
+
+ private:
+  uint64_t seed_;
+  bool bootstrap_;
+  double rate_;
+  std::vector<double> poisson_cdf_;  // P(copies <= k), up to 1 within double precision
+};
 
 /// Features a node of a forest tree may split on (ascending): all of them for a decision tree,
 /// else the feature-subset strategy's count, chosen by a hash of (seed, tree, node).

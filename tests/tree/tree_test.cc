@@ -168,8 +168,9 @@ TEST(ForestTrainingTest, RowWeightsAreBootstrapLikeAndFeatureSubsetsFollowTheStr
   double sum = 0;
   int zeros = 0;
   const int n = 200000;
+  const ForestSampler sampler(parameters);
   for (int i = 0; i < n; ++i) {
-    const uint8_t w = ForestRowWeight(Mix64(static_cast<uint64_t>(i)), parameters, 3);
+    const uint8_t w = sampler.Weight(Mix64(static_cast<uint64_t>(i)), 3);
     sum += w;
     zeros += w == 0;
   }
