@@ -37,7 +37,7 @@ int RunEval(const EvalOptions& options) {
 
   const size_t num_classes = model.classes.size();
   const int32_t width = static_cast<int32_t>(model.features.size());
-  const CompiledTree tree(model.trees.front());
+  const CompiledModel compiled(model);
   std::vector<int64_t> confusion(num_classes * num_classes, 0);
   for (const auto& group : dataset.row_groups()) {
     LoadedRows rows;
@@ -52,7 +52,7 @@ int RunEval(const EvalOptions& options) {
       class_of_label.push_back(static_cast<int32_t>(found - model.classes.begin()));
     }
     std::vector<int32_t> predicted(static_cast<size_t>(rows.rows()));
-    tree.PredictBatch(rows.values.data(), rows.rows(), width, predicted.data(), threads);
+    compiled.PredictBatch(rows.values.data(), rows.rows(), width, predicted.data(), threads);
     for (int64_t r = 0; r < rows.rows(); ++r) {
       if (!options.all_rows && !IsTestRow(rows.identity[static_cast<size_t>(r)], model.parameters.test_fraction)) continue;
       const size_t truth = static_cast<size_t>(class_of_label[static_cast<size_t>(rows.labels[static_cast<size_t>(r)])]);

@@ -16,11 +16,19 @@
 namespace tad::cli {
 namespace {
 
+// A column name as a SQL identifier ("..." with quotes doubled).
+std::string SqlIdentifier(const std::string& name) {
+  std::string quoted = "\"";
+  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 struct PredictOptions {
   std::string dataset;
   std::string model;
   std::string out;
   bool overwrite = false;
+  bool probabilities = false;
   int threads = 0;
 };
 
@@ -38,12 +46,18 @@ int RunPredict(const PredictOptions& options) {
   }
   auto output = ValueOrThrow(AtomicOutput::Create(options.out, options.overwrite));
 
-  ThrowIfError(db.Execute("CREATE TEMP TABLE predictions (file VARCHAR, \"row\" BIGINT, prediction VARCHAR)"));
+  // With --probabilities, one column per class: probability_<class>.
+  std::string columns = "file VARCHAR, \"row\" BIGINT, prediction VARCHAR";
+  if (options.probabilities) {
+    for (const auto& name : model.classes) columns += ", " + SqlIdentifier("probability_" + name) + " DOUBLE";
+  }
+  ThrowIfError(db.Execute("CREATE TEMP TABLE predictions (" + columns + ")"));
   duckdb_appender appender = nullptr;
   if (duckdb_appender_create(db.connection(), nullptr, "predictions", &appender) == DuckDBError) {
     throw Error(Status::Internal("duckdb: cannot create an appender"));
   }
-  const CompiledTree tree(model.trees.front());
+  const CompiledModel compiled(model);
+  const size_t classes = model.classes.size();
   const int32_t width = static_cast<int32_t>(model.features.size());
   int64_t total = 0;
   double predict_seconds = 0;
@@ -52,13 +66,21 @@ int RunPredict(const PredictOptions& options) {
     ThrowIfError(ReadRowGroup(db, dataset, group, model.features, model.parameters.seed, rows));
     std::vector<int32_t> predicted(static_cast<size_t>(rows.rows()));
     const auto predict_start = std::chrono::steady_clock::now();
-    tree.PredictBatch(rows.values.data(), rows.rows(), width, predicted.data(), threads);
+    std::vector<double> probabilities;
+    compiled.PredictBatch(rows.values.data(), rows.rows(), width, predicted.data(), threads);
+    if (options.probabilities) {
+      probabilities.resize(static_cast<size_t>(rows.rows()) * classes);
+      compiled.PredictProbabilities(rows.values.data(), rows.rows(), width, probabilities.data(), threads);
+    }
     predict_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - predict_start).count();
     for (int64_t r = 0; r < rows.rows(); ++r) {
       duckdb_append_varchar_length(appender, group.relative.data(), group.relative.size());
       duckdb_append_int64(appender, group.first_row + r);
       const std::string& name = model.classes[static_cast<size_t>(predicted[static_cast<size_t>(r)])];
       duckdb_append_varchar_length(appender, name.data(), name.size());
+      for (size_t c = 0; c < (options.probabilities ? classes : 0); ++c) {
+        duckdb_append_double(appender, probabilities[static_cast<size_t>(r) * classes + c]);
+      }
       duckdb_appender_end_row(appender);
     }
     total += rows.rows();
@@ -82,6 +104,9 @@ CommandRunner AddPredictCommand(CLI::App& app) {
   command->add_option("--model", options->model, "model file written by tad train")->required();
   command->add_option("--out", options->out, "predictions Parquet file (columns file, row, prediction)")->required();
   command->add_flag("--overwrite", options->overwrite, "replace an existing output file");
+  command->add_flag("--probabilities", options->probabilities,
+                    "also write one column per class, probability_<class> (a forest: the mean of its trees' leaf "
+                    "class shares)");
   command->add_option("--threads", options->threads, "threads (default: all cores)")->default_val(0);
   return [options] { return RunPredict(*options); };
 }

@@ -18,7 +18,7 @@
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
 #include "tree/model.h"
-#include "tree/trainer.h"
+#include "tree/train_model.h"
 #include "tree/training_data.h"
 #include "telemetry/training_telemetry.h"
 #include "tree/training_observer.h"
@@ -76,23 +76,17 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
   if (observer) observer->OnPhase(TrainingPhase::kTraining);
   const auto train_start = Clock::now();
   TrainingStats stats;
-  Model model;
-  model.parameters = parameters;
-  model.features = features;
-  model.classes = data.classes;
-  model.training_data = {dataset.fingerprint(), data.rows, data.train_rows, data.test_rows, data.class_counts};
-  model.trees.push_back(TrainDecisionTree(data.train, data.bins, static_cast<int32_t>(data.classes.size()), parameters,
-                                          communicator, threads, observer, &data.work, &stats));
+  const Model model = TrainModel(data, parameters, communicator, threads, observer, &stats);
   const double train_seconds = SecondsSince(train_start);
   data.train = {};
 
   if (observer) observer->OnPhase(TrainingPhase::kEvaluating);
   const auto evaluate_start = Clock::now();
-  const CompiledTree tree(model.trees.front());
+  const CompiledModel compiled(model);
   const int64_t test_rows = static_cast<int64_t>(data.test_labels.size());
   std::vector<int32_t> predicted(static_cast<size_t>(test_rows));
   const auto predict_start = Clock::now();
-  tree.PredictBatch(data.test_values.data(), test_rows, static_cast<int32_t>(features.size()), predicted.data(), threads);
+  compiled.PredictBatch(data.test_values.data(), test_rows, static_cast<int32_t>(features.size()), predicted.data(), threads);
   const double predict_seconds = SecondsSince(predict_start);
   const size_t num_classes = data.classes.size();
   std::vector<int64_t> confusion(num_classes * num_classes, 0);
@@ -178,7 +172,7 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
 
 CommandRunner AddTrainCommand(CLI::App& app) {
   auto options = std::make_shared<TrainOptions>();
-  CLI::App* command = app.add_subcommand("train", "Train a decision tree over N executors (MPI ranks)");
+  CLI::App* command = app.add_subcommand("train", "Train a decision tree or a random forest over N executors (MPI ranks)");
   command->add_option("dataset", options->dataset, "Parquet dataset folder (hive partitions give the label)")
       ->required();
   command->add_option("--model", options->model, "where to write the model file (default: RUN_DIR/model.json)");

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -13,18 +14,11 @@
 
 namespace tad::cli {
 
-/// Raw option values as parsed; ParseTreeOptions validates them against the table.
-struct TreeOptionValues {
-  int64_t max_depth = 0;
-  int64_t max_bins = 0;
-  int64_t min_instances_per_node = 0;
-  double min_info_gain = 0;
-  std::string impurity;
-  uint64_t seed = 0;
-  double test_fraction = 0;
-  std::string label;
-};
+/// Option text as given, one entry per kTreeParameterSpecs row; ParseTreeOptions parses and
+/// validates it against the table.
+using TreeOptionValues = std::array<std::string, kTreeParameterSpecs.size()>;
 
+/// One option per parameter of the table, with its default and description.
 void AddTreeOptions(CLI::App& command, TreeOptionValues& values);
 Result<TreeParameters> ParseTreeOptions(const TreeOptionValues& values);
 
@@ -32,6 +26,7 @@ Result<TreeParameters> ParseTreeOptions(const TreeOptionValues& values);
 /// dataset, or when it has none of them every numeric column except identifiers and the label.
 std::vector<std::string> ChooseFeatures(const ParquetDataset& dataset, const std::string& features_option);
 
+/// The parameters the classifier uses (the model file's set, plus "classifier") and the features.
 nlohmann::ordered_json ParametersJson(const TreeParameters& parameters, const std::vector<std::string>& features);
 
 /// Threads per executor when --threads is 0: the cores shared out over the executors on this host.

@@ -13,11 +13,13 @@
 
 namespace tad {
 
-/// Binned training rows of one executor: row-major bins (rows × features) and class indices.
+/// Binned training rows of one executor: row-major bins (rows × features), class indices and row
+/// identities (the hash that decides samples: a forest's bootstrap weights, boosting's validation rows).
 struct BinnedRows {
   int32_t features = 0;
   std::vector<uint8_t> bins;
   std::vector<uint16_t> labels;
+  std::vector<uint64_t> identity;
   int64_t rows() const { return static_cast<int64_t>(labels.size()); }
   const uint8_t* row(int64_t r) const { return bins.data() + r * features; }
 };
@@ -41,13 +43,17 @@ class HistogramLayout {
   size_t stride_ = 0;
 };
 
-/// Counts every row r whose slot (slot_of_row[r], -1 for none) is counted into node slice
-/// counted_index[slot] of `histogram`; rows of slots with counted_index -1 are skipped (their
-/// histograms are derived, not counted). `histogram` holds (counted slots) × node_stride elements
-/// and is zeroed first.
-void BuildHistograms(const BinnedRows& rows, std::span<const int32_t> slot_of_row,
-                     std::span<const int32_t> counted_index, const HistogramLayout& layout, int threads,
-                     std::span<int64_t> histogram);
+/// Counts rows into node slices. Row r belongs to one node of each of `trees` trees: its slot in
+/// tree t is slot_of_row[r * trees + t] (-1 for none), counted into node slice counted_index[slot]
+/// of `histogram`; slots with counted_index -1 are skipped (their histograms are derived, not
+/// counted). `weights` (same layout; empty: every row counts once) are a forest's bootstrap
+/// weights. `histogram` holds (counted slots) × node_stride elements and is zeroed first.
+/// `thread_buffers` are the other threads' partial histograms: the caller keeps them across calls,
+/// so that large buffers are not returned to the system and faulted in again every level.
+void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int32_t> slot_of_row,
+                     std::span<const uint8_t> weights, std::span<const int32_t> counted_index,
+                     const HistogramLayout& layout, int threads, std::span<int64_t> histogram,
+                     std::vector<std::vector<int64_t>>& thread_buffers);
 
 /// Runs body(begin, end) over [0, count) split into `threads` contiguous blocks.
 void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t, int64_t, int)>& body);

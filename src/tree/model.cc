@@ -37,12 +37,14 @@ std::string JsonStringArray(const std::vector<std::string>& values) {
   return text + "]";
 }
 
+// The parameters the model's classifier uses, in the table's order.
 std::string ParametersJson(const TreeParameters& p) {
-  return fmt::format(
-      "{{\"max_depth\": {}, \"max_bins\": {}, \"min_instances_per_node\": {}, \"min_info_gain\": {}, "
-      "\"impurity\": {}, \"seed\": {}, \"test_fraction\": {}, \"label\": {}}}",
-      p.max_depth, p.max_bins, p.min_instances_per_node, JsonDouble(p.min_info_gain),
-      JsonString(ImpurityName(p.impurity)), p.seed, JsonDouble(p.test_fraction), JsonString(p.label));
+  std::string text = "{";
+  for (const auto& spec : kTreeParameterSpecs) {
+    if (!spec.in_model_parameters || !AppliesTo(spec, p.classifier)) continue;
+    text += fmt::format("{}\"{}\": {}", text.size() > 1 ? ", " : "", ParameterKey(spec), ParameterJson(p, spec));
+  }
+  return text + "}";
 }
 
 // Damaged-file errors: one message shape for every check.
@@ -65,7 +67,7 @@ int64_t DecisionTree::leaves() const {
 std::string Model::ToJson() const {
   std::string out = "{\n";
   out += fmt::format("  \"format\": {},\n", JsonString(std::string(kModelFormat)));
-  out += fmt::format("  \"kind\": {},\n", JsonString(kind));
+  out += fmt::format("  \"kind\": {},\n", JsonString(std::string(ModelKind(parameters.classifier))));
   out += fmt::format("  \"parameters\": {},\n", ParametersJson(parameters));
   out += fmt::format("  \"features\": {},\n", JsonStringArray(features));
   out += fmt::format("  \"classes\": {},\n", JsonStringArray(classes));
@@ -114,19 +116,22 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
   }
   Model model;
   try {
-    model.kind = doc.at("kind").get<std::string>();
-    if (model.kind != "decision_tree") return Damaged(source, "unknown kind '" + model.kind + "'");
+    const std::string kind = doc.at("kind").get<std::string>();
+    bool known_kind = false;
+    for (Classifier classifier : {Classifier::kDecisionTree, Classifier::kRandomForest}) {
+      if (ModelKind(classifier) != kind) continue;
+      model.parameters.classifier = classifier;
+      known_kind = true;
+    }
+    if (!known_kind) return Damaged(source, "unknown kind '" + kind + "'");
     const json& p = doc.at("parameters");
-    model.parameters.max_depth = p.at("max_depth").get<int32_t>();
-    model.parameters.max_bins = p.at("max_bins").get<int32_t>();
-    model.parameters.min_instances_per_node = p.at("min_instances_per_node").get<int64_t>();
-    model.parameters.min_info_gain = p.at("min_info_gain").get<double>();
-    const std::string impurity = p.at("impurity").get<std::string>();
-    if (impurity != "gini" && impurity != "entropy") return Damaged(source, "unknown impurity '" + impurity + "'");
-    model.parameters.impurity = impurity == "gini" ? Impurity::kGini : Impurity::kEntropy;
-    model.parameters.seed = p.at("seed").get<uint64_t>();
-    model.parameters.test_fraction = p.at("test_fraction").get<double>();
-    model.parameters.label = p.at("label").get<std::string>();
+    for (const auto& spec : kTreeParameterSpecs) {
+      if (!spec.in_model_parameters || !AppliesTo(spec, model.parameters.classifier)) continue;
+      const json& value = p.at(ParameterKey(spec));
+      const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+      const Status status = SetParameter(model.parameters, spec, text);
+      if (!status.ok()) return Damaged(source, "parameter " + ParameterKey(spec) + ": " + status.message());
+    }
     model.features = doc.at("features").get<std::vector<std::string>>();
     model.classes = doc.at("classes").get<std::vector<std::string>>();
     model.missing_values = doc.at("missing_values").get<std::string>();
@@ -269,22 +274,89 @@ CompiledTree::CompiledTree(const DecisionTree& tree) {
   }
 }
 
-void CompiledTree::PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const {
+template <typename Emit>
+void CompiledTree::Walk(const float* rows, int64_t begin, int64_t end, int32_t features, int32_t* out,
+                        Emit emit) const {
   // Rows walked in lockstep: enough independent loads in flight to hide the latency of each step.
   constexpr int64_t kLockstep = 16;
+  int64_t r = begin;
+  for (; r + kLockstep <= end; r += kLockstep) {
+    int32_t node[kLockstep] = {};
+    for (int32_t step = 0; step < depth_; ++step) {
+      for (int64_t i = 0; i < kLockstep; ++i) {
+        node[i] = Next(nodes_[static_cast<size_t>(node[i])], rows + (r + i) * features);
+      }
+    }
+    for (int64_t i = 0; i < kLockstep; ++i) out[r + i] = emit(node[i]);
+  }
+  for (; r < end; ++r) {
+    int32_t node = 0;
+    for (int32_t step = 0; step < depth_; ++step) node = Next(nodes_[static_cast<size_t>(node)], rows + r * features);
+    out[r] = emit(node);
+  }
+}
+
+void CompiledTree::PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const {
   ParallelBlocks(count, threads, [&](int64_t begin, int64_t end, int) {
-    int64_t r = begin;
-    for (; r + kLockstep <= end; r += kLockstep) {
-      int32_t node[kLockstep] = {};
-      for (int32_t step = 0; step < depth_; ++step) {
-        for (int64_t i = 0; i < kLockstep; ++i) {
-          node[i] = Next(nodes_[static_cast<size_t>(node[i])], rows + (r + i) * features);
+    Walk(rows, begin, end, features, out, [this](int32_t node) { return prediction_[static_cast<size_t>(node)]; });
+  });
+}
+
+void CompiledTree::LeafBatch(const float* rows, int64_t count, int32_t features, int32_t* leaves) const {
+  Walk(rows, 0, count, features, leaves, [](int32_t node) { return node; });
+}
+
+CompiledModel::CompiledModel(const Model& model) : classes_(static_cast<int32_t>(model.classes.size())) {
+  for (const auto& tree : model.trees) {
+    trees_.emplace_back(tree);
+    std::vector<double> shares(tree.nodes.size() * static_cast<size_t>(classes_), 0.0);
+    for (const auto& node : tree.nodes) {
+      int64_t total = 0;
+      for (int64_t c : node.counts) total += c;
+      for (int32_t c = 0; c < classes_; ++c) {
+        shares[static_cast<size_t>(node.id) * static_cast<size_t>(classes_) + static_cast<size_t>(c)] =
+            total > 0 ? static_cast<double>(node.counts[static_cast<size_t>(c)]) / static_cast<double>(total) : 0.0;
+      }
+    }
+    leaf_shares_.push_back(std::move(shares));
+  }
+}
+
+void CompiledModel::PredictProbabilities(const float* rows, int64_t count, int32_t features, double* out,
+                                         int threads) const {
+  const size_t classes = static_cast<size_t>(classes_);
+  ParallelBlocks(count, threads, [&](int64_t begin, int64_t end, int) {
+    constexpr int64_t kBlock = 256;  // rows per pass over the trees, so the leaves stay in cache
+    std::vector<int32_t> leaves(kBlock);
+    for (int64_t block = begin; block < end; block += kBlock) {
+      const int64_t rows_in_block = std::min(kBlock, end - block);
+      double* probabilities = out + static_cast<size_t>(block) * classes;
+      std::fill(probabilities, probabilities + static_cast<size_t>(rows_in_block) * classes, 0.0);
+      for (size_t t = 0; t < trees_.size(); ++t) {
+        trees_[t].LeafBatch(rows + block * features, rows_in_block, features, leaves.data());
+        for (int64_t i = 0; i < rows_in_block; ++i) {
+          const double* share = leaf_shares_[t].data() + static_cast<size_t>(leaves[static_cast<size_t>(i)]) * classes;
+          for (size_t c = 0; c < classes; ++c) probabilities[static_cast<size_t>(i) * classes + c] += share[c];
         }
       }
-      for (int64_t i = 0; i < kLockstep; ++i) out[r + i] = prediction_[static_cast<size_t>(node[i])];
+      const double scale = 1.0 / static_cast<double>(trees_.size());
+      for (size_t i = 0; i < static_cast<size_t>(rows_in_block) * classes; ++i) probabilities[i] *= scale;
     }
-    for (; r < end; ++r) out[r] = Predict(rows + r * features);
   });
+}
+
+void CompiledModel::PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const {
+  if (trees_.size() == 1) {
+    trees_.front().PredictBatch(rows, count, features, out, threads);
+    return;
+  }
+  const size_t classes = static_cast<size_t>(classes_);
+  std::vector<double> probabilities(static_cast<size_t>(count) * classes);
+  PredictProbabilities(rows, count, features, probabilities.data(), threads);
+  for (int64_t r = 0; r < count; ++r) {
+    const double* row = probabilities.data() + static_cast<size_t>(r) * classes;
+    out[r] = static_cast<int32_t>(std::max_element(row, row + classes) - row);  // first maximum: lowest index
+  }
 }
 
 }  // namespace tad

@@ -47,8 +47,7 @@ struct TrainingDataInfo {
 };
 
 struct Model {
-  std::string kind = "decision_tree";
-  TreeParameters parameters;
+  TreeParameters parameters;  // parameters.classifier is the file's "kind"
   std::vector<std::string> features;
   std::vector<std::string> classes;
   std::string missing_values = std::string(kMissingValuesRule);
@@ -90,8 +89,13 @@ class CompiledTree {
   }
   /// Predicts `count` row-major rows of `features` values each into `out`, on `threads` threads.
   void PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const;
+  /// The leaf (node id) each of `count` rows reaches, on the calling thread.
+  void LeafBatch(const float* rows, int64_t count, int32_t features, int32_t* leaves) const;
 
  private:
+  // Walks rows [begin, end) in lockstep and stores emit(node) for each.
+  template <typename Emit>
+  void Walk(const float* rows, int64_t begin, int64_t end, int32_t features, int32_t* out, Emit emit) const;
   struct Node {
     int32_t feature;  // a leaf: 0 (any valid column; both children are the leaf itself)
     float threshold;  // go to child[0] when value <= threshold
@@ -103,6 +107,25 @@ class CompiledTree {
   std::vector<Node> nodes_;
   std::vector<int32_t> prediction_;
   int32_t depth_ = 0;
+};
+
+/// Any model ready for prediction: a decision tree predicts its leaf's class (CompiledTree, as
+/// fast as before); a forest averages its trees' leaf class shares (Spark's probability) and
+/// predicts the most probable class (the lowest index on ties).
+class CompiledModel {
+ public:
+  explicit CompiledModel(const Model& model);
+  int32_t classes() const { return classes_; }
+  /// Class index of each of `count` row-major rows of `features` raw values, on `threads` threads.
+  void PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const;
+  /// count × classes() probabilities, row-major: a tree's are its leaf's class shares of training
+  /// rows, a forest's the mean over its trees.
+  void PredictProbabilities(const float* rows, int64_t count, int32_t features, double* out, int threads) const;
+
+ private:
+  std::vector<CompiledTree> trees_;
+  std::vector<std::vector<double>> leaf_shares_;  // per tree: node × class share of its training rows
+  int32_t classes_ = 0;
 };
 
 }  // namespace tad

@@ -197,7 +197,7 @@ Result<OnnxExportSummary> ExportOnnx(const OnnxExportOptions& options) {
   TAD_RETURN_IF_ERROR(output->Commit());
 
   OnnxExportSummary summary;
-  summary.kind = model->kind;
+  summary.kind = std::string(ModelKind(model->parameters.classifier));
   summary.trees = static_cast<int64_t>(ensemble->trees.size());
   for (const auto& tree : ensemble->trees) summary.nodes += static_cast<int64_t>(tree.nodes.size());
   summary.features = static_cast<int64_t>(ensemble->features.size());

@@ -1,61 +1,127 @@
 #pragma once
-/// Decision-tree training parameters, declared once: the table below feeds the command-line
-/// options, their validation and the parameter docs (`tad train --help`, docs/training.md).
-/// Names and defaults follow Spark MLlib's DecisionTreeClassifier.
+/// Training parameters, declared once: kTreeParameterSpecs below is the only place a parameter's
+/// name, default, range and description are written. The defaults of TreeParameters, the
+/// command-line options (`tad train --help`), their validation, the model file's "parameters"
+/// object and the table in docs/training.md (checked by a test) all come from it.
+/// Names and defaults follow Spark MLlib's DecisionTreeClassifier and
+/// RandomForestClassifier.
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "common/status.h"
 
 namespace tad {
 
+enum class Classifier { kDecisionTree, kRandomForest };
 enum class Impurity { kGini, kEntropy };
 
+/// Option spellings, indexed by the enum's value.
+inline constexpr std::array<std::string_view, 2> kClassifierNames = {"decision-tree", "random-forest"};
+inline constexpr std::array<std::string_view, 2> kImpurityNames = {"gini", "entropy"};
+
 inline const char* ImpurityName(Impurity impurity) { return impurity == Impurity::kGini ? "gini" : "entropy"; }
+/// The model file's "kind" for each classifier.
+std::string_view ModelKind(Classifier classifier);
 
 struct TreeParameters {
-  int32_t max_depth = 5;
-  int32_t max_bins = 32;
-  int64_t min_instances_per_node = 1;
-  double min_info_gain = 0.0;
-  Impurity impurity = Impurity::kGini;
-  uint64_t seed = 0;
-  double test_fraction = 0.2;
-  std::string label = "category";
+  TreeParameters();  // every field at its declared default (kTreeParameterSpecs)
+  Classifier classifier;
+  int32_t max_depth;
+  int32_t max_bins;
+  int64_t min_instances_per_node;
+  double min_info_gain;
+  Impurity impurity;
+  uint64_t seed;
+  double test_fraction;
+  std::string label;
+  int32_t num_trees;
+  std::string feature_subset_strategy;
+  double subsampling_rate;
+  bool bootstrap;
 };
 
-/// One parameter: its option name, default (as text), allowed range and description.
+/// Which classifiers use a parameter (bit 1 << Classifier).
+inline constexpr uint8_t kTree = 1, kForest = 2, kAllClassifiers = 3;
+
+using ParameterField =
+    std::variant<int32_t TreeParameters::*, int64_t TreeParameters::*, uint64_t TreeParameters::*,
+                 double TreeParameters::*, bool TreeParameters::*, std::string TreeParameters::*,
+                 Impurity TreeParameters::*, Classifier TreeParameters::*>;
+
+/// One parameter. Numbers must lie in [min, max] ((min, max] when min_exclusive); a parameter with
+/// choices takes one of them ('|'-separated), or a number in range when it also has a range.
 struct ParameterSpec {
-  std::string_view name;
+  std::string_view name;  // option name; the model file's key is the same with '_' for '-'
+  ParameterField field;
   std::string_view default_value;
+  std::string_view choices;
+  bool has_range;
   double min;
-  double max;
+  double max;  // kUnbounded: no upper limit
+  bool min_exclusive;
+  uint8_t classifiers;  // kAllClassifiers, or those that use it
+  bool in_model_parameters;  // false: the model file states it elsewhere ("kind")
   std::string_view description;
 };
 
-inline constexpr std::array<ParameterSpec, 8> kTreeParameterSpecs = {{
-    {"max-depth", "5", 0, 30, "maximum depth of the tree; 0 is a single leaf (Spark: maxDepth)"},
-    {"max-bins", "32", 2, 255, "maximum bins per feature for histograms and thresholds (Spark: maxBins)"},
-    {"min-instances-per-node", "1", 1, 1e15,
+inline constexpr double kUnbounded = 1e300;
+
+// Order matters: it is the order of the model file's "parameters" (a decision tree's stays as it
+// was before forests and boosting existed) and of the docs table.
+inline constexpr std::array<ParameterSpec, 13> kTreeParameterSpecs = {{
+    {"classifier", &TreeParameters::classifier, "decision-tree", "decision-tree|random-forest", false, 0, 0, false,
+     kAllClassifiers, false, "the model: one decision tree or a random forest"},
+    {"max-depth", &TreeParameters::max_depth, "5", "", true, 0, 30, false, kAllClassifiers, true,
+     "maximum depth of each tree; 0 is a single leaf (Spark: maxDepth)"},
+    {"max-bins", &TreeParameters::max_bins, "32", "", true, 2, 255, false, kAllClassifiers, true,
+     "maximum bins per feature for histograms and thresholds (Spark: maxBins)"},
+    {"min-instances-per-node", &TreeParameters::min_instances_per_node, "1", "", true, 1, kUnbounded, false,
+     kAllClassifiers, true,
      "a split is kept only if each child gets at least this many training rows (Spark: minInstancesPerNode)"},
-    {"min-info-gain", "0", 0, 1e9, "a split is kept only if its information gain is at least this (Spark: minInfoGain)"},
-    {"impurity", "gini", 0, 0, "split criterion: gini or entropy (Spark: impurity)"},
-    {"seed", "0", 0, 1.8e19, "seed of the row-identity hash that decides the train/test split and the bin sample"},
-    {"test-fraction", "0.2", 0, 0.99, "fraction of rows held out for evaluation, chosen by row identity"},
-    {"label", "category", 0, 0, "label column, or the name of the hive partition directories (<label>=<class>)"},
+    {"min-info-gain", &TreeParameters::min_info_gain, "0", "", true, 0, kUnbounded, false, kAllClassifiers, true,
+     "a split is kept only if its gain is at least this (Spark: minInfoGain)"},
+    {"impurity", &TreeParameters::impurity, "gini", "gini|entropy", false, 0, 0, false, kTree | kForest, true,
+     "split criterion (Spark: impurity)"},
+    {"seed", &TreeParameters::seed, "0", "", false, 0, 0, false, kAllClassifiers, true,
+     "seed of the row-identity hash that decides the train/test split, the bin sample and the forest's samples"},
+    {"test-fraction", &TreeParameters::test_fraction, "0.2", "", true, 0, 0.99, false, kAllClassifiers, true,
+     "fraction of rows held out for evaluation, chosen by row identity"},
+    {"label", &TreeParameters::label, "category", "", false, 0, 0, false, kAllClassifiers, true,
+     "label column, or the name of the hive partition directories (<label>=<class>)"},
+    {"num-trees", &TreeParameters::num_trees, "20", "", true, 1, 10000, false, kForest, true,
+     "trees in the forest (Spark: numTrees)"},
+    {"feature-subset-strategy", &TreeParameters::feature_subset_strategy, "auto", "auto|all|sqrt|log2|onethird", true,
+     0, 1, true, kForest, true,
+     "features tried at each node, or a fraction of them; auto is sqrt (Spark: featureSubsetStrategy)"},
+    {"subsampling-rate", &TreeParameters::subsampling_rate, "1", "", true, 0, 1, true, kForest, true,
+     "fraction of the training rows each tree samples (Spark: subsamplingRate)"},
+    {"bootstrap", &TreeParameters::bootstrap, "true", "true|false", false, 0, 0, false, kForest, true,
+     "sample rows with replacement (Poisson(1) weights by row identity) (Spark: bootstrap)"},
 }};
 
-inline const ParameterSpec& FindParameterSpec(std::string_view name) {
-  for (const auto& spec : kTreeParameterSpecs) {
-    if (spec.name == name) return spec;
-  }
-  return kTreeParameterSpecs[0];  // programmer error: every caller names a declared parameter
-}
+/// The spec named `name`; naming an undeclared parameter is a programming error (std::logic_error).
+const ParameterSpec& FindParameterSpec(std::string_view name);
+bool AppliesTo(const ParameterSpec& spec, Classifier classifier);
+/// The model file's key for a parameter ("max-depth" -> "max_depth").
+std::string ParameterKey(const ParameterSpec& spec);
 
-/// Checks every numeric parameter against its declared range (InvalidArgument naming the option).
+/// Parses `text` into the spec's field, checking type, choices and range (InvalidArgument naming
+/// the option and what it accepts).
+Status SetParameter(TreeParameters& parameters, const ParameterSpec& spec, std::string_view text);
+/// The field as option text (what SetParameter reads back to the same value).
+std::string ParameterText(const TreeParameters& parameters, const ParameterSpec& spec);
+/// The field as a JSON value: numbers bare (doubles with a '.' or exponent), the rest quoted strings,
+/// bools true/false.
+std::string ParameterJson(const TreeParameters& parameters, const ParameterSpec& spec);
+
+/// Checks every parameter against its declared range and choices, and the cross-parameter rules.
 Status ValidateTreeParameters(const TreeParameters& parameters);
+
+/// The Markdown table of docs/training.md (header included), one row per parameter.
+std::string ParameterDocsTable();
 
 }  // namespace tad

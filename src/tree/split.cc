@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include <fmt/format.h>
-
 namespace tad {
 
 double NodeImpurity(std::span<const int64_t> counts, int64_t total, Impurity impurity) {
@@ -23,7 +21,8 @@ double NodeImpurity(std::span<const int64_t> counts, int64_t total, Impurity imp
 }
 
 Split FindBestSplit(std::span<const int64_t> node_histogram, const HistogramLayout& layout,
-                    std::span<const int64_t> node_counts, const TreeParameters& parameters) {
+                    std::span<const int64_t> node_counts, std::span<const int32_t> candidate_features,
+                    const TreeParameters& parameters) {
   Split best;
   const int32_t classes = layout.classes();
   int64_t total = 0;
@@ -32,7 +31,7 @@ Split FindBestSplit(std::span<const int64_t> node_histogram, const HistogramLayo
   const double n = static_cast<double>(total);
   std::vector<int64_t> left(static_cast<size_t>(classes));
   std::vector<int64_t> right(static_cast<size_t>(classes));
-  for (int32_t f = 0; f < layout.features(); ++f) {
+  for (const int32_t f : candidate_features) {
     const int64_t* feature = node_histogram.data() + layout.offset(f);
     std::fill(left.begin(), left.end(), 0);
     int64_t left_total = 0;
@@ -65,24 +64,6 @@ Split FindBestSplit(std::span<const int64_t> node_histogram, const HistogramLayo
   }
   if (best.valid && !(best.gain > 0)) best.valid = false;
   return best;
-}
-
-Status ValidateTreeParameters(const TreeParameters& p) {
-  auto check = [](std::string_view name, double value) -> Status {
-    const ParameterSpec& spec = FindParameterSpec(name);
-    if (!(value >= spec.min && value <= spec.max)) {
-      return Status::InvalidArgument(
-          fmt::format("--{} {} is out of range: it must be between {} and {}", name, value, spec.min, spec.max));
-    }
-    return Status::Ok();
-  };
-  TAD_RETURN_IF_ERROR(check("max-depth", p.max_depth));
-  TAD_RETURN_IF_ERROR(check("max-bins", p.max_bins));
-  TAD_RETURN_IF_ERROR(check("min-instances-per-node", static_cast<double>(p.min_instances_per_node)));
-  TAD_RETURN_IF_ERROR(check("min-info-gain", p.min_info_gain));
-  TAD_RETURN_IF_ERROR(check("test-fraction", p.test_fraction));
-  if (p.label.empty()) return Status::InvalidArgument("--label must not be empty");
-  return Status::Ok();
 }
 
 }  // namespace tad

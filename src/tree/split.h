@@ -25,8 +25,10 @@ struct Split {
   std::vector<int64_t> right_counts;
 };
 
-/// The best split of one node from its histogram slice (layout.node_stride() elements).
+/// The best split of one node from its histogram slice (layout.node_stride() elements), over the
+/// candidate features (ascending; a forest's node tries a subset).
 Split FindBestSplit(std::span<const int64_t> node_histogram, const HistogramLayout& layout,
-                    std::span<const int64_t> node_counts, const TreeParameters& parameters);
+                    std::span<const int64_t> node_counts, std::span<const int32_t> candidate_features,
+                    const TreeParameters& parameters);
 
 }  // namespace tad

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+
+#include "common/hash.h"
 
 #include "tree/split.h"
 
@@ -39,6 +42,7 @@ struct Move {
 // from the parent's. A slot's histogram is either counted from rows (and all-reduced) or derived
 // as parent − sibling, which is exact in integers and so gives the same global histogram.
 struct Slot {
+  int32_t tree = 0;
   int32_t node = 0;
   bool open = true;
   int32_t parent_slot = -1;   // derived: the parent's slot in the previous level's histogram
@@ -46,20 +50,98 @@ struct Slot {
   bool derived() const { return parent_slot >= 0; }
 };
 
+int32_t SubsetSize(const TreeParameters& parameters, int32_t features) {
+  const std::string& strategy = parameters.feature_subset_strategy;
+  const double n = features;
+  double size = n;
+  if (strategy == "sqrt" || strategy == "auto") {
+    size = std::ceil(std::sqrt(n));
+  } else if (strategy == "log2") {
+    size = std::max(1.0, std::ceil(std::log2(n)));
+  } else if (strategy == "onethird") {
+    size = std::ceil(n / 3.0);
+  } else if (strategy != "all") {
+    size = std::ceil(std::stod(strategy) * n);  // a fraction, validated by the parameter table
+  }
+  return static_cast<int32_t>(std::clamp(size, 1.0, n));
+}
+
 }  // namespace
 
-DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
-                               const TreeParameters& parameters, Communicator& communicator, int threads,
-                               TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats) {
+ForestSampler::ForestSampler(const TreeParameters& parameters)
+    : seed_(Mix64(parameters.seed)), bootstrap_(parameters.bootstrap), rate_(parameters.subsampling_rate) {
+  // Poisson(rate) by inverse CDF, capped at 255 copies (probability below 1e-300 for rate <= 1).
+  double term = std::exp(-rate_);
+  double cdf = term;
+  for (int k = 1; k <= 255 && cdf < 1.0; ++k) {
+    poisson_cdf_.push_back(cdf);
+    term *= rate_ / k;
+    cdf += term;
+  }
+}
+
+uint8_t ForestSampler::Weight(uint64_t identity, int32_t tree) const {
+  const double u = UnitInterval(HashCombine(identity, HashCombine(seed_, static_cast<uint64_t>(tree))));
+  if (!bootstrap_) return u < rate_ ? 1 : 0;
+  uint8_t copies = 0;
+  while (copies < poisson_cdf_.size() && u >= poisson_cdf_[copies]) ++copies;
+  return copies;
+}
+
+std::vector<int32_t> CandidateFeatures(const TreeParameters& parameters, int32_t features, int32_t tree,
+                                       int32_t node) {
+  std::vector<int32_t> all(static_cast<size_t>(features));
+  for (int32_t f = 0; f < features; ++f) all[static_cast<size_t>(f)] = f;
+  if (parameters.classifier == Classifier::kDecisionTree) return all;
+  const int32_t size = SubsetSize(parameters, features);
+  if (size >= features) return all;
+  // The `size` features with the smallest hash of (seed, tree, node, feature).
+  const uint64_t key = HashCombine(HashCombine(Mix64(parameters.seed ^ 0x6665617475726573ULL), static_cast<uint64_t>(tree)),
+                                   static_cast<uint64_t>(node));
+  std::vector<std::pair<uint64_t, int32_t>> ranked;
+  for (int32_t f = 0; f < features; ++f) ranked.emplace_back(HashCombine(key, static_cast<uint64_t>(f)), f);
+  std::partial_sort(ranked.begin(), ranked.begin() + size, ranked.end());
+  std::vector<int32_t> chosen;
+  for (int32_t i = 0; i < size; ++i) chosen.push_back(ranked[static_cast<size_t>(i)].second);
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
+                                     const TreeParameters& parameters, Communicator& communicator, int threads,
+                                     TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats) {
   const HistogramLayout layout(bins, classes);
   const size_t stride = layout.node_stride();
-  DecisionTree tree;
-  tree.nodes.push_back(TreeNode{});
-  std::vector<int32_t> slot_of_row(static_cast<size_t>(rows.rows()), 0);
-  std::vector<Slot> slots = {Slot{}};  // the root, counted
+  const bool forest = parameters.classifier == Classifier::kRandomForest;
+  const int32_t tree_count = forest ? parameters.num_trees : 1;
+  const size_t trees_per_row = static_cast<size_t>(tree_count);
+  std::vector<DecisionTree> trees(static_cast<size_t>(tree_count));
+  std::vector<Slot> slots;  // the roots, counted
+  for (int32_t t = 0; t < tree_count; ++t) {
+    trees[static_cast<size_t>(t)].nodes.push_back(TreeNode{});
+    slots.push_back(Slot{t, 0, true, -1, -1});
+  }
+  // Row r's slot in tree t is slot_of_row[r * trees + t]; a forest's rows carry bootstrap weights
+  // (a row drawn 0 times is in no slot of that tree).
+  std::vector<int32_t> slot_of_row(static_cast<size_t>(rows.rows()) * trees_per_row, 0);
+  std::vector<uint8_t> weights;
+  if (forest) {
+    const ForestSampler sampler(parameters);
+    weights.resize(slot_of_row.size());
+    ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
+      for (int64_t r = begin; r < end; ++r) {
+        for (int32_t t = 0; t < tree_count; ++t) {
+          const size_t at = static_cast<size_t>(r) * trees_per_row + static_cast<size_t>(t);
+          weights[at] = sampler.Weight(rows.identity[static_cast<size_t>(r)], t);
+          slot_of_row[at] = weights[at] == 0 ? -1 : t;
+        }
+      }
+    });
+  }
   std::vector<int64_t> histogram;      // this level's global histogram, slots × stride
   std::vector<int64_t> previous;       // the previous level's, for derived slots
   std::vector<int64_t> counted;        // the counted slots' histograms, contiguous for one allreduce
+  std::vector<std::vector<int64_t>> thread_buffers;  // BuildHistograms' scratch, kept across levels
   TrainingStats local_stats;
   // A child is worth a histogram only if it could still be split.
   auto can_split = [&](const std::vector<int64_t>& counts, int32_t depth) {
@@ -77,7 +159,7 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
       if (!slots[s].derived()) counted_index[s] = counted_slots++;
     }
     counted.resize(static_cast<size_t>(counted_slots) * stride);  // BuildHistograms zeroes it
-    BuildHistograms(rows, slot_of_row, counted_index, layout, threads, counted);
+    BuildHistograms(rows, tree_count, slot_of_row, weights, counted_index, layout, threads, counted, thread_buffers);
     local_stats.histogram_seconds += SecondsSince(level_start);
 
     const auto reduce_start = std::chrono::steady_clock::now();
@@ -104,6 +186,7 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
     std::vector<Move> moves(slots.size());
     for (size_t s = 0; s < slots.size(); ++s) {
       const int32_t id = slots[s].node;
+      DecisionTree& tree = trees[static_cast<size_t>(slots[s].tree)];
       std::span<const int64_t> node_histogram(histogram.data() + s * stride, stride);
       if (id == 0) {  // the root's counts come from its histogram (any feature sums to them)
         std::vector<int64_t> counts(static_cast<size_t>(classes), 0);
@@ -117,7 +200,10 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
       if (!slots[s].open) continue;  // counted only for its sibling; its rows are done
       const std::vector<int64_t> counts = tree.nodes[static_cast<size_t>(id)].counts;
       Split split;
-      if (can_split(counts, depth)) split = FindBestSplit(node_histogram, layout, counts, parameters);
+      if (can_split(counts, depth)) {
+        const std::vector<int32_t> candidates = CandidateFeatures(parameters, layout.features(), slots[s].tree, id);
+        split = FindBestSplit(node_histogram, layout, counts, candidates, parameters);
+      }
       if (!split.valid) continue;  // stays a leaf; moves[s].feature == -1
 
       const int32_t left_id = static_cast<int32_t>(tree.nodes.size());
@@ -141,7 +227,7 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
       for (int side = 0; side < 2; ++side) {
         if (open_child[side] || (side == counted_side && open_child[1 - side])) {
           child_slot[side] = static_cast<int32_t>(next_slots.size());
-          next_slots.push_back(Slot{left_id + side, open_child[side], -1, -1});
+          next_slots.push_back(Slot{slots[s].tree, left_id + side, open_child[side], -1, -1});
         }
       }
       const int derived_side = 1 - counted_side;
@@ -164,14 +250,15 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
     // Move every row of a split node to its child's slot (or -1 when the child needs no histogram).
     ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
       for (int64_t r = begin; r < end; ++r) {
-        const int32_t slot = slot_of_row[static_cast<size_t>(r)];
-        if (slot < 0) continue;
-        const Move& move = moves[static_cast<size_t>(slot)];
-        if (move.feature < 0) {
-          slot_of_row[static_cast<size_t>(r)] = -1;
-        } else {
-          slot_of_row[static_cast<size_t>(r)] =
-              rows.row(r)[move.feature] <= move.bin ? move.left_slot : move.right_slot;
+        for (size_t t = 0; t < trees_per_row; ++t) {
+          int32_t& slot = slot_of_row[static_cast<size_t>(r) * trees_per_row + t];
+          if (slot < 0) continue;
+          const Move& move = moves[static_cast<size_t>(slot)];
+          if (move.feature < 0) {
+            slot = -1;
+          } else {
+            slot = rows.row(r)[move.feature] <= move.bin ? move.left_slot : move.right_slot;
+          }
         }
       }
     });
@@ -185,16 +272,21 @@ DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<Feature
     }
     if (observer) {
       TreeProgress progress;
+      progress.trees_total = tree_count;
       progress.level = depth;
       progress.max_depth = parameters.max_depth;
-      progress.nodes = static_cast<int64_t>(tree.nodes.size());
-      progress.leaves = tree.leaves();
+      for (const auto& tree : trees) {
+        progress.nodes += static_cast<int64_t>(tree.nodes.size());
+        progress.leaves += tree.leaves();
+      }
       observer->OnProgress(work ? *work : ExecutorWork{}, progress);
     }
   }
-  for (auto& node : tree.nodes) node.prediction = ArgMax(node.counts);
+  for (auto& tree : trees) {
+    for (auto& node : tree.nodes) node.prediction = ArgMax(node.counts);
+  }
   if (stats) *stats = std::move(local_stats);
-  return tree;
+  return trees;
 }
 
 }  // namespace tad

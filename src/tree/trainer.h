@@ -23,10 +23,31 @@ struct TrainingStats {
   double split_seconds = 0;               // choosing splits and moving rows to children
 };
 
-/// Trains one tree on this rank's binned rows; all ranks call it together and get the same tree.
-/// `work` (optional) is updated for the observer.
-DecisionTree TrainDecisionTree(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
-                               const TreeParameters& parameters, Communicator& communicator, int threads,
-                               TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats);
+/// Trains the parameters' trees on this rank's binned rows: one for a decision tree, num_trees for
+/// a random forest. All trees' nodes of a level are counted in one pass over the rows and reduced
+/// in one AllReduceSum. All ranks call it together and get the same trees. `work` (optional) is
+/// updated for the observer.
+std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
+                                     const TreeParameters& parameters, Communicator& communicator, int threads,
+                                     TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats);
+
+/// How many copies of a row tree `tree` of a forest trains on: Poisson(subsampling_rate) with
+/// bootstrap (Spark's sampling with replacement), else 1 with probability subsampling_rate. A
+/// function of the row's identity and (seed, tree) only.
+class ForestSampler {
+ public:
+  explicit ForestSampler(const TreeParameters& parameters);
+  uint8_t Weight(uint64_t identity, int32_t tree) const;
+
+ private:
+  uint64_t seed_;
+  bool bootstrap_;
+  double rate_;
+  std::vector<double> poisson_cdf_;  // P(copies <= k), up to 1 within double precision
+};
+
+/// Features a node of a forest tree may split on (ascending): all of them for a decision tree,
+/// else the feature-subset strategy's count, chosen by a hash of (seed, tree, node).
+std::vector<int32_t> CandidateFeatures(const TreeParameters& parameters, int32_t features, int32_t tree, int32_t node);
 
 }  // namespace tad

@@ -80,6 +80,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   const int32_t num_features = static_cast<int32_t>(features.size());
   TrainingData data;
   data.features = features;
+  data.fingerprint = dataset.fingerprint();
   if (observer) observer->OnPhase(TrainingPhase::kLoading);
 
   // Rounds: every rank reads at most one row group per round and takes part in every round.
@@ -168,6 +169,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
     if (InBinSample(identity, sample_fraction)) sample.insert(sample.end(), values, values + width);
     std::memmove(loaded.values.data() + static_cast<size_t>(train_rows) * width, values, width * sizeof(float));
     data.train.labels.push_back(label);
+    data.train.identity.push_back(identity);
     ++train_rows;
   }
   loaded.identity = {};

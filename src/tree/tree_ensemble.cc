@@ -114,9 +114,14 @@ Status TreeEnsemble::Validate() const {
 }
 
 Result<TreeEnsemble> ToTreeEnsemble(const Model& model) {
-  if (model.kind == "decision_tree") return DecisionTreeEnsemble(model);
-  if (model.kind == "random_forest") return RandomForestEnsemble(model);
-  return Status::InvalidData(fmt::format("models of kind '{}' cannot be exported yet", model.kind));
+  switch (model.parameters.classifier) {
+    case Classifier::kDecisionTree:
+      return DecisionTreeEnsemble(model);
+    case Classifier::kRandomForest:
+      return RandomForestEnsemble(model);
+  }
+  return Status::InvalidData(fmt::format("models of kind '{}' cannot be exported yet",
+                                         ModelKind(model.parameters.classifier)));
 }
 
 Result<TreeEnsemble> DecisionTreeEnsemble(const Model& model) {

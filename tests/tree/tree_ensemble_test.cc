@@ -166,7 +166,7 @@ TEST(TreeEnsembleTest, TwoClassesUseTheBinaryForm) {
 
 TEST(TreeEnsembleTest, ForestWeightsAverageTheTreesShares) {
   Model model = SmallModel({"a", "b", "c"});
-  model.kind = "random_forest";
+  model.parameters.classifier = Classifier::kRandomForest;
   model.trees.push_back(SmallTree(0.5, 0.5, {6, 3, 1}, {0, 2, 2}, {1, 1, 7}));
   model.trees.push_back(SmallTree(-1.25, 3, {1, 1, 1}, {0, 4, 0}, {2, 0, 1}));
   model.trees.push_back(SmallTree(2, -0.3, {5, 0, 0}, {1, 1, 2}, {0, 3, 3}));
@@ -200,11 +200,6 @@ TEST(TreeEnsembleTest, RefusesWhatItCannotDescribe) {
   Model one_class = SmallModel({"a"});
   one_class.trees.push_back(SmallTree(1, 1, {1}, {2}, {3}));
   EXPECT_EQ(ToTreeEnsemble(one_class).status().code(), StatusCode::kInvalidData);
-
-  Model boosted = SmallModel({"a", "b", "c"});
-  boosted.kind = "gbt";
-  boosted.trees = two_trees.trees;
-  EXPECT_EQ(ToTreeEnsemble(boosted).status().code(), StatusCode::kInvalidData);
 }
 
 TEST(TreeEnsembleTest, ValidateFindsBrokenEnsembles) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -9,8 +10,9 @@
 #include "dataset/parquet_dataset.h"
 #include "cluster/thread_communicator.h"
 #include "tree/model.h"
+#include "common/hash.h"
 #include "tree/split.h"
-#include "tree/trainer.h"
+#include "tree/train_model.h"
 #include "tree/training_data.h"
 
 namespace tad {
@@ -45,13 +47,7 @@ std::string TrainModelJson(const fs::path& dir, int ranks, int threads, TreePara
     auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, parameters.label));
     ThrowIfError(dataset.CheckColumns(kFeatures));
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, threads, nullptr));
-    Model model;
-    model.parameters = parameters;
-    model.features = data.features;
-    model.classes = data.classes;
-    model.training_data = {dataset.fingerprint(), data.rows, data.train_rows, data.test_rows, data.class_counts};
-    model.trees.push_back(TrainDecisionTree(data.train, data.bins, static_cast<int32_t>(data.classes.size()),
-                                            parameters, communicator, threads, nullptr, nullptr, nullptr));
+    const Model model = TrainModel(data, parameters, communicator, threads, nullptr, nullptr);
     if (communicator.rank() == 0) json = model.ToJson();
   });
   return json;
@@ -106,6 +102,93 @@ TEST(TreeTrainingTest, LearnsTheRuleAndRoundTripsThroughTheModelFile) {
   fs::remove_all(dir);
 }
 
+TEST(ForestTrainingTest, ForestIsByteIdenticalForAnyRankAndThreadCount) {
+  const fs::path dir = MakeDataset("forest_determinism", 20000);
+  TreeParameters parameters;
+  parameters.classifier = Classifier::kRandomForest;
+  parameters.num_trees = 5;
+  parameters.max_depth = 5;
+  parameters.max_bins = 16;
+  parameters.subsampling_rate = 0.7;
+  const std::string reference = TrainModelJson(dir, 1, 1, parameters);
+  ASSERT_NE(reference.find("\"random_forest\""), std::string::npos);
+  for (int ranks : {1, 2, 3, 7}) {
+    for (int threads : {1, 2, 3}) {
+      if (ranks == 1 && threads == 1) continue;
+      EXPECT_EQ(TrainModelJson(dir, ranks, threads, parameters), reference) << ranks << " ranks, " << threads << " threads";
+    }
+  }
+  parameters.bootstrap = false;
+  parameters.feature_subset_strategy = "0.5";
+  EXPECT_EQ(TrainModelJson(dir, 3, 2, parameters), TrainModelJson(dir, 1, 1, parameters));
+  fs::remove_all(dir);
+}
+
+TEST(ForestTrainingTest, TreesDifferAndProbabilitiesAreTheMeanOfLeafShares) {
+  const fs::path dir = MakeDataset("forest_model", 20000);
+  TreeParameters parameters;
+  parameters.classifier = Classifier::kRandomForest;
+  parameters.num_trees = 4;
+  parameters.max_depth = 6;
+  const std::string json = TrainModelJson(dir, 2, 2, parameters);
+  auto model = Model::FromJson(json, "test");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ(model->ToJson(), json);
+  ASSERT_EQ(model->trees.size(), 4u);
+  EXPECT_NE(model->trees[0].nodes[0].counts, model->trees[1].nodes[0].counts) << "bootstrap samples differ";
+  EXPECT_EQ(model->parameters.num_trees, 4);
+
+  const std::vector<float> row = {100, 10, 500, 1};
+  const CompiledModel compiled(*model);
+  std::vector<double> probabilities(4);
+  compiled.PredictProbabilities(row.data(), 1, 4, probabilities.data(), 1);
+  // The oracle: walk each tree by hand and average its leaf's class shares.
+  std::vector<double> expected(4, 0.0);
+  for (const auto& tree : model->trees) {
+    const TreeNode* node = &tree.nodes[0];
+    while (!node->is_leaf()) {
+      node = &tree.nodes[static_cast<size_t>(row[static_cast<size_t>(node->feature)] <= node->threshold ? node->left
+                                                                                                            : node->right)];
+    }
+    int64_t total = 0;
+    for (int64_t c : node->counts) total += c;
+    for (size_t c = 0; c < 4; ++c) expected[c] += static_cast<double>(node->counts[c]) / static_cast<double>(total) / 4;
+  }
+  for (size_t c = 0; c < 4; ++c) EXPECT_NEAR(probabilities[c], expected[c], 1e-12) << c;
+  int32_t predicted = -1;
+  compiled.PredictBatch(row.data(), 1, 4, &predicted, 1);
+  EXPECT_EQ(predicted, std::max_element(expected.begin(), expected.end()) - expected.begin());
+  fs::remove_all(dir);
+}
+
+TEST(ForestTrainingTest, RowWeightsAreBootstrapLikeAndFeatureSubsetsFollowTheStrategy) {
+  TreeParameters parameters;
+  parameters.classifier = Classifier::kRandomForest;
+  // Poisson(1): mean 1, P(0) = e^-1.
+  double sum = 0;
+  int zeros = 0;
+  const int n = 200000;
+  const ForestSampler sampler(parameters);
+  for (int i = 0; i < n; ++i) {
+    const uint8_t w = sampler.Weight(Mix64(static_cast<uint64_t>(i)), 3);
+    sum += w;
+    zeros += w == 0;
+  }
+  EXPECT_NEAR(sum / n, 1.0, 0.01);
+  EXPECT_NEAR(static_cast<double>(zeros) / n, std::exp(-1.0), 0.005);
+  EXPECT_EQ(CandidateFeatures(parameters, 13, 0, 0).size(), 4u);  // auto = sqrt, rounded up (Spark)
+  parameters.feature_subset_strategy = "log2";
+  EXPECT_EQ(CandidateFeatures(parameters, 13, 0, 0).size(), 4u);
+  parameters.feature_subset_strategy = "onethird";
+  EXPECT_EQ(CandidateFeatures(parameters, 13, 0, 0).size(), 5u);
+  parameters.feature_subset_strategy = "0.5";
+  EXPECT_EQ(CandidateFeatures(parameters, 13, 0, 0).size(), 7u);
+  parameters.feature_subset_strategy = "all";
+  EXPECT_EQ(CandidateFeatures(parameters, 13, 0, 0).size(), 13u);
+  parameters.feature_subset_strategy = "sqrt";
+  EXPECT_NE(CandidateFeatures(parameters, 13, 0, 1), CandidateFeatures(parameters, 13, 0, 2));
+}
+
 TEST(FeatureBinsTest, FewDistinctValuesGetABinEachAndMissingIsLast) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   FeatureBins bins = ComputeFeatureBins({443, 80, 80, 53, nan, 443}, 32);
@@ -143,17 +226,18 @@ TEST(SplitTest, PicksTheBestGainAndBreaksTiesByLowerFeature) {
   }
   TreeParameters parameters;
   std::vector<int64_t> counts = {10, 10};
-  Split split = FindBestSplit(histogram, layout, counts, parameters);
+  const std::vector<int32_t> kBothFeatures = {0, 1};
+  Split split = FindBestSplit(histogram, layout, counts, kBothFeatures, parameters);
   ASSERT_TRUE(split.valid);
   EXPECT_EQ(split.feature, 0);
   EXPECT_EQ(split.bin, 0);
   EXPECT_DOUBLE_EQ(split.gain, 0.5);
   EXPECT_EQ(split.left_counts, (std::vector<int64_t>{10, 0}));
   parameters.min_instances_per_node = 11;
-  EXPECT_FALSE(FindBestSplit(histogram, layout, counts, parameters).valid);
+  EXPECT_FALSE(FindBestSplit(histogram, layout, counts, kBothFeatures, parameters).valid);
   parameters.min_instances_per_node = 1;
   parameters.min_info_gain = 0.6;
-  EXPECT_FALSE(FindBestSplit(histogram, layout, counts, parameters).valid);
+  EXPECT_FALSE(FindBestSplit(histogram, layout, counts, kBothFeatures, parameters).valid);
 }
 
 TEST(ModelFileTest, RefusesForeignAndDamagedFiles) {
