@@ -1,4 +1,5 @@
 #include "dataset/parquet_dataset.h"
+#include "dataset/schema.h"
 
 #include <fmt/format.h>
 
@@ -75,10 +76,18 @@ std::string_view StringOf(duckdb_string_t* value) {
 }  // namespace
 
 const std::vector<std::string>& DefaultFeatureColumns() {
-  static const std::vector<std::string> kColumns = {
-      "frame_len", "ip_version", "ip_header_len", "ip_tos",      "ip_ttl",    "ip_proto",        "src_port",
-      "dst_port",  "tcp_flags",  "tcp_window",    "payload_len", "direction", "inter_arrival_us"};
+  static const std::vector<std::string> kColumns = [] {
+    std::vector<std::string> names;
+    for (const ColumnSpec& column : PacketColumns()) names.push_back(column.name);
+    return DefaultFeatures(names);
+  }();
   return kColumns;
+}
+
+std::vector<std::string> ParquetDataset::DefaultFeatures() const {
+  std::vector<std::string> names;
+  for (const ColumnInfo& column : columns_) names.push_back(column.name);
+  return tad::DefaultFeatures(names);
 }
 
 Result<ParquetDataset> ParquetDataset::Open(DuckDatabase& db, const fs::path& root, const std::string& label) {
@@ -141,7 +150,9 @@ Result<ParquetDataset> ParquetDataset::Open(DuckDatabase& db, const fs::path& ro
     const idx_t rows = duckdb_row_count(result->raw());
     for (idx_t r = 0; r < rows; ++r) dataset.columns_.push_back({CellText(*result, 0, r), CellText(*result, 1, r)});
   }
-  dataset.has_row_identity_ = dataset.FindColumn("source_file") && dataset.FindColumn("packet_index");
+  // Packet rows are identified by their record number, flow rows by their flow number.
+  dataset.row_index_column_ = dataset.FindColumn("packet_index") ? "packet_index" : "flow_index";
+  dataset.has_row_identity_ = dataset.FindColumn("source_file") && dataset.FindColumn(dataset.row_index_column_);
 
   // Row groups.
   std::map<std::string, size_t> file_index;
@@ -223,7 +234,7 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   const bool no_label = !dataset.label_from_partition() && !label_column;
   if (label_column) sql += "CAST(" + SqlIdentifier(dataset.label()) + " AS VARCHAR), ";
   if (dataset.has_row_identity()) {
-    sql += "CAST(source_file AS VARCHAR), CAST(packet_index AS BIGINT)";
+    sql += "CAST(source_file AS VARCHAR), CAST(" + SqlIdentifier(dataset.row_index_column()) + " AS BIGINT)";
   } else {
     sql += "file_row_number";
   }

@@ -3,8 +3,8 @@
 /// `category=Games/` give the label), shared out over executors by row group, read through DuckDB.
 ///
 /// Rules every reader follows, so a row's fate depends only on what the row is:
-/// - row identity: `RowIdentityHash(source_file, packet_index, seed)` when both columns exist,
-///   otherwise `RowIdentityHash(<relative file path>, <row number in file>, seed)`;
+/// - row identity: `RowIdentityHash(source_file, packet_index, seed)` when both columns exist
+///   (flow datasets: flow_index in place of packet_index), otherwise `RowIdentityHash(<relative file path>, <row number in file>, seed)`;
 /// - a row is a test row when `UnitInterval(identity) < test_fraction`;
 /// - feature values are read as numbers; NULL and NaN both become NaN ("missing").
 
@@ -19,7 +19,7 @@
 
 namespace tad {
 
-/// The numeric columns of the extract schema that are features by default (identifiers and
+/// The packet columns that are features by default (dataset/schema.h: identifiers, indices and
 /// timestamps left out).
 const std::vector<std::string>& DefaultFeatureColumns();
 
@@ -55,6 +55,10 @@ class ParquetDataset {
   /// Sorted distinct partition labels (empty when the label is a column).
   const std::vector<std::string>& partition_labels() const { return partition_labels_; }
   bool has_row_identity() const { return has_row_identity_; }
+  /// packet_index (packet rows) or flow_index (flow rows): with source_file, the row's identity.
+  const std::string& row_index_column() const { return row_index_column_; }
+  /// The schema's default features among this dataset's columns (dataset/schema.h).
+  std::vector<std::string> DefaultFeatures() const;
   const ColumnInfo* FindColumn(const std::string& name) const;
 
   /// Every feature exists and is numeric; the label exists. InvalidArgument naming the column.
@@ -73,6 +77,7 @@ class ParquetDataset {
   bool label_from_partition_ = false;
   std::vector<std::string> partition_labels_;
   bool has_row_identity_ = false;
+  std::string row_index_column_;
 };
 
 /// Rows read from row groups, appended block by block.
