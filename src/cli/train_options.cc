@@ -31,6 +31,7 @@ void AddTreeOptions(CLI::App& command, TreeOptionValues& values) {
   command.add_option("--test-fraction", values.test_fraction, Describe("test-fraction"))
       ->default_val(Default("test-fraction"));
   command.add_option("--label", values.label, Describe("label"))->default_val(Default("label"));
+  command.add_option("--split-by", values.split_by, Describe("split-by"))->default_val(Default("split-by"));
 }
 
 Result<TreeParameters> ParseTreeOptions(const TreeOptionValues& values) {
@@ -58,6 +59,9 @@ Result<TreeParameters> ParseTreeOptions(const TreeOptionValues& values) {
   p.seed = values.seed;
   p.test_fraction = values.test_fraction;
   p.label = values.label;
+  auto split_by = ParseSplitBy(values.split_by);
+  if (!split_by.ok()) return split_by.status();
+  p.split_by = *split_by;
   TAD_RETURN_IF_ERROR(ValidateTreeParameters(p));
   return p;
 }
@@ -91,6 +95,7 @@ nlohmann::ordered_json ParametersJson(const TreeParameters& p, const std::vector
           {"seed", p.seed},
           {"test_fraction", p.test_fraction},
           {"label", p.label},
+          {"split_by", SplitByName(p.split_by)},
           {"features", features}};
 }
 

@@ -23,6 +23,7 @@ struct TreeOptionValues {
   uint64_t seed = 0;
   double test_fraction = 0;
   std::string label;
+  std::string split_by;
 };
 
 void AddTreeOptions(CLI::App& command, TreeOptionValues& values);

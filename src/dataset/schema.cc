@@ -108,6 +108,23 @@ std::vector<std::string> DefaultFeatures(const std::vector<std::string>& present
   return features;
 }
 
+const char* SplitByName(SplitBy split) {
+  switch (split) {
+    case SplitBy::kRow: return "row";
+    case SplitBy::kFlow: return "flow";
+    case SplitBy::kFile: return "file";
+    case SplitBy::kAuto: break;
+  }
+  return "auto";
+}
+
+Result<SplitBy> ParseSplitBy(const std::string& text) {
+  for (SplitBy split : {SplitBy::kAuto, SplitBy::kRow, SplitBy::kFlow, SplitBy::kFile}) {
+    if (text == SplitByName(split)) return split;
+  }
+  return Status::InvalidArgument(fmt::format("--split-by must be row, flow, file or auto, not '{}'", text));
+}
+
 std::string FlowNonFeatureSummary() {
   std::vector<std::string> names;
   for (const ColumnSpec& column : FlowColumns(0)) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace tad {
 
 enum class ColumnType { kTinyInt, kSmallInt, kInteger, kBigInt, kDouble, kVarchar };
@@ -41,6 +43,14 @@ std::vector<ColumnSpec> FlowColumns(int splt);
 /// schema (SPLT columns up to kMaxSplt) when it has flow columns (`first_packet_index`), else
 /// those of the packet schema; only names present, in schema order.
 std::vector<std::string> DefaultFeatures(const std::vector<std::string>& present);
+
+/// Which rows go to the test set together (`tad train --split-by`): each row alone, whole flows
+/// (source_file, flow_index), or whole capture files (source_file). kAuto: the default rule
+/// (ChooseSplit in dataset/parquet_dataset.h).
+enum class SplitBy { kAuto, kRow, kFlow, kFile };
+const char* SplitByName(SplitBy split);
+/// "auto", "row", "flow" or "file"; InvalidArgument otherwise.
+Result<SplitBy> ParseSplitBy(const std::string& text);
 
 /// One line for `--help`: which flow columns are not features by default.
 std::string FlowNonFeatureSummary();

@@ -40,9 +40,10 @@ std::string JsonStringArray(const std::vector<std::string>& values) {
 std::string ParametersJson(const TreeParameters& p) {
   return fmt::format(
       "{{\"max_depth\": {}, \"max_bins\": {}, \"min_instances_per_node\": {}, \"min_info_gain\": {}, "
-      "\"impurity\": {}, \"seed\": {}, \"test_fraction\": {}, \"label\": {}}}",
+      "\"impurity\": {}, \"seed\": {}, \"test_fraction\": {}, \"label\": {}, \"split_by\": {}}}",
       p.max_depth, p.max_bins, p.min_instances_per_node, JsonDouble(p.min_info_gain),
-      JsonString(ImpurityName(p.impurity)), p.seed, JsonDouble(p.test_fraction), JsonString(p.label));
+      JsonString(ImpurityName(p.impurity)), p.seed, JsonDouble(p.test_fraction), JsonString(p.label),
+      JsonString(SplitByName(p.split_by)));
 }
 
 // Damaged-file errors: one message shape for every check.
@@ -127,6 +128,10 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
     model.parameters.seed = p.at("seed").get<uint64_t>();
     model.parameters.test_fraction = p.at("test_fraction").get<double>();
     model.parameters.label = p.at("label").get<std::string>();
+    // Models from before --split-by were split by row.
+    auto split = ParseSplitBy(p.value("split_by", std::string("row")));
+    if (!split.ok() || *split == SplitBy::kAuto) return Damaged(source, "unknown split_by");
+    model.parameters.split_by = *split;
     model.features = doc.at("features").get<std::vector<std::string>>();
     model.classes = doc.at("classes").get<std::vector<std::string>>();
     model.missing_values = doc.at("missing_values").get<std::string>();

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "dataset/schema.h"
 
 namespace tad {
 
@@ -25,6 +26,7 @@ struct TreeParameters {
   uint64_t seed = 0;
   double test_fraction = 0.2;
   std::string label = "category";
+  SplitBy split_by = SplitBy::kRow;  // resolved from --split-by (auto) before training
 };
 
 /// One parameter: its option name, default (as text), allowed range and description.
@@ -36,7 +38,7 @@ struct ParameterSpec {
   std::string_view description;
 };
 
-inline constexpr std::array<ParameterSpec, 8> kTreeParameterSpecs = {{
+inline constexpr std::array<ParameterSpec, 9> kTreeParameterSpecs = {{
     {"max-depth", "5", 0, 30, "maximum depth of the tree; 0 is a single leaf (Spark: maxDepth)"},
     {"max-bins", "32", 2, 255, "maximum bins per feature for histograms and thresholds (Spark: maxBins)"},
     {"min-instances-per-node", "1", 1, 1e15,
@@ -46,6 +48,9 @@ inline constexpr std::array<ParameterSpec, 8> kTreeParameterSpecs = {{
     {"seed", "0", 0, 1.8e19, "seed of the row-identity hash that decides the train/test split and the bin sample"},
     {"test-fraction", "0.2", 0, 0.99, "fraction of rows held out for evaluation, chosen by row identity"},
     {"label", "category", 0, 0, "label column, or the name of the hive partition directories (<label>=<class>)"},
+    {"split-by", "auto", 0, 0,
+     "which rows are held out together: row, flow (source_file, flow_index) or file (source_file); auto: file when "
+     "every class has >= 5 capture files, else flow when the dataset has flow_index, else row"},
 }};
 
 inline const ParameterSpec& FindParameterSpec(std::string_view name) {

@@ -101,7 +101,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
       const ParquetRowGroup& group = dataset.row_groups()[mine[round]];
       data.work.tasks_active = 1;
       const int64_t before = loaded.rows();
-      status = ReadRowGroup(db, dataset, group, features, parameters.seed, loaded);
+      status = ReadRowGroup(db, dataset, group, features, parameters.seed, loaded, parameters.split_by);
       data.work.tasks_active = 0;
       if (status.ok()) {
         data.work.tasks_completed += 1;
@@ -160,7 +160,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
     const float* values = loaded.values.data() + static_cast<size_t>(r) * width;
     const uint16_t label = remap[static_cast<size_t>(loaded.labels[static_cast<size_t>(r)])];
     const uint64_t identity = loaded.identity[static_cast<size_t>(r)];
-    if (IsTestRow(identity, parameters.test_fraction)) {
+    if (IsTestRow(loaded.split_key[static_cast<size_t>(r)], parameters.test_fraction)) {
       data.test_values.insert(data.test_values.end(), values, values + width);
       data.test_labels.push_back(label);
       continue;
@@ -171,6 +171,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
     ++train_rows;
   }
   loaded.identity = {};
+  loaded.split_key = {};
   loaded.labels = {};
   data.load_seconds = SecondsSince(start);
 
