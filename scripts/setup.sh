@@ -16,7 +16,7 @@ PACKAGES=(
   libpcap-dev libopenmpi-dev openmpi-bin
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  tshark prometheus prometheus-pushgateway
+  tshark libndpi-bin prometheus prometheus-pushgateway
   python3-sklearn python3-xgboost python3-numpy
   clang libclang-rt-14-dev
   chromium wrk iproute2 curl

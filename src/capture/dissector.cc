@@ -76,6 +76,7 @@ DissectResult DissectIpv4(const uint8_t* data, size_t caplen, size_t offset, int
   if (header_len < 20) return DissectResult::kMalformed;
   if (offset + static_cast<size_t>(header_len) > caplen) return DissectResult::kMalformed;
   int64_t total_len = Be16(p + 2);
+  out.ip_len = static_cast<int32_t>(total_len);
   if (total_len == 0) total_len = wire_avail;  // TSO: the length is left to the NIC
   if (total_len < header_len) return DissectResult::kMalformed;
   total_len = std::min(total_len, wire_avail);  // a length that lies is clamped to the frame
@@ -89,7 +90,8 @@ DissectResult DissectIpv4(const uint8_t* data, size_t caplen, size_t offset, int
   const int64_t payload = total_len - header_len;
   out.payload_len = static_cast<int32_t>(std::max<int64_t>(0, payload));
   const uint16_t fragment_offset = Be16(p + 6) & 0x1fff;
-  if (fragment_offset != 0) return DissectResult::kOk;  // no transport header in later fragments
+  out.later_fragment = fragment_offset != 0;
+  if (out.later_fragment) return DissectResult::kOk;  // no transport header in later fragments
   DissectTransport(data, caplen, offset + header_len, std::max<int64_t>(0, payload), out, transport_truncated);
   return DissectResult::kOk;
 }
@@ -106,6 +108,7 @@ DissectResult DissectIpv6(const uint8_t* data, size_t caplen, size_t offset, int
   std::memcpy(out.src_addr.data(), p + 8, 16);
   std::memcpy(out.dst_addr.data(), p + 24, 16);
   int64_t payload = Be16(p + 4);
+  out.ip_len = static_cast<int32_t>(payload + 40);
   if (payload == 0) payload = wire_avail - 40;  // jumbogram or TSO
   payload = std::max<int64_t>(0, std::min(payload, wire_avail - 40));
   uint8_t next = p[6];
@@ -126,6 +129,7 @@ DissectResult DissectIpv6(const uint8_t* data, size_t caplen, size_t offset, int
         len = 8;
         const uint16_t fragment_offset = Be16(e + 2) >> 3;
         if (fragment_offset != 0) {
+          out.later_fragment = true;
           out.ip_proto = e[0];
           out.payload_len = static_cast<int32_t>(std::max<int64_t>(0, payload - 8));
           return DissectResult::kOk;
@@ -158,6 +162,7 @@ DissectResult Dissect(std::span<const uint8_t> frame, uint32_t wire_len, int lin
   transport_truncated = false;
   out.has_ports = false;
   out.is_tcp = false;
+  out.later_fragment = false;
   out.src_port = out.dst_port = 0;
   out.tcp_flags = out.tcp_window = 0;
   out.src_addr.fill(0);

@@ -23,6 +23,10 @@ struct PacketFeatures {
   uint16_t tcp_flags = 0;     // 12 bits, as tshark's tcp.flags
   uint16_t tcp_window = 0;    // unscaled
   int32_t payload_len = 0;    // tcp.len, UDP length - 8, or IP payload bytes for other protocols
+  int32_t ip_len = 0;         // IPv4 total length / IPv6 payload length + 40, as in the header (not written)
+  bool later_fragment = false;  // a fragment other than the first: no transport header, no flow
+  // Set by FlowTracker; a later fragment belongs to no flow (flow_index 0, written as NULL).
+  int64_t flow_index = 0;     // 1-based order of the flow's first packet in the capture
   int8_t direction = 0;       // 0: sent by the side that sent the flow's first packet
   int64_t inter_arrival_us = 0;
   // Flow key material (not written): addresses, 4 or 16 bytes used.

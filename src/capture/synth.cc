@@ -160,11 +160,11 @@ void PlanFlow(Random& rng, const CategoryProfile& category, int64_t start_us, ui
     flow.server_address = {192, 168, 1, 1};
     flow.server_ttl = 64;
   } else {
-    int ttl = PickWeighted(rng, category.server_ttls);
+    int ttl = PickWeighted(rng, synth::SharedHostPool().server_ttls);
     if (rng.Bernoulli(0.08)) ttl += rng.Bernoulli(0.5) ? 1 : -1;  // a route change
     flow.server_ttl = static_cast<uint8_t>(ttl);
   }
-  flow.server_tos = static_cast<uint8_t>(PickWeighted(rng, category.server_tos));
+  flow.server_tos = static_cast<uint8_t>(PickWeighted(rng, synth::SharedHostPool().server_tos));
   flow.server_ip_id = static_cast<uint16_t>(rng.Next());
   flow.client_seq = static_cast<uint32_t>(rng.Next());
   flow.server_seq = static_cast<uint32_t>(rng.Next());
@@ -195,8 +195,8 @@ void PlanFlow(Random& rng, const CategoryProfile& category, int64_t start_us, ui
   }
 
   // TCP: handshake, data, then a FIN exchange, a reset, or nothing (still open when capture ends).
-  const int server_window = PickWeighted(rng, category.server_windows);
-  const int client_window = PickWeighted(rng, category.client_windows);
+  const int server_window = PickWeighted(rng, synth::SharedHostPool().server_windows);
+  const int client_window = PickWeighted(rng, synth::SharedHostPool().client_windows);
   const int mss = 1448 - (ip_header - 20);  // 1500 MTU minus headers and the 12-byte timestamp option
   add(false, 0, kSyn, 65535, 20);
   t += rtt_us;

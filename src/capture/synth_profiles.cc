@@ -1,5 +1,7 @@
 #include "capture/synth_profiles.h"
 
+#include <algorithm>
+
 namespace tad::synth {
 
 // Payload sizes: {weight, mean, sd}; mean -1 = a full segment, mean 0 sd 0 = a bare ACK.
@@ -37,6 +39,34 @@ const std::array<ServiceProfile, kServiceCount>& ServiceProfiles() {
        30000, 0.10, 5.0e6},
   }};
   return kProfiles;
+}
+
+namespace {
+
+/// The union of one field's lists over every category, each list's weights normalised to 1.
+std::vector<Weighted> Pool(std::vector<Weighted> CategoryProfile::*field) {
+  std::vector<Weighted> pooled;
+  for (const CategoryProfile& category : CategoryProfiles()) {
+    double total = 0;
+    for (const Weighted& w : category.*field) total += w.weight;
+    for (const Weighted& w : category.*field) {
+      auto same = std::find_if(pooled.begin(), pooled.end(), [&](const Weighted& p) { return p.value == w.value; });
+      if (same == pooled.end()) {
+        pooled.push_back({w.weight / total, w.value});
+      } else {
+        same->weight += w.weight / total;
+      }
+    }
+  }
+  return pooled;
+}
+
+}  // namespace
+
+const HostPool& SharedHostPool() {
+  static const HostPool kPool = {Pool(&CategoryProfile::server_ttls), Pool(&CategoryProfile::server_tos),
+                                 Pool(&CategoryProfile::server_windows), Pool(&CategoryProfile::client_windows)};
+  return kPool;
 }
 
 // Service mixtures (by flow) in the order web, bulk, http, quic, dns, push, game, stream, voip,

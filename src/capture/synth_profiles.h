@@ -60,6 +60,17 @@ struct CategoryProfile {
 
 const std::array<ServiceProfile, kServiceCount>& ServiceProfiles();
 
+/// Per-host values (server TTLs, TOS bytes, receive windows) drawn independently of the category
+/// (issue 12): every category's values pooled, each category's list weighing the same, so a TTL
+/// or a window says nothing about the app that caused the flow.
+struct HostPool {
+  std::vector<Weighted> server_ttls;
+  std::vector<Weighted> server_tos;
+  std::vector<Weighted> server_windows;
+  std::vector<Weighted> client_windows;
+};
+const HostPool& SharedHostPool();
+
 /// The 13 categories of ZTE_TAD, in the seed's (alphabetical) order.
 const std::vector<CategoryProfile>& CategoryProfiles();
 

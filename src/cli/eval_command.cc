@@ -41,7 +41,8 @@ int RunEval(const EvalOptions& options) {
   std::vector<int64_t> confusion(num_classes * num_classes, 0);
   for (const auto& group : dataset.row_groups()) {
     LoadedRows rows;
-    ThrowIfError(ReadRowGroup(db, dataset, group, model.features, model.parameters.seed, rows));
+    ThrowIfError(
+        ReadRowGroup(db, dataset, group, model.features, model.parameters.seed, rows, model.parameters.split_by));
     std::vector<int32_t> class_of_label;
     for (const auto& name : rows.label_names) {
       auto found = std::lower_bound(model.classes.begin(), model.classes.end(), name);
@@ -54,7 +55,7 @@ int RunEval(const EvalOptions& options) {
     std::vector<int32_t> predicted(static_cast<size_t>(rows.rows()));
     compiled.PredictBatch(rows.values.data(), rows.rows(), width, predicted.data(), threads);
     for (int64_t r = 0; r < rows.rows(); ++r) {
-      if (!options.all_rows && !IsTestRow(rows.identity[static_cast<size_t>(r)], model.parameters.test_fraction)) continue;
+      if (!options.all_rows && !IsTestRow(rows.split_key[static_cast<size_t>(r)], model.parameters.test_fraction)) continue;
       const size_t truth = static_cast<size_t>(class_of_label[static_cast<size_t>(rows.labels[static_cast<size_t>(r)])]);
       ++confusion[truth * num_classes + static_cast<size_t>(predicted[static_cast<size_t>(r)])];
     }

@@ -1,5 +1,6 @@
-// tad extract INPUT_DIR --out DATASET_DIR: per-packet features of every capture, one sub-folder
-// of INPUT_DIR per category, into a hive-partitioned Parquet dataset (see docs/extract.md).
+// tad extract INPUT_DIR --out DATASET_DIR: per-packet features (or, with --flows, per-flow
+// features) of every capture, one sub-folder of INPUT_DIR per category, into a hive-partitioned
+// Parquet dataset (see docs/extract.md and docs/flows.md).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include "common/hash.h"
 #include "common/progress.h"
 #include "dataset/parquet_writer.h"
+#include "dataset/schema.h"
 
 namespace tad::cli {
 namespace {
@@ -41,6 +43,13 @@ struct ExtractOptions {
   bool skip_invalid = false;
   bool json = false;
   int threads = 0;  // reader threads; 0: one per core
+  bool flows = false;  // one row per flow instead of per packet
+  double idle_timeout_s = 120;
+  double active_timeout_s = 1800;
+  int splt = kDefaultSplt;
+  FlowRules Rules() const {
+    return {static_cast<int64_t>(idle_timeout_s * 1e9), static_cast<int64_t>(active_timeout_s * 1e9), splt};
+  }
 };
 
 struct InputFile {
@@ -65,6 +74,7 @@ struct FileCounts {
   uint64_t malformed = 0;
   uint64_t truncated_transport = 0;
   uint64_t truncated_files = 0;
+  uint64_t later_fragments = 0;  // --flows: fragments without a transport header, in no flow
   FileCounts& operator+=(const FileCounts& other) {
     packets += other.packets;
     ip_packets += other.ip_packets;
@@ -73,6 +83,7 @@ struct FileCounts {
     malformed += other.malformed;
     truncated_transport += other.truncated_transport;
     truncated_files += other.truncated_files;
+    later_fragments += other.later_fragments;
     return *this;
   }
 };
@@ -120,7 +131,12 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
   return files;
 }
 
-using RowBatch = std::vector<PacketFeatures>;
+/// Rows of one capture in file order: packet rows, or (--flows) flow rows in the order flows end.
+struct RowBatch {
+  std::vector<PacketFeatures> packets;
+  std::vector<FlowRecord> flows;
+  size_t size() const { return packets.size() + flows.size(); }
+};
 constexpr size_t kBatchRows = 4096;
 
 /// Reads and dissects one capture (the format has been checked already), handing its rows in file
@@ -133,10 +149,25 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker&
   flows.Clear();
   const uint64_t file_hash = HashBytes(file.source_file, options.seed);
   const bool sampling = options.sample < 1.0;
+  // Sampling keeps a row by its identity: the packet's record number, or the flow's number.
+  auto sampled_out = [&](int64_t index) {
+    return sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample;
+  };
+  std::vector<FlowRecord> ended;
   RawPacket raw;
   PacketFeatures row;
   RowBatch batch;
-  batch.reserve(kBatchRows);
+  auto take_ended = [&] {
+    for (FlowRecord& flow : ended) {
+      if (!sampled_out(flow.flow_index)) batch.flows.push_back(std::move(flow));
+    }
+    ended.clear();
+  };
+  auto emit_if_full = [&](size_t at_least) {
+    if (batch.size() < at_least) return;
+    emit(std::move(batch));
+    batch = RowBatch();
+  };
   int64_t index = 0;
   uint64_t pending_bytes = 0;
   uint64_t advanced = 0;
@@ -177,16 +208,18 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker&
     row.packet_index = index;
     row.timestamp_ns = raw.timestamp_ns;
     row.frame_len = static_cast<int32_t>(raw.wire_len);
-    flows.Observe(row);  // flow state advances over every packet, sampled or not
-    if (sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample) continue;
-    batch.push_back(row);
-    if (batch.size() == kBatchRows) {
-      emit(std::move(batch));
-      batch = RowBatch();
-      batch.reserve(kBatchRows);
+    flows.Observe(row, ended);  // flow state advances over every packet, sampled or not
+    if (options.flows) {
+      if (row.later_fragment) ++counts.later_fragments;
+      take_ended();
+    } else if (!sampled_out(index)) {
+      batch.packets.push_back(row);
     }
+    emit_if_full(kBatchRows);
   }
-  if (!batch.empty()) emit(std::move(batch));
+  flows.Finish(ended);
+  take_ended();
+  emit_if_full(1);
   counts.packets = static_cast<uint64_t>(index);
   if (file.size > advanced) progress.Advance(file.size - advanced);
 }
@@ -217,8 +250,8 @@ class ParallelExtract {
 
   /// Hands file `index`'s rows to `row` in order, then returns its counts and warning; rethrows
   /// what ended the reading of that file.
-  template <typename OnRow>
-  FileCounts Drain(size_t index, std::string& warning, OnRow&& on_row) {
+  template <typename OnRow, typename OnFlow>
+  FileCounts Drain(size_t index, std::string& warning, OnRow&& on_row, OnFlow&& on_flow) {
     Slot& slot = slots_[index];
     for (;;) {
       RowBatch batch;
@@ -230,7 +263,8 @@ class ParallelExtract {
         slot.batches.pop_front();
       }
       room_.notify_all();
-      for (const PacketFeatures& row : batch) on_row(row);
+      for (const PacketFeatures& row : batch.packets) on_row(row);
+      for (const FlowRecord& flow : batch.flows) on_flow(flow);
     }
     if (slot.error) std::rethrow_exception(slot.error);
     warning = std::move(slot.warning);
@@ -249,7 +283,7 @@ class ParallelExtract {
   };
 
   void ReadLoop() {
-    FlowTracker flows;
+    FlowTracker flows(options_.Rules(), options_.flows);
     for (;;) {
       const size_t index = next_file_.fetch_add(1);
       if (index >= files_.size()) return;
@@ -305,10 +339,12 @@ void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, 
     json["packets"] = summary.counts.packets;
     json["ip_packets"] = summary.counts.ip_packets;
     json["rows"] = summary.rows;
+    json["rows_are"] = options.flows ? "flows" : "packets";
     nlohmann::ordered_json skipped;
     skipped["non_ip"] = summary.counts.non_ip;
     skipped["unsupported_link"] = summary.counts.unsupported_link;
     skipped["malformed"] = summary.counts.malformed;
+    if (options.flows) skipped["later_fragments"] = summary.counts.later_fragments;
     json["skipped"] = skipped;
     json["truncated_transport"] = summary.counts.truncated_transport;
     json["truncated_files"] = summary.counts.truncated_files;
@@ -322,6 +358,10 @@ void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, 
     json["seconds"] = seconds;
     json["packets_per_second"] = rate;
     std::printf("%s\n", json.dump(2).c_str());
+  }
+  if (options.flows) {
+    std::fprintf(stderr, "  flow rows: %llu later fragments (no transport header) in no flow\n",
+                 static_cast<unsigned long long>(summary.counts.later_fragments));
   }
   std::fprintf(stderr, "extracted %llu rows from %llu packets in %llu files (%.2f s, %.0f packets/s) into %s\n",
                static_cast<unsigned long long>(summary.rows), static_cast<unsigned long long>(summary.counts.packets),
@@ -351,6 +391,10 @@ int RunExtract(const ExtractOptions& options) {
   if (!(options.sample > 0.0 && options.sample <= 1.0)) {
     throw Error(Status::InvalidArgument(fmt::format("--sample must be in (0, 1], got {}", options.sample)));
   }
+  if (!(options.idle_timeout_s > 0) || !(options.active_timeout_s > 0) || options.idle_timeout_s > 1e9 ||
+      options.active_timeout_s > 1e9) {
+    throw Error(Status::InvalidArgument("--idle-timeout and --active-timeout must be in (0, 1e9] seconds"));
+  }
   const auto start = std::chrono::steady_clock::now();
   std::vector<InputFile> files = ListInputs(options.input_dir);
   if (files.empty()) {
@@ -379,7 +423,11 @@ int RunExtract(const ExtractOptions& options) {
   // are where the parallelism is.
   // Flushes of two Parquet row groups (DuckDB's 122,880 rows each): the writer's chunks stay small
   // enough to be reused hot from flush to flush, which measured faster than flushes of 2^20 rows.
-  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(output.temp_path(), 2 * 122880, 1));
+  // Flow rows are about six times as wide as packet rows: flushes of a sixth as many rows keep the
+  // writer's buffered chunks (its memory) about the same size.
+  const uint64_t flush_rows = options.flows ? 2 * 122880 / 6 : 2 * 122880;
+  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(
+      output.temp_path(), options.flows ? FlowColumns(options.splt) : PacketColumns(), flush_rows, 1));
   // More readers than files would have nothing to do.
   const int threads = std::max(1, std::min(ResolveThreads(options.threads), static_cast<int>(captures.size())));
   {
@@ -392,10 +440,11 @@ int RunExtract(const ExtractOptions& options) {
       CategorySummary& category = summary.categories[file.category];
       ++category.files;
       std::string warning;
-      const FileCounts counts = readers.Drain(i, warning, [&](const PacketFeatures& row) {
+      auto append = [&](const auto& row) {
         ThrowIfError(writer->Append(row));
         ++category.rows;
-      });
+      };
+      const FileCounts counts = readers.Drain(i, warning, append, append);
       // Warnings come out in file order, whichever reader got there first.
       if (!warning.empty()) std::fputs(warning.c_str(), stderr);
       category.packets += counts.packets;
@@ -416,11 +465,14 @@ int RunExtract(const ExtractOptions& options) {
 CommandRunner AddExtractCommand(CLI::App& app) {
   auto options = std::make_shared<ExtractOptions>();
   CLI::App* command = app.add_subcommand(
-      "extract", "Per-packet features of pcap/pcapng captures (one sub-folder per category) into a Parquet dataset");
+      "extract",
+      "Per-packet (or, with --flows, per-flow) features of pcap/pcapng captures (one sub-folder per category) into a "
+      "Parquet dataset");
   command->add_option("INPUT_DIR", options->input_dir, "Folder with one sub-folder of captures per category")
       ->required();
   command->add_option("--out", options->out_dir, "Dataset folder to write (hive-partitioned by category)")->required();
-  command->add_option("--sample", options->sample, "Keep this fraction of packets, 0 < F <= 1 (deterministic)")
+  command->add_option("--sample", options->sample,
+                      "Keep this fraction of packets (of flows with --flows), 0 < F <= 1, chosen by identity")
       ->default_val(1.0);
   command->add_option("--seed", options->seed, "Seed of the sampling hash")->default_val(0);
   command->add_flag("--overwrite", options->overwrite, "Replace an existing --out");
@@ -431,6 +483,17 @@ CommandRunner AddExtractCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
   command->add_flag("--json", options->json, "Print the summary as JSON on stdout");
+  command->add_flag("--flows", options->flows,
+                    "One row per bidirectional flow (columns and rules: docs/flows.md) instead of per packet");
+  command->add_option("--idle-timeout", options->idle_timeout_s,
+                      "Seconds without a packet after which a flow's next packet starts a new flow")
+      ->capture_default_str();
+  command->add_option("--active-timeout", options->active_timeout_s,
+                      "Seconds after a flow's first packet from which its next packet starts a new flow")
+      ->capture_default_str();
+  command->add_option("--splt", options->splt, "Packets in the splt_size/dir/iat columns (--flows)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kMaxSplt));
   return [options] { return RunExtract(*options); };
 }
 

@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
+#include "dataset/schema.h"
 #include "tree/model.h"
 #include "tree/train_model.h"
 #include "tree/training_data.h"
@@ -52,7 +53,7 @@ std::string Hostname() {
 }
 
 // Everything here runs on every rank; only the driver (rank 0) writes files and prints.
-int RunTraining(const TrainOptions& options, const TreeParameters& parameters, Communicator& communicator,
+int RunTraining(const TrainOptions& options, const TreeParameters& requested, Communicator& communicator,
                 TrainingObserver* observer, tad::telemetry::TrainingTelemetry* telemetry, Clock::time_point start) {
   const bool driver = communicator.is_driver();
   const int threads = options.threads > 0 ? options.threads : DefaultThreads(communicator.size());
@@ -60,9 +61,10 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
 
   auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
   // The same metadata on every rank, so these checks fail (or pass) everywhere alike.
-  const ParquetDataset dataset = ValueOrThrow(ParquetDataset::Open(db, options.dataset, parameters.label));
+  const ParquetDataset dataset = ValueOrThrow(ParquetDataset::Open(db, options.dataset, requested.label));
   const std::vector<std::string> features = ChooseFeatures(dataset, options.features);
   ThrowIfError(dataset.CheckColumns(features));
+  const TreeParameters& parameters = requested;
   if (static_cast<size_t>(communicator.size()) > dataset.row_groups().size()) {
     throw Error(Status::InvalidArgument(fmt::format(
         "{} executors but dataset {} has only {} row groups: every executor needs at least one; use --executors {} or "
@@ -71,6 +73,7 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
   }
 
   TrainingData data = ValueOrThrow(LoadTrainingData(db, dataset, features, parameters, communicator, threads, observer));
+  const SplitChoice split = data.split;
   const double load_seconds = SecondsSince(start);
 
   if (observer) observer->OnPhase(TrainingPhase::kTraining);
@@ -119,6 +122,7 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
                              evaluation.report.weighted_recall, evaluation.report.weighted_f1);
   }
   PrintEvaluation(communicator.size(), train_seconds, total_seconds, evaluation, true);
+  std::printf("test rows held out by %s (--split-by): %s\n", SplitByName(split.split), split.reason.c_str());
 
   nlohmann::ordered_json results;
   results["schema"] = "tad.run/1";
@@ -127,7 +131,8 @@ int RunTraining(const TrainOptions& options, const TreeParameters& parameters, C
   results["dataset"] = {{"path", options.dataset},         {"fingerprint", dataset.fingerprint()},
                         {"rows", data.rows},               {"train_rows", data.train_rows},
                         {"test_rows", data.test_rows}};
-  results["parameters"] = ParametersJson(parameters, features);
+  results["parameters"] = ParametersJson(model.parameters, features);
+  results["split"] = {{"by", SplitByName(split.split)}, {"reason", split.reason}};
   results["executors"] = communicator.size();
   results["threads"] = threads;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -178,7 +183,8 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   command->add_option("--model", options->model, "where to write the model file (default: RUN_DIR/model.json)");
   AddTreeOptions(*command, options->tree);
   command->add_option("--features", options->features,
-                      "comma-separated feature columns (default: the numeric extract columns present)");
+                      "comma-separated feature columns (default: the schema's numeric feature columns present; "
+                      "for flow rows every numeric column but " + FlowNonFeatureSummary() + ")");
   CLI::Option* executors_option = command->add_option("--executors", options->executors, "MPI ranks; starts mpirun itself when not under one")
       ->default_val(1);
   command->add_option("--threads", options->threads, "threads per executor (default: cores / executors)")

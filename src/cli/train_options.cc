@@ -35,9 +35,7 @@ std::vector<std::string> ChooseFeatures(const ParquetDataset& dataset, const std
     }
     return features;
   }
-  for (const auto& name : DefaultFeatureColumns()) {
-    if (dataset.FindColumn(name)) features.push_back(name);
-  }
+  features = dataset.DefaultFeatures();
   if (!features.empty()) return features;
   static const std::set<std::string> kNotFeatures = {"source_file", "packet_index", "timestamp_ns", "row_id", "id"};
   for (const auto& column : dataset.columns()) {

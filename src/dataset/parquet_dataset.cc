@@ -1,4 +1,5 @@
 #include "dataset/parquet_dataset.h"
+#include "dataset/schema.h"
 
 #include <fmt/format.h>
 
@@ -75,10 +76,18 @@ std::string_view StringOf(duckdb_string_t* value) {
 }  // namespace
 
 const std::vector<std::string>& DefaultFeatureColumns() {
-  static const std::vector<std::string> kColumns = {
-      "frame_len", "ip_version", "ip_header_len", "ip_tos",      "ip_ttl",    "ip_proto",        "src_port",
-      "dst_port",  "tcp_flags",  "tcp_window",    "payload_len", "direction", "inter_arrival_us"};
+  static const std::vector<std::string> kColumns = [] {
+    std::vector<std::string> names;
+    for (const ColumnSpec& column : PacketColumns()) names.push_back(column.name);
+    return DefaultFeatures(names);
+  }();
   return kColumns;
+}
+
+std::vector<std::string> ParquetDataset::DefaultFeatures() const {
+  std::vector<std::string> names;
+  for (const ColumnInfo& column : columns_) names.push_back(column.name);
+  return tad::DefaultFeatures(names);
 }
 
 Result<ParquetDataset> ParquetDataset::Open(DuckDatabase& db, const fs::path& root, const std::string& label) {
@@ -141,7 +150,9 @@ Result<ParquetDataset> ParquetDataset::Open(DuckDatabase& db, const fs::path& ro
     const idx_t rows = duckdb_row_count(result->raw());
     for (idx_t r = 0; r < rows; ++r) dataset.columns_.push_back({CellText(*result, 0, r), CellText(*result, 1, r)});
   }
-  dataset.has_row_identity_ = dataset.FindColumn("source_file") && dataset.FindColumn("packet_index");
+  // Packet rows are identified by their record number, flow rows by their flow number.
+  dataset.row_index_column_ = dataset.FindColumn("packet_index") ? "packet_index" : "flow_index";
+  dataset.has_row_identity_ = dataset.FindColumn("source_file") && dataset.FindColumn(dataset.row_index_column_);
 
   // Row groups.
   std::map<std::string, size_t> file_index;
@@ -212,8 +223,44 @@ std::vector<size_t> ParquetDataset::RowGroupsForRank(int rank, int size) const {
   return mine;
 }
 
+Result<SplitChoice> ChooseSplit(DuckDatabase& db, const ParquetDataset& dataset, SplitBy requested) {
+  const bool has_files = dataset.has_row_identity();
+  const bool has_flows = has_files && dataset.FindColumn("flow_index");
+  if (requested == SplitBy::kFile && !has_files) {
+    return Status::InvalidArgument(fmt::format("--split-by file: dataset {} has no source_file/row index columns",
+                                               dataset.root().string()));
+  }
+  if (requested == SplitBy::kFlow && !has_flows) {
+    return Status::InvalidArgument(
+        fmt::format("--split-by flow: dataset {} has no flow_index column", dataset.root().string()));
+  }
+  if (requested != SplitBy::kAuto) return SplitChoice{requested, "as requested (--split-by)"};
+  if (has_files) {
+    // Capture files per class: with enough of them, held-out files measure what a user will see.
+    const std::string label = SqlIdentifier(dataset.label());
+    const std::string glob = dataset.root().string() + (std::filesystem::is_directory(dataset.root()) ? "/**/*.parquet" : "");
+    auto result = db.Query(fmt::format(
+        "SELECT min(files) FROM (SELECT count(DISTINCT source_file) AS files FROM read_parquet({}, "
+        "hive_partitioning = {}) GROUP BY {})",
+        SqlQuote(glob), dataset.label_from_partition() ? "true" : "false", label));
+    if (!result.ok()) return result.status().WithContext("counting the capture files of " + dataset.root().string());
+    const int64_t fewest = CellText(*result, 0, 0).empty() ? 0 : std::stoll(CellText(*result, 0, 0));
+    if (fewest >= kMinFilesForFileSplit) {
+      return SplitChoice{SplitBy::kFile, fmt::format("every class has at least {} capture files (fewest: {})",
+                                                     kMinFilesForFileSplit, fewest)};
+    }
+    if (has_flows) {
+      return SplitChoice{SplitBy::kFlow, fmt::format("a class has only {} capture files (< {}) and the dataset has "
+                                                     "flow_index", fewest, kMinFilesForFileSplit)};
+    }
+    return SplitChoice{SplitBy::kRow, fmt::format("a class has only {} capture files (< {}) and the dataset has no "
+                                                  "flow_index", fewest, kMinFilesForFileSplit)};
+  }
+  return SplitChoice{SplitBy::kRow, "the dataset has no source_file column"};
+}
+
 Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const ParquetRowGroup& group,
-                    const std::vector<std::string>& features, uint64_t seed, LoadedRows& out) {
+                    const std::vector<std::string>& features, uint64_t seed, LoadedRows& out, SplitBy split) {
   const int32_t num_features = static_cast<int32_t>(features.size());
   out.features = num_features;
   std::string sql = "SELECT ";
@@ -223,7 +270,8 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   const bool no_label = !dataset.label_from_partition() && !label_column;
   if (label_column) sql += "CAST(" + SqlIdentifier(dataset.label()) + " AS VARCHAR), ";
   if (dataset.has_row_identity()) {
-    sql += "CAST(source_file AS VARCHAR), CAST(packet_index AS BIGINT)";
+    sql += "CAST(source_file AS VARCHAR), CAST(" + SqlIdentifier(dataset.row_index_column()) + " AS BIGINT)";
+    if (split == SplitBy::kFlow) sql += ", CAST(flow_index AS BIGINT)";
   } else {
     sql += "file_row_number";
   }
@@ -299,10 +347,30 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
         out.identity[base + r] = valid ? RowIdentityHash(StringOf(&file_data[r]), index_data[r], seed)
                                        : HashCombine(path_hash, static_cast<uint64_t>(group.first_row) + r);
       }
+      out.split_key.insert(out.split_key.end(), out.identity.begin() + static_cast<std::ptrdiff_t>(base),
+                           out.identity.end());
+      if (split == SplitBy::kFile) {
+        for (idx_t r = 0; r < n; ++r) {
+          if (!file_valid || duckdb_validity_row_is_valid(file_valid, r)) {
+            out.split_key[base + r] = HashBytes(StringOf(&file_data[r]), seed);
+          }
+        }
+      } else if (split == SplitBy::kFlow) {
+        duckdb_vector flows = duckdb_data_chunk_get_vector(chunk, id_col + 2);
+        const int64_t* flow_data = static_cast<const int64_t*>(duckdb_vector_get_data(flows));
+        uint64_t* flow_valid = duckdb_vector_get_validity(flows);
+        for (idx_t r = 0; r < n; ++r) {
+          const bool valid = (!file_valid || duckdb_validity_row_is_valid(file_valid, r)) &&
+                             (!flow_valid || duckdb_validity_row_is_valid(flow_valid, r));
+          if (valid) out.split_key[base + r] = RowIdentityHash(StringOf(&file_data[r]), flow_data[r], seed);
+        }
+      }
     } else {
       duckdb_vector numbers = duckdb_data_chunk_get_vector(chunk, id_col);
       const int64_t* data = static_cast<const int64_t*>(duckdb_vector_get_data(numbers));
       for (idx_t r = 0; r < n; ++r) out.identity[base + r] = HashCombine(path_hash, static_cast<uint64_t>(data[r]));
+      out.split_key.insert(out.split_key.end(), out.identity.begin() + static_cast<std::ptrdiff_t>(base),
+                           out.identity.end());
     }
     out.bytes_read += n * static_cast<uint64_t>(num_features) * sizeof(float);
     duckdb_destroy_data_chunk(&chunk);

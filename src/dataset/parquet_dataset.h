@@ -3,9 +3,11 @@
 /// `category=Games/` give the label), shared out over executors by row group, read through DuckDB.
 ///
 /// Rules every reader follows, so a row's fate depends only on what the row is:
-/// - row identity: `RowIdentityHash(source_file, packet_index, seed)` when both columns exist,
-///   otherwise `RowIdentityHash(<relative file path>, <row number in file>, seed)`;
-/// - a row is a test row when `UnitInterval(identity) < test_fraction`;
+/// - row identity: `RowIdentityHash(source_file, packet_index, seed)` when both columns exist
+///   (flow datasets: flow_index in place of packet_index), otherwise `RowIdentityHash(<relative file path>, <row number in file>, seed)`;
+/// - a row is a test row when `UnitInterval(split key) < test_fraction`; the split key is the row
+///   identity (`--split-by row`), `RowIdentityHash(source_file, flow_index, seed)` (`flow`; rows
+///   without a flow_index fall back to their identity) or `HashBytes(source_file, seed)` (`file`);
 /// - feature values are read as numbers; NULL and NaN both become NaN ("missing").
 
 #include <cstdint>
@@ -16,12 +18,24 @@
 #include "common/hash.h"
 #include "common/status.h"
 #include "dataset/duckdb_database.h"
+#include "dataset/schema.h"
 
 namespace tad {
 
-/// The numeric columns of the extract schema that are features by default (identifiers and
+/// The packet columns that are features by default (dataset/schema.h: identifiers, indices and
 /// timestamps left out).
 const std::vector<std::string>& DefaultFeatureColumns();
+
+class ParquetDataset;
+struct SplitChoice {
+  SplitBy split;
+  std::string reason;  // one sentence: why this split
+};
+/// `requested`, checked against the dataset's columns, or for kAuto the default rule: file when
+/// every class has at least kMinFilesForFileSplit capture files, else flow when the dataset has
+/// flow_index, else row.
+Result<SplitChoice> ChooseSplit(DuckDatabase& db, const ParquetDataset& dataset, SplitBy requested);
+inline constexpr int64_t kMinFilesForFileSplit = 5;
 
 struct ParquetRowGroup {
   std::string path;             // as DuckDB opens it
@@ -55,6 +69,10 @@ class ParquetDataset {
   /// Sorted distinct partition labels (empty when the label is a column).
   const std::vector<std::string>& partition_labels() const { return partition_labels_; }
   bool has_row_identity() const { return has_row_identity_; }
+  /// packet_index (packet rows) or flow_index (flow rows): with source_file, the row's identity.
+  const std::string& row_index_column() const { return row_index_column_; }
+  /// The schema's default features among this dataset's columns (dataset/schema.h).
+  std::vector<std::string> DefaultFeatures() const;
   const ColumnInfo* FindColumn(const std::string& name) const;
 
   /// Every feature exists and is numeric; the label exists. InvalidArgument naming the column.
@@ -73,6 +91,7 @@ class ParquetDataset {
   bool label_from_partition_ = false;
   std::vector<std::string> partition_labels_;
   bool has_row_identity_ = false;
+  std::string row_index_column_;
 };
 
 /// Rows read from row groups, appended block by block.
@@ -80,6 +99,7 @@ struct LoadedRows {
   int32_t features = 0;
   std::vector<float> values;        // row-major: rows × features; NaN = missing
   std::vector<uint64_t> identity;   // row identity hash (see the rules above)
+  std::vector<uint64_t> split_key;  // what decides train or test (see the rules above)
   std::vector<int32_t> labels;      // index into label_names; -1 when the dataset has no label
   std::vector<std::string> label_names;  // this reader's label dictionary, in first-seen order
   uint64_t bytes_read = 0;          // bytes of column values converted
@@ -87,9 +107,11 @@ struct LoadedRows {
 };
 
 /// Reads the `features` (and the label and identity columns) of one row group, appending to `out`.
-/// A row whose label is NULL is an error (InvalidData naming the file).
+/// A row whose label is NULL is an error (InvalidData naming the file). `split` (not kAuto) sets
+/// the split keys.
 Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const ParquetRowGroup& group,
-                    const std::vector<std::string>& features, uint64_t seed, LoadedRows& out);
+                    const std::vector<std::string>& features, uint64_t seed, LoadedRows& out,
+                    SplitBy split = SplitBy::kRow);
 
 /// Histogram bins of one feature. Value bin b holds values v with edges[b-1] < v <= edges[b]
 /// (the last value bin has no upper edge); missing values (NULL, NaN) have their own bin after

@@ -127,11 +127,18 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
     const json& p = doc.at("parameters");
     for (const auto& spec : kTreeParameterSpecs) {
       if (!spec.in_model_parameters || !AppliesTo(spec, model.parameters.classifier)) continue;
-      const json& value = p.at(ParameterKey(spec));
+      const std::string key = ParameterKey(spec);
+      if (!p.contains(key) && !spec.value_when_absent.empty()) {
+        ThrowIfError(SetParameter(model.parameters, spec, spec.value_when_absent));
+        continue;
+      }
+      const json& value = p.at(key);
       const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
       const Status status = SetParameter(model.parameters, spec, text);
-      if (!status.ok()) return Damaged(source, "parameter " + ParameterKey(spec) + ": " + status.message());
+      if (!status.ok()) return Damaged(source, "parameter " + key + ": " + status.message());
     }
+    // The split is resolved before training; a model that says "auto" was not written by tad.
+    if (model.parameters.split_by == SplitBy::kAuto) return Damaged(source, "parameter split_by: auto is not a split");
     model.features = doc.at("features").get<std::vector<std::string>>();
     model.classes = doc.at("classes").get<std::vector<std::string>>();
     model.missing_values = doc.at("missing_values").get<std::string>();

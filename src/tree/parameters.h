@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "common/status.h"
+#include "dataset/schema.h"
 
 namespace tad {
 
@@ -42,6 +43,7 @@ struct TreeParameters {
   std::string feature_subset_strategy;
   double subsampling_rate;
   bool bootstrap;
+  SplitBy split_by;  // resolved from auto before training: a model file never holds auto
 };
 
 /// Which classifiers use a parameter (bit 1 << Classifier).
@@ -50,7 +52,7 @@ inline constexpr uint8_t kTree = 1, kForest = 2, kAllClassifiers = 3;
 using ParameterField =
     std::variant<int32_t TreeParameters::*, int64_t TreeParameters::*, uint64_t TreeParameters::*,
                  double TreeParameters::*, bool TreeParameters::*, std::string TreeParameters::*,
-                 Impurity TreeParameters::*, Classifier TreeParameters::*>;
+                 Impurity TreeParameters::*, Classifier TreeParameters::*, SplitBy TreeParameters::*>;
 
 /// One parameter. Numbers must lie in [min, max] ((min, max] when min_exclusive); a parameter with
 /// choices takes one of them ('|'-separated), or a number in range when it also has a range.
@@ -66,13 +68,14 @@ struct ParameterSpec {
   uint8_t classifiers;  // kAllClassifiers, or those that use it
   bool in_model_parameters;  // false: the model file states it elsewhere ("kind")
   std::string_view description;
+  std::string_view value_when_absent = {};  // model files from before the parameter existed; empty: required
 };
 
 inline constexpr double kUnbounded = 1e300;
 
 // Order matters: it is the order of the model file's "parameters" (a decision tree's stays as it
 // was before forests and boosting existed) and of the docs table.
-inline constexpr std::array<ParameterSpec, 13> kTreeParameterSpecs = {{
+inline constexpr std::array<ParameterSpec, 14> kTreeParameterSpecs = {{
     {"classifier", &TreeParameters::classifier, "decision-tree", "decision-tree|random-forest", false, 0, 0, false,
      kAllClassifiers, false, "the model: one decision tree or a random forest"},
     {"max-depth", &TreeParameters::max_depth, "5", "", true, 0, 30, false, kAllClassifiers, true,
@@ -101,6 +104,10 @@ inline constexpr std::array<ParameterSpec, 13> kTreeParameterSpecs = {{
      "fraction of the training rows each tree samples (Spark: subsamplingRate)"},
     {"bootstrap", &TreeParameters::bootstrap, "true", "true|false", false, 0, 0, false, kForest, true,
      "sample rows with replacement (Poisson(1) weights by row identity) (Spark: bootstrap)"},
+    {"split-by", &TreeParameters::split_by, "auto", "auto|row|flow|file", false, 0, 0, false, kAllClassifiers, true,
+     "which rows are held out together: row, flow (source_file, flow_index) or file (source_file); auto: file when "
+     "every class has >= 5 capture files, else flow when the dataset has flow_index, else row",
+     "row"},
 }};
 
 /// The spec named `name`; naming an undeclared parameter is a programming error (std::logic_error).

@@ -6,6 +6,7 @@ Model TrainModel(TrainingData& data, const TreeParameters& parameters, Communica
                  TrainingObserver* observer, TrainingStats* stats) {
   Model model;
   model.parameters = parameters;
+  model.parameters.split_by = data.split.split;  // resolved: a model file never says auto
   model.features = data.features;
   model.classes = data.classes;
   model.training_data = {data.fingerprint, data.rows, data.train_rows, data.test_rows, data.class_counts};

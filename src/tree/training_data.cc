@@ -82,6 +82,11 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   data.features = features;
   data.fingerprint = dataset.fingerprint();
   if (observer) observer->OnPhase(TrainingPhase::kLoading);
+  // The train/test split as asked, or by the default rule (auto); every rank reads the same
+  // metadata and decides alike.
+  auto split = ChooseSplit(db, dataset, parameters.split_by);
+  if (!split.ok()) return split.status();
+  data.split = *split;
 
   // Rounds: every rank reads at most one row group per round and takes part in every round.
   const std::vector<size_t> mine = dataset.RowGroupsForRank(communicator.rank(), communicator.size());
@@ -102,7 +107,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
       const ParquetRowGroup& group = dataset.row_groups()[mine[round]];
       data.work.tasks_active = 1;
       const int64_t before = loaded.rows();
-      status = ReadRowGroup(db, dataset, group, features, parameters.seed, loaded);
+      status = ReadRowGroup(db, dataset, group, features, parameters.seed, loaded, data.split.split);
       data.work.tasks_active = 0;
       if (status.ok()) {
         data.work.tasks_completed += 1;
@@ -161,7 +166,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
     const float* values = loaded.values.data() + static_cast<size_t>(r) * width;
     const uint16_t label = remap[static_cast<size_t>(loaded.labels[static_cast<size_t>(r)])];
     const uint64_t identity = loaded.identity[static_cast<size_t>(r)];
-    if (IsTestRow(identity, parameters.test_fraction)) {
+    if (IsTestRow(loaded.split_key[static_cast<size_t>(r)], parameters.test_fraction)) {
       data.test_values.insert(data.test_values.end(), values, values + width);
       data.test_labels.push_back(label);
       continue;
@@ -173,6 +178,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
     ++train_rows;
   }
   loaded.identity = {};
+  loaded.split_key = {};
   loaded.labels = {};
   data.load_seconds = SecondsSince(start);
 

@@ -19,6 +19,7 @@ namespace tad {
 
 struct TrainingData {
   std::string fingerprint;                   // the dataset's
+  SplitChoice split;                         // which rows were held out together, and why
   std::vector<std::string> features;
   std::vector<std::string> classes;          // sorted; the same on all ranks
   std::vector<FeatureBins> bins;             // the same on all ranks

@@ -270,6 +270,7 @@ TEST(DissectorTest, UnsupportedLinkType) {
 
 TEST(FlowTrackerTest, DirectionAndInterArrival) {
   FlowTracker flows;
+  std::vector<FlowRecord> ended;  // stays empty: not assembling
   auto packet = [](uint8_t src, uint8_t dst, uint16_t sport, uint16_t dport, int64_t ns) {
     PacketFeatures p;
     p.ip_version = 4;
@@ -283,19 +284,19 @@ TEST(FlowTrackerTest, DirectionAndInterArrival) {
     return p;
   };
   PacketFeatures a = packet(9, 1, 5000, 80, 1'000'000);
-  flows.Observe(a);
+  flows.Observe(a, ended);
   EXPECT_EQ(a.direction, 0);
   EXPECT_EQ(a.inter_arrival_us, 0);
   PacketFeatures b = packet(1, 9, 80, 5000, 1'002'999);
-  flows.Observe(b);
+  flows.Observe(b, ended);
   EXPECT_EQ(b.direction, 1);
   EXPECT_EQ(b.inter_arrival_us, 2);  // floor(2999 ns / 1000)
   PacketFeatures other = packet(9, 1, 5001, 80, 1'010'000);
-  flows.Observe(other);
+  flows.Observe(other, ended);
   EXPECT_EQ(other.direction, 0);
   EXPECT_EQ(other.inter_arrival_us, 0);
   PacketFeatures c = packet(9, 1, 5000, 80, 1'005'000);
-  flows.Observe(c);
+  flows.Observe(c, ended);
   EXPECT_EQ(c.direction, 0);
   EXPECT_EQ(c.inter_arrival_us, 2);
   EXPECT_EQ(flows.flow_count(), 2u);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tad extract --threads 1 and --threads 3 write the same dataset: the same Parquet files, byte for
-# byte (so the same rows in the same order), and the same summary, on synthetic captures and on the
-# real ones (pcapng with several interfaces, cut-short files).
+# byte (so the same rows in the same order), and the same summary, packet rows and flow rows, on
+# synthetic captures and on the real ones (pcapng with several interfaces, cut-short files).
 #   extract_threads_test.sh TAD PARQUET_TO_TSV REAL_PCAPS WORK_DIR
 set -euo pipefail
 tad=$1 to_tsv=$2 real=$3 work=$4
@@ -42,8 +42,10 @@ compare() {  # INPUT_DIR NAME [extract options...]
 "$tad" synth "$work/synth" --packets 300000 --seed 3 --files-per-category 3 > /dev/null 2>&1
 compare "$work/synth" synth
 compare "$work/synth" sampled --sample 0.3 --seed 5
+compare "$work/synth" flows --flows --idle-timeout 5 --splt 4
 if [[ -d "$real" ]]; then
   compare "$real" real --skip-invalid
+  compare "$real" real-flows --skip-invalid --flows --sample 0.5
 else
   echo "extract_threads_test: no real captures at $real; compared synthetic ones only"
 fi

@@ -1,5 +1,6 @@
-// Dumps a tad extract dataset as TSV (one row per packet, sorted), so the tshark comparison
-// (extract_tshark_test.py) can read it without a Parquet library in Python.
+// Dumps a tad extract dataset (packet or flow rows) as TSV with a header line, every column, sorted
+// by source_file and then packet_index or flow_index, so the tshark comparisons
+// (extract_tshark_test.py, flows_tshark_test.py) can read it without a Parquet library in Python.
 // `parquet_to_tsv --sql STATEMENT` runs one DuckDB statement instead: the ONNX export test writes
 // small Parquet datasets with it and dumps rows joined with `tad predict` output.
 #include <cstdio>
@@ -20,10 +21,8 @@ int main(int argc, char** argv) {
     sql = argv[2];
   } else {
     const std::string glob = std::string(argv[1]) + "/**/*.parquet";
-    sql = "COPY (SELECT source_file, packet_index, timestamp_ns, frame_len, ip_version, ip_header_len, ip_tos, ip_ttl, "
-          "ip_proto, src_port, dst_port, tcp_flags, tcp_window, payload_len, direction, inter_arrival_us "
-          "FROM read_parquet(" + tad::SqlQuote(glob) + ", hive_partitioning = false) ORDER BY source_file, packet_index) "
-          "TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER false, NULLSTR '')";
+    sql = "COPY (SELECT * FROM read_parquet(" + tad::SqlQuote(glob) + ", hive_partitioning = false) ORDER BY 1, 2) "
+          "TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')";
   }
   tad::Status status = db.Execute(sql);
   if (!status.ok()) {

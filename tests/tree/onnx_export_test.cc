@@ -39,6 +39,7 @@ TreeNode Leaf(int32_t id, std::vector<int64_t> counts, int32_t prediction) {
 // x1 <= 0.1 ? [3, 1, 0] : [0, 1, 4], on features x0, x1, x2.
 Model StumpModel(std::vector<std::string> classes) {
   Model model;
+  model.parameters.split_by = SplitBy::kRow;  // as training resolves it: a model file never says auto
   model.features = {"x0", "x1", "x2"};
   model.classes = std::move(classes);
   const bool binary = model.classes.size() == 2;

@@ -81,6 +81,7 @@ DecisionTree SmallTree(double t0, double t1, std::vector<int64_t> a, std::vector
 
 Model SmallModel(std::vector<std::string> classes) {
   Model model;
+  model.parameters.split_by = SplitBy::kRow;  // as training resolves it: a model file never says auto
   model.features = {"x", "y"};
   model.classes = std::move(classes);
   model.training_data.class_counts.assign(model.classes.size(), 1);

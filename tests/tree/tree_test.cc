@@ -56,6 +56,7 @@ std::string TrainModelJson(const fs::path& dir, int ranks, int threads, TreePara
 TEST(TreeTrainingTest, ModelIsByteIdenticalForAnyRankAndThreadCount) {
   const fs::path dir = MakeDataset("determinism", 30000);
   TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
   parameters.max_depth = 6;
   parameters.max_bins = 16;
   const std::string reference = TrainModelJson(dir, 1, 1, parameters);
@@ -74,6 +75,7 @@ TEST(TreeTrainingTest, ModelIsByteIdenticalForAnyRankAndThreadCount) {
 TEST(TreeTrainingTest, LearnsTheRuleAndRoundTripsThroughTheModelFile) {
   const fs::path dir = MakeDataset("accuracy", 20000);
   TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
   parameters.max_depth = 8;
   const std::string json = TrainModelJson(dir, 2, 2, parameters);
   auto model = Model::FromJson(json, "test");
@@ -105,6 +107,7 @@ TEST(TreeTrainingTest, LearnsTheRuleAndRoundTripsThroughTheModelFile) {
 TEST(ForestTrainingTest, ForestIsByteIdenticalForAnyRankAndThreadCount) {
   const fs::path dir = MakeDataset("forest_determinism", 20000);
   TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
   parameters.classifier = Classifier::kRandomForest;
   parameters.num_trees = 5;
   parameters.max_depth = 5;
@@ -127,6 +130,7 @@ TEST(ForestTrainingTest, ForestIsByteIdenticalForAnyRankAndThreadCount) {
 TEST(ForestTrainingTest, TreesDifferAndProbabilitiesAreTheMeanOfLeafShares) {
   const fs::path dir = MakeDataset("forest_model", 20000);
   TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
   parameters.classifier = Classifier::kRandomForest;
   parameters.num_trees = 4;
   parameters.max_depth = 6;
@@ -163,6 +167,7 @@ TEST(ForestTrainingTest, TreesDifferAndProbabilitiesAreTheMeanOfLeafShares) {
 
 TEST(ForestTrainingTest, RowWeightsAreBootstrapLikeAndFeatureSubsetsFollowTheStrategy) {
   TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
   parameters.classifier = Classifier::kRandomForest;
   // Poisson(1): mean 1, P(0) = e^-1.
   double sum = 0;
@@ -225,6 +230,7 @@ TEST(SplitTest, PicksTheBestGainAndBreaksTiesByLowerFeature) {
     histogram[layout.offset(f) + 2 * 2 + 1] = 5;
   }
   TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
   std::vector<int64_t> counts = {10, 10};
   const std::vector<int32_t> kBothFeatures = {0, 1};
   Split split = FindBestSplit(histogram, layout, counts, kBothFeatures, parameters);
@@ -245,6 +251,7 @@ TEST(ModelFileTest, RefusesForeignAndDamagedFiles) {
   EXPECT_NE(Model::FromJson("{\"format\": \"other/2\"}", "m.json").status().message().find("has format 'other/2'"),
             std::string::npos);
   Model model;
+  model.parameters.split_by = SplitBy::kRow;  // as training resolves it: a model file never says auto
   model.features = {"a"};
   model.classes = {"x", "y"};
   model.training_data.class_counts = {1, 1};
