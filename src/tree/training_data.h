@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/collectives.h"
 #include "cluster/communicator.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
@@ -25,6 +26,7 @@ struct TrainingData {
   std::vector<float> test_values;            // this rank's test rows, row-major raw values
   std::vector<uint16_t> test_labels;
   // Global figures (the same on all ranks).
+  std::string fingerprint;  // the dataset's
   int64_t rows = 0;
   int64_t train_rows = 0;
   int64_t test_rows = 0;
@@ -41,9 +43,5 @@ inline constexpr int64_t kBinSampleRows = 200000;
 Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& dataset,
                                       const std::vector<std::string>& features, const TreeParameters& parameters,
                                       Communicator& communicator, int threads, TrainingObserver* observer);
-
-/// Collective: every rank learns whether any rank failed; the first failing rank's Status (with
-/// "executor N: " in front) is returned on all ranks.
-Status AgreeOnStatus(Communicator& communicator, const Status& local);
 
 }  // namespace tad

@@ -10,6 +10,7 @@
 #include "cluster/thread_communicator.h"
 #include "tree/model.h"
 #include "tree/split.h"
+#include "tree/train_model.h"
 #include "tree/trainer.h"
 #include "tree/training_data.h"
 
@@ -45,13 +46,7 @@ std::string TrainModelJson(const fs::path& dir, int ranks, int threads, TreePara
     auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, parameters.label));
     ThrowIfError(dataset.CheckColumns(kFeatures));
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, threads, nullptr));
-    Model model;
-    model.parameters = parameters;
-    model.features = data.features;
-    model.classes = data.classes;
-    model.training_data = {dataset.fingerprint(), data.rows, data.train_rows, data.test_rows, data.class_counts};
-    model.trees.push_back(TrainDecisionTree(data.train, data.bins, static_cast<int32_t>(data.classes.size()),
-                                            parameters, communicator, threads, nullptr, nullptr, nullptr));
+    const Model model = TrainModel(data, parameters, communicator, threads, nullptr, nullptr);
     if (communicator.rank() == 0) json = model.ToJson();
   });
   return json;

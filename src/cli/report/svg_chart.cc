@@ -1,8 +1,6 @@
 #include "cli/report/svg_chart.h"
 
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +8,7 @@
 
 #include "cli/report/html_report.h"
 #include "common/atomic_output.h"
-
-extern char** environ;
+#include "common/process.h"
 
 namespace tad::report {
 namespace {
@@ -111,25 +108,13 @@ std::string RenderSvg(const LineChart& chart) {
 Status ConvertSvgToPng(const std::filesystem::path& svg, const std::filesystem::path& png, bool overwrite) {
   auto output = AtomicOutput::Create(png, overwrite);
   if (!output.ok()) return output.status();
-  const std::string program = "rsvg-convert";
-  const std::string out_path = output->temp_path().string();
   const std::string in_path = svg.string();
-  std::vector<char*> argv = {const_cast<char*>(program.c_str()), const_cast<char*>("-o"),
-                             const_cast<char*>(out_path.c_str()), const_cast<char*>(in_path.c_str()), nullptr};
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+  const auto outcome =
+      RunProcess({"rsvg-convert", "-o", output->temp_path().string(), in_path}, {.search_path = true});
+  if (!outcome.ok() || outcome->exit_code == 127) {
     return Status::NotFound("rsvg-convert is not installed (Debian package librsvg2-bin)");
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return Status::IoError("waiting for rsvg-convert failed");
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-    return Status::NotFound("rsvg-convert is not installed (Debian package librsvg2-bin)");
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::IoError(fmt::format("rsvg-convert failed on {}", in_path));
-  }
+  if (outcome->exit_code != 0) return Status::IoError(fmt::format("rsvg-convert failed on {}", in_path));
   return output->Commit();
 }
 

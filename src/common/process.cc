@@ -1,4 +1,4 @@
-#include "cli/report/process.h"
+#include "common/process.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -6,27 +6,33 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
+
+#include "common/elapsed.h"
 
 extern char** environ;
 
-namespace tad::report {
+namespace tad {
 
-Result<ProcessOutcome> RunProcess(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+Result<ProcessOutcome> RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options) {
   if (argv.empty()) return Status::Internal("RunProcess: no program");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (!options.output_log.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.output_log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  }
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
 
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = SteadyClock::now();
   pid_t pid = 0;
-  const int error = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  const int error = options.search_path
+                        ? posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ)
+                        : posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) return Status::IoError(argv[0] + ": cannot start: " + std::strerror(error));
   int status = 0;
@@ -34,7 +40,7 @@ Result<ProcessOutcome> RunProcess(const std::vector<std::string>& argv, const st
     if (errno != EINTR) return Status::IoError(argv[0] + ": waiting failed: " + std::strerror(errno));
   }
   ProcessOutcome outcome;
-  outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.wall_seconds = SecondsSince(start);
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return outcome;
 }
@@ -45,4 +51,4 @@ std::filesystem::path SelfExecutable() {
   return ec ? std::filesystem::path("/proc/self/exe") : path;
 }
 
-}  // namespace tad::report
+}  // namespace tad

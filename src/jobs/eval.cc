@@ -1,0 +1,75 @@
+#include "jobs/eval.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include "cli/train_options.h"
+#include "common/elapsed.h"
+#include "common/hash.h"
+#include "dataset/duckdb_database.h"
+#include "dataset/parquet_dataset.h"
+#include "jobs/prediction.h"
+#include "tree/model.h"
+
+namespace tad::jobs {
+
+Result<RunResults> Eval(const EvalOptions& options) {
+  const auto start = SteadyClock::now();
+  std::string model_text;
+  {
+    std::ifstream in(options.model, std::ios::binary);
+    model_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto loaded_model = Model::Load(options.model);
+  if (!loaded_model.ok()) return loaded_model.status();
+  const Model& model = *loaded_model;
+  const int threads = options.threads > 0 ? options.threads : cli::DefaultThreads(1);
+  auto db = DuckDatabase::OpenInMemory(threads);
+  if (!db.ok()) return db.status();
+  auto dataset = ParquetDataset::Open(*db, options.dataset, model.parameters.label);
+  if (!dataset.ok()) return dataset.status();
+  TAD_RETURN_IF_ERROR(dataset->CheckColumns(model.features));
+
+  const size_t num_classes = model.classes.size();
+  std::vector<int64_t> confusion(num_classes * num_classes, 0);
+  for (const auto& group : dataset->row_groups()) {
+    LoadedRows rows;
+    TAD_RETURN_IF_ERROR(ReadRowGroup(*db, *dataset, group, model.features, model.parameters.seed, rows));
+    std::vector<int32_t> class_of_label;
+    for (const auto& name : rows.label_names) {
+      auto found = std::lower_bound(model.classes.begin(), model.classes.end(), name);
+      if (found == model.classes.end() || *found != name) {
+        return Status::InvalidData(fmt::format("{}: label '{}' is not one of the model's classes", group.relative, name));
+      }
+      class_of_label.push_back(static_cast<int32_t>(found - model.classes.begin()));
+    }
+    const std::vector<int32_t> predicted = PredictClasses(model, rows.values.data(), rows.rows(), threads);
+    for (int64_t r = 0; r < rows.rows(); ++r) {
+      if (!options.all_rows && !IsTestRow(rows.identity[static_cast<size_t>(r)], model.parameters.test_fraction)) continue;
+      const size_t truth = static_cast<size_t>(class_of_label[static_cast<size_t>(rows.labels[static_cast<size_t>(r)])]);
+      ++confusion[truth * num_classes + static_cast<size_t>(predicted[static_cast<size_t>(r)])];
+    }
+  }
+  int64_t evaluated_rows = 0;
+  for (int64_t count : confusion) evaluated_rows += count;
+
+  RunResults results;
+  auto evaluation = Evaluation::FromCounts(model.classes, std::move(confusion));
+  if (!evaluation.ok()) return evaluation.status();
+  results.evaluation = std::move(*evaluation);
+  results.job = "tad-eval";
+  results.command = options.command;
+  results.dataset = {options.dataset, dataset->fingerprint(), dataset->total_rows(), {}, {}, evaluated_rows,
+                     options.all_rows ? "all" : "test"};
+  results.parameters = cli::ParametersJson(model.parameters, model.features);
+  results.executors = 1;
+  results.threads = threads;
+  results.model = ModelSummary::Of(model, options.model, model_text);
+  results.timing.total_seconds = SecondsSince(start);
+  return results;
+}
+
+}  // namespace tad::jobs
