@@ -80,6 +80,16 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
     return Status::Ok();
   })));
 
+  // Ranks given different datasets must still train on the same columns.
+  std::string joined;
+  for (const auto& feature : features) joined += feature + ',';
+  const std::vector<std::string> chosen = AllGatherStrings(communicator, joined);
+  TAD_RETURN_IF_ERROR(AgreeOnStatus(
+      communicator, chosen[static_cast<size_t>(communicator.rank())] == chosen[0]
+                        ? Status::Ok()
+                        : Status::InvalidData(fmt::format("dataset {} gives the features {}, executor 0's gives {}",
+                                                          options.dataset, joined, chosen[0]))));
+
   // Loading and binning agree on their own errors.
   auto loaded = LoadTrainingData(*db, *dataset, features, options.parameters, communicator, threads, observer);
   if (!loaded.ok()) return loaded.status();
