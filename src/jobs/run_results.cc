@@ -159,7 +159,8 @@ Result<RunResults> RunResults::FromJson(std::string_view text, const std::string
     run.model.nodes = m.value("nodes", int64_t{0});
     run.model.leaves = m.value("leaves", int64_t{0});
     run.model.depth = m.value("depth", 0);
-    for (const auto& [feature, value] : m.value("feature_importances", Json::object()).items()) {
+    const Json importances = m.value("feature_importances", Json::object());
+    for (const auto& [feature, value] : importances.items()) {
       run.model.feature_importances.emplace_back(feature, value.get<double>());
     }
     if (doc.contains("telemetry")) run.metrics_file = doc.at("telemetry").value("metrics_file", std::string());

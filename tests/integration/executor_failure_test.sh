@@ -49,7 +49,7 @@ run_mpmd() {
   echo "$name: exit 1 after ${took}s: $(cat "$run/stderr")"
 }
 
-run_mpmd missing "has no Parquet files" -- "$work/good" -- "$work/missing"
+run_mpmd missing "dataset $work/absent does not exist" -- "$work/good" -- "$work/absent"
 run_mpmd lacking_column "has no column 'ip_header_len'" -- \
   "$work/extracted" --features frame_len,ip_header_len -- "$work/good" --features frame_len,ip_header_len
 run_mpmd corrupt "$(basename "$victim")" -- "$work/good" -- "$work/corrupt"
