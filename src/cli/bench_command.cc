@@ -12,11 +12,11 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/report/files.h"
+#include "report/files.h"
 #include "common/process.h"
-#include "cli/report/run_results.h"
-#include "cli/report/scaling.h"
-#include "cli/report/scaling_charts.h"
+#include "report/run_results.h"
+#include "report/scaling.h"
+#include "report/scaling_charts.h"
 
 namespace tad::cli {
 namespace {

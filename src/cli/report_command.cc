@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/report/files.h"
-#include "cli/report/html_report.h"
-#include "cli/report/run_results.h"
+#include "report/files.h"
+#include "report/html_report.h"
+#include "report/run_results.h"
 
 #ifndef TAD_VERSION
 #define TAD_VERSION "0.0.0"

@@ -1,4 +1,4 @@
-#include "cli/report/svg_chart.h"
+#include "report/svg_chart.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "cli/report/html_report.h"
+#include "report/html_report.h"
 #include "common/atomic_output.h"
 #include "common/process.h"
 

@@ -1,8 +1,8 @@
-#include "cli/report/svg_chart.h"
+#include "report/svg_chart.h"
 
 #include <gtest/gtest.h>
 
-#include "cli/report/scaling_charts.h"
+#include "report/scaling_charts.h"
 
 namespace tad::report {
 namespace {

@@ -1,12 +1,13 @@
-#include "cli/report/html_report.h"
+#include "jobs/run_results.h"
+#include "report/html_report.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "cli/report/assets.h"
-#include "cli/report/tree_summary.h"
+#include "report/assets.h"
+#include "report/tree_summary.h"
 
 namespace tad::report {
 namespace {
@@ -259,8 +260,8 @@ std::string JsonForScript(const json& value) {
 
 Result<std::string> RenderHtmlReport(const ReportInputs& inputs) {
   const json& r = inputs.results;
-  if (!r.is_object() || r.value("schema", "") != "tad.run/1") {
-    return Status::InvalidData("results are not a tad.run/1 object");
+  if (!r.is_object() || r.value("schema", "") != jobs::kRunResultsSchema) {
+    return Status::InvalidData(fmt::format("results are not a {} object", jobs::kRunResultsSchema));
   }
   if (inputs.scaling && !ScalingFromJson(*inputs.scaling).ok()) {
     return Status::InvalidData("scaling data are not a tad.scaling/1 object");

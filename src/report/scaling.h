@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/report/run_results.h"
+#include "report/run_results.h"
 #include "common/status.h"
 
 namespace tad::report {

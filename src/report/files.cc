@@ -1,4 +1,4 @@
-#include "cli/report/files.h"
+#include "report/files.h"
 
 #include <fstream>
 #include <sstream>

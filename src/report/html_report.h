@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/report/run_results.h"
-#include "cli/report/scaling.h"
+#include "report/run_results.h"
+#include "report/scaling.h"
 #include "common/status.h"
 
 namespace tad::report {

@@ -1,6 +1,6 @@
-#include "cli/report/scaling_charts.h"
+#include "report/scaling_charts.h"
 
-#include "cli/report/files.h"
+#include "report/files.h"
 
 namespace tad::report {
 

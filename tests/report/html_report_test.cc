@@ -1,9 +1,9 @@
-#include "cli/report/html_report.h"
+#include "report/html_report.h"
 
 #include <gtest/gtest.h>
 
-#include "cli/report/assets.h"
-#include "cli/report/files.h"
+#include "report/assets.h"
+#include "report/files.h"
 
 namespace tad::report {
 namespace {

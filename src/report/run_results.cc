@@ -1,8 +1,10 @@
-#include "cli/report/run_results.h"
+#include "report/run_results.h"
 
 #include <fmt/format.h>
 
 #include <numeric>
+
+#include "jobs/run_results.h"
 
 namespace tad::report {
 namespace {
@@ -48,7 +50,9 @@ double Mean(const std::vector<double>& values) {
 Result<RunSummary> SummariseRun(const json& results) {
   if (!results.is_object()) return Status::InvalidData("results are not a JSON object");
   const auto schema = Optional<std::string>(results, "/schema", "");
-  if (schema != "tad.run/1") return Status::InvalidData(fmt::format("schema is '{}', expected 'tad.run/1'", schema));
+  if (schema != jobs::kRunResultsSchema) {
+    return Status::InvalidData(fmt::format("schema is '{}', expected '{}'", schema, jobs::kRunResultsSchema));
+  }
   RunSummary run;
   auto executors = RequiredAs<int>(results, "/executors");
   if (!executors.ok()) return executors.status();

@@ -1,4 +1,4 @@
-#include "cli/report/tree_summary.h"
+#include "report/tree_summary.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "cli/report/scaling.h"
+#include "report/scaling.h"
 
 #include <gtest/gtest.h>
 

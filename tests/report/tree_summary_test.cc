@@ -1,8 +1,8 @@
-#include "cli/report/tree_summary.h"
+#include "report/tree_summary.h"
 
 #include <gtest/gtest.h>
 
-#include "cli/report/files.h"
+#include "report/files.h"
 
 namespace tad::report {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/report/run_results.h"
+#include "report/run_results.h"
 
 namespace tad::report {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/report/scaling.h"
-#include "cli/report/svg_chart.h"
+#include "report/scaling.h"
+#include "report/svg_chart.h"
 
 namespace tad::report {
 

@@ -1,8 +1,8 @@
-#include "cli/report/run_results.h"
+#include "report/run_results.h"
 
 #include <gtest/gtest.h>
 
-#include "cli/report/files.h"
+#include "report/files.h"
 
 namespace tad::report {
 namespace {

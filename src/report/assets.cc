@@ -1,4 +1,4 @@
-#include "cli/report/assets.h"
+#include "report/assets.h"
 
 // The files are included by the assembler (.incbin) at build time; CMake passes their paths and
 // makes this file depend on them. Each blob is followed by one NUL byte that is not part of it.
