@@ -113,7 +113,7 @@ CommandRunner AddTrainCommand(CLI::App& app) {
         std::fflush(stderr);
       }
       communicator->Barrier();
-      return kExitFailure;
+      return ExitCodeFor(results.status());
     }
     if (communicator->is_driver()) {
       const jobs::Evaluation& evaluation = results->evaluation;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace tad {
 
 std::vector<std::string> AllGatherStrings(Communicator& communicator, const std::string& text) {
@@ -18,6 +20,7 @@ Status AgreeOnStatus(Communicator& communicator, const Status& local) {
   std::string mine;
   if (!local.ok()) mine = std::string(1, static_cast<char>(local.code())) + Hostname() + '\0' + local.message();
   const auto all = AllGatherStrings(communicator, mine);
+  const auto failed = std::count_if(all.begin(), all.end(), [](const std::string& text) { return !text.empty(); });
   for (size_t rank = 0; rank < all.size(); ++rank) {
     if (all[rank].empty()) continue;
     const std::string& text = all[rank];
@@ -27,8 +30,11 @@ Status AgreeOnStatus(Communicator& communicator, const Status& local) {
     const std::string what = text.substr(host_end + 1);
     const std::string message =
         communicator.size() > 1 ? fmt::format("executor {} (host {}): {}", rank, host, what) : what;
+    // What every rank refuses is the user's request; what only some refuse is their input.
+    const bool everywhere = failed == static_cast<std::ptrdiff_t>(all.size());
     switch (code) {
-      case StatusCode::kInvalidArgument: return Status::InvalidArgument(message);
+      case StatusCode::kInvalidArgument:
+        return everywhere ? Status::InvalidArgument(message) : Status::InvalidData(message);
       case StatusCode::kIoError: return Status::IoError(message);
       case StatusCode::kNotFound: return Status::NotFound(message);
       case StatusCode::kInternal: return Status::Internal(message);
