@@ -23,21 +23,19 @@ Result<RunResults> Eval(const EvalOptions& options) {
     std::ifstream in(options.model, std::ios::binary);
     model_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  auto loaded_model = Model::Load(options.model);
-  if (!loaded_model.ok()) return loaded_model.status();
-  const Model& model = *loaded_model;
-  const int threads = options.threads > 0 ? options.threads : cli::DefaultThreads(1);
-  auto db = DuckDatabase::OpenInMemory(threads);
-  if (!db.ok()) return db.status();
-  auto dataset = ParquetDataset::Open(*db, options.dataset, model.parameters.label);
-  if (!dataset.ok()) return dataset.status();
-  TAD_RETURN_IF_ERROR(dataset->CheckColumns(model.features));
+  Scoring scoring;
+  TAD_RETURN_IF_ERROR(OpenScoring(options.model, options.dataset, options.threads, scoring));
+  const Model& model = scoring.model;
+  const int threads = scoring.threads;
+  DuckDatabase& db = *scoring.db;
+  const ParquetDataset& dataset = *scoring.dataset;
+  TAD_RETURN_IF_ERROR(dataset.CheckColumns(model.features));
 
   const size_t num_classes = model.classes.size();
   std::vector<int64_t> confusion(num_classes * num_classes, 0);
-  for (const auto& group : dataset->row_groups()) {
+  for (const auto& group : dataset.row_groups()) {
     LoadedRows rows;
-    TAD_RETURN_IF_ERROR(ReadRowGroup(*db, *dataset, group, model.features, model.parameters.seed, rows));
+    TAD_RETURN_IF_ERROR(ReadRowGroup(db, dataset, group, model.features, model.parameters.seed, rows));
     std::vector<int32_t> class_of_label;
     for (const auto& name : rows.label_names) {
       auto found = std::lower_bound(model.classes.begin(), model.classes.end(), name);
@@ -62,7 +60,7 @@ Result<RunResults> Eval(const EvalOptions& options) {
   results.evaluation = std::move(*evaluation);
   results.job = "tad-eval";
   results.command = options.command;
-  results.dataset = {options.dataset, dataset->fingerprint(), dataset->total_rows(), {}, {}, evaluated_rows,
+  results.dataset = {options.dataset, dataset.fingerprint(), dataset.total_rows(), {}, {}, evaluated_rows,
                      options.all_rows ? "all" : "test"};
   results.parameters = cli::ParametersJson(model.parameters, model.features);
   results.executors = 1;

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/train_options.h"
 #include "common/elapsed.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
@@ -14,27 +13,25 @@ namespace tad::jobs {
 
 Result<PredictSummary> Predict(const PredictOptions& options) {
   const auto start = SteadyClock::now();
-  auto loaded_model = Model::Load(options.model);
-  if (!loaded_model.ok()) return loaded_model.status();
-  const Model& model = *loaded_model;
-  const int threads = options.threads > 0 ? options.threads : cli::DefaultThreads(1);
-  auto db = DuckDatabase::OpenInMemory(threads);
-  if (!db.ok()) return db.status();
-  auto dataset = ParquetDataset::Open(*db, options.dataset, model.parameters.label);
-  if (!dataset.ok()) return dataset.status();
+  Scoring scoring;
+  TAD_RETURN_IF_ERROR(OpenScoring(options.model, options.dataset, options.threads, scoring));
+  const Model& model = scoring.model;
+  const int threads = scoring.threads;
+  DuckDatabase& db = *scoring.db;
+  const ParquetDataset& dataset = *scoring.dataset;
   for (const auto& feature : model.features) {
-    if (!dataset->FindColumn(feature)) {
+    if (!dataset.FindColumn(feature)) {
       return Status::InvalidArgument(
           fmt::format("dataset {} has no column '{}' (a feature of the model)", options.dataset, feature));
     }
   }
-  auto writer = PredictionWriter::Create(*db, options.out, options.overwrite);
+  auto writer = PredictionWriter::Create(db, options.out, options.overwrite);
   if (!writer.ok()) return writer.status();
 
   PredictSummary summary;
-  for (const auto& group : dataset->row_groups()) {
+  for (const auto& group : dataset.row_groups()) {
     LoadedRows rows;
-    TAD_RETURN_IF_ERROR(ReadRowGroup(*db, *dataset, group, model.features, model.parameters.seed, rows));
+    TAD_RETURN_IF_ERROR(ReadRowGroup(db, dataset, group, model.features, model.parameters.seed, rows));
     const auto predict_start = SteadyClock::now();
     const std::vector<int32_t> predicted = PredictClasses(model, rows.values.data(), rows.rows(), threads);
     summary.predict_seconds += SecondsSince(predict_start);
