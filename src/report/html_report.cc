@@ -168,7 +168,7 @@ std::string ClassSection(const json& r) {
   return html;
 }
 
-std::string ModelSection(const std::optional<TreeModel>& model) {
+std::string ModelSection(const std::optional<Model>& model) {
   std::string html = "<section id=\"model\"><h2>The model</h2>\n";
   html += "<div class=\"chart\" id=\"chart-importances\"></div>\n";
   if (!model) {

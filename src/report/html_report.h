@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tree/model.h"
 #include "report/run_results.h"
 #include "report/scaling.h"
 #include "common/status.h"
@@ -15,7 +16,7 @@ namespace tad::report {
 
 struct ReportInputs {
   nlohmann::json results;                 // tad.run/1
-  std::optional<TreeModel> model;         // absent when the model file could not be found
+  std::optional<Model> model;         // absent when the model file could not be found
   std::optional<nlohmann::json> scaling;  // tad.scaling/1, when the run is part of a study
   std::string run_dir;
   std::string tad_version;

@@ -1,6 +1,5 @@
 #pragma once
-/// Reads what a training run leaves behind (docs/run-results.md, docs/model-format.md) into the
-/// figures the scaling table and the report need. Missing optional fields read as zero; missing
+/// Reads what a training run leaves behind (docs/run-results.md) into the figures the scaling table and the report need. Missing optional fields read as zero; missing
 /// required ones are an InvalidData error that names the field.
 
 #include <cstdint>
@@ -34,29 +33,5 @@ struct RunSummary {
 
 /// `results` is the object of a `tad.run/1` results.json.
 Result<RunSummary> SummariseRun(const nlohmann::json& results);
-
-/// One node of a `tad.model/1` tree. A leaf has no feature (feature < 0).
-struct TreeNode {
-  int id = 0;
-  int depth = 0;
-  std::vector<uint64_t> counts;
-  int feature = -1;
-  double threshold = 0;
-  int left = -1;
-  int right = -1;
-  int prediction = -1;
-  bool leaf() const { return feature < 0; }
-  uint64_t rows() const;
-};
-
-struct TreeModel {
-  std::vector<std::string> features;
-  std::vector<std::string> classes;
-  std::vector<TreeNode> nodes;  // indexed by id
-};
-
-/// Reads the first tree of a `tad.model/1` object and checks its links (every child exists, no
-/// cycles, every prediction names a class).
-Result<TreeModel> ParseTreeModel(const nlohmann::json& model);
 
 }  // namespace tad::report

@@ -10,8 +10,9 @@
 
 namespace tad::report {
 
-TreeShape ShapeOf(const TreeModel& tree) {
+TreeShape ShapeOf(const Model& model) {
   TreeShape shape;
+  const DecisionTree& tree = model.trees.front();
   if (tree.nodes.empty()) return shape;
   std::vector<std::pair<int, int>> stack{{0, 0}};  // node id, level
   while (!stack.empty()) {
@@ -24,7 +25,7 @@ TreeShape ShapeOf(const TreeModel& tree) {
     ++shape.nodes;
     ++shape.nodes_per_level[level];
     const TreeNode& node = tree.nodes[id];
-    if (node.leaf()) {
+    if (node.is_leaf()) {
       ++shape.leaves;
       ++shape.leaves_per_level[level];
       shape.depth = std::max(shape.depth, level);
@@ -43,6 +44,13 @@ std::string FormatThreshold(double value) {
 
 namespace {
 
+// Training rows that reached the node.
+uint64_t NodeRows(const TreeNode& node) {
+  int64_t rows = 0;
+  for (int64_t count : node.counts) rows += count;
+  return static_cast<uint64_t>(rows);
+}
+
 // The range a path allows one feature: lower < x ≤ upper.
 struct Range {
   std::optional<double> lower;
@@ -59,12 +67,13 @@ std::string Describe(const std::string& feature, const Range& range) {
 
 }  // namespace
 
-std::vector<Rule> TopRules(const TreeModel& tree, size_t limit) {
+std::vector<Rule> TopRules(const Model& model, size_t limit) {
+  const DecisionTree& tree = model.trees.front();
   if (tree.nodes.empty() || limit == 0) return {};
   std::vector<int> parent(tree.nodes.size(), -1);
   std::vector<int> leaves;
   for (const TreeNode& node : tree.nodes) {
-    if (node.leaf()) {
+    if (node.is_leaf()) {
       leaves.push_back(node.id);
     } else {
       parent[node.left] = node.id;
@@ -72,7 +81,7 @@ std::vector<Rule> TopRules(const TreeModel& tree, size_t limit) {
     }
   }
   std::stable_sort(leaves.begin(), leaves.end(),
-                   [&](int a, int b) { return tree.nodes[a].rows() > tree.nodes[b].rows(); });
+                   [&](int a, int b) { return NodeRows(tree.nodes[a]) > NodeRows(tree.nodes[b]); });
   if (leaves.size() > limit) leaves.resize(limit);
 
   std::vector<Rule> rules;
@@ -97,10 +106,10 @@ std::vector<Rule> TopRules(const TreeModel& tree, size_t limit) {
     }
     const TreeNode& leaf = tree.nodes[leaf_id];
     Rule rule;
-    for (int feature : order) rule.conditions.push_back(Describe(tree.features[feature], ranges[feature]));
-    rule.predicted_class = tree.classes[leaf.prediction];
-    rule.rows = leaf.rows();
-    const uint64_t hits = static_cast<size_t>(leaf.prediction) < leaf.counts.size() ? leaf.counts[leaf.prediction] : 0;
+    for (int feature : order) rule.conditions.push_back(Describe(model.features[feature], ranges[feature]));
+    rule.predicted_class = model.classes[leaf.prediction];
+    rule.rows = NodeRows(leaf);
+    const uint64_t hits = static_cast<size_t>(leaf.prediction) < leaf.counts.size() ? static_cast<uint64_t>(leaf.counts[leaf.prediction]) : 0;
     rule.purity = rule.rows ? static_cast<double>(hits) / static_cast<double>(rule.rows) : 0;
     std::string condition;
     for (size_t i = 0; i < rule.conditions.size(); ++i) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "report/run_results.h"
+#include "tree/model.h"
 
 namespace tad::report {
 
@@ -18,7 +18,8 @@ struct TreeShape {
   std::vector<int> leaves_per_level;
 };
 
-TreeShape ShapeOf(const TreeModel& tree);
+/// Of the model's first tree.
+TreeShape ShapeOf(const Model& model);
 
 /// One root-to-leaf path. Conditions on the same feature are merged into one range.
 struct Rule {
@@ -31,7 +32,7 @@ struct Rule {
 
 /// The paths to the `limit` leaves that hold the most training rows, largest first (ties: lower
 /// node id first).
-std::vector<Rule> TopRules(const TreeModel& tree, size_t limit);
+std::vector<Rule> TopRules(const Model& model, size_t limit);
 
 /// A threshold printed short but exact enough to tell splits apart (up to 6 significant digits).
 std::string FormatThreshold(double value);

@@ -11,7 +11,7 @@ namespace {
 ReportInputs FixtureInputs() {
   ReportInputs inputs;
   inputs.results = *ReadJsonFile(std::string(TAD_TESTDATA_DIR) + "/run/results.json");
-  inputs.model = *ParseTreeModel(*ReadJsonFile(std::string(TAD_TESTDATA_DIR) + "/run/model.json"));
+  inputs.model = *Model::Load(std::string(TAD_TESTDATA_DIR) + "/run/model.json");
   inputs.run_dir = "runs/demo";
   inputs.tad_version = "0.1.0";
   inputs.generated_at = "2026-01-01T00:00:00Z";

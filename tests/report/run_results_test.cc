@@ -45,31 +45,5 @@ TEST(RunResults, RejectsAnotherSchema) {
   EXPECT_FALSE(SummariseRun(results).ok());
 }
 
-TEST(TreeModel, ParsesTheFixtureModel) {
-  auto tree = ParseTreeModel(Fixture("model.json"));
-  ASSERT_TRUE(tree.ok()) << tree.status().message();
-  ASSERT_EQ(tree->nodes.size(), 7u);
-  EXPECT_EQ(tree->features[tree->nodes[0].feature], "frame_len");
-  EXPECT_DOUBLE_EQ(tree->nodes[0].threshold, 1200.5);
-  EXPECT_TRUE(tree->nodes[2].leaf());
-  EXPECT_EQ(tree->classes[tree->nodes[2].prediction], "Video");
-  EXPECT_EQ(tree->nodes[0].rows(), 2000u);
-}
-
-TEST(TreeModel, RejectsBrokenLinks) {
-  auto model = Fixture("model.json");
-  model["trees"][0]["nodes"][1]["left"] = 0;  // a cycle back to the root
-  EXPECT_FALSE(ParseTreeModel(model).ok());
-  model = Fixture("model.json");
-  model["trees"][0]["nodes"][1]["right"] = 99;
-  EXPECT_FALSE(ParseTreeModel(model).ok());
-  model = Fixture("model.json");
-  model["trees"][0]["nodes"][2]["prediction"] = 4;
-  EXPECT_FALSE(ParseTreeModel(model).ok());
-  model = Fixture("model.json");
-  model["trees"][0]["nodes"][0]["feature"] = 9;
-  EXPECT_FALSE(ParseTreeModel(model).ok());
-}
-
 }  // namespace
 }  // namespace tad::report

@@ -7,12 +7,10 @@
 namespace tad::report {
 namespace {
 
-TreeModel FixtureTree() {
-  auto json = ReadJsonFile(std::string(TAD_TESTDATA_DIR) + "/run/model.json");
-  EXPECT_TRUE(json.ok());
-  auto tree = ParseTreeModel(*json);
-  EXPECT_TRUE(tree.ok()) << tree.status().message();
-  return *tree;
+Model FixtureTree() {
+  auto model = Model::Load(std::string(TAD_TESTDATA_DIR) + "/run/model.json");
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  return *model;
 }
 
 TEST(TreeShape, LevelByLevel) {
@@ -38,10 +36,10 @@ TEST(TopRules, LargestLeavesFirstInWords) {
 }
 
 TEST(TopRules, ALoneLeafIsAlwaysItsClass) {
-  TreeModel tree;
+  Model tree;
   tree.features = {"frame_len"};
   tree.classes = {"Games", "Video"};
-  tree.nodes = {TreeNode{0, 0, {3, 1}, -1, 0, -1, -1, 0}};
+  tree.trees = {DecisionTree{{TreeNode{0, 0, {3, 1}, -1, 0, -1, -1, 0, 0}}}};
   const auto rules = TopRules(tree, 5);
   ASSERT_EQ(rules.size(), 1u);
   EXPECT_EQ(rules[0].text, "always Games (n=4, 75 %)");
