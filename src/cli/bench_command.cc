@@ -12,11 +12,11 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/report/files.h"
-#include "cli/report/process.h"
-#include "cli/report/run_results.h"
-#include "cli/report/scaling.h"
-#include "cli/report/scaling_charts.h"
+#include "report/files.h"
+#include "common/process.h"
+#include "report/run_results.h"
+#include "report/scaling.h"
+#include "report/scaling_charts.h"
 
 namespace tad::cli {
 namespace {
@@ -67,7 +67,7 @@ int RunScaling(const ScalingOptions& options) {
   study.cores = Cores();
   study.repeat = options.repeat;
   study.train_arguments = options.train_arguments;
-  const std::string program = options.tad_binary.empty() ? report::SelfExecutable().string() : options.tad_binary;
+  const std::string program = options.tad_binary.empty() ? SelfExecutable().string() : options.tad_binary;
 
   for (int executors : counts) {
     report::ScalingPoint point;
@@ -82,7 +82,7 @@ int RunScaling(const ScalingOptions& options) {
                    executors == 1 ? "" : "s", repeat, options.repeat,
                    executors > study.cores ? ", oversubscribed" : "");
       const fs::path log = runs_dir / (name + ".log");
-      const report::ProcessOutcome outcome = ValueOrThrow(report::RunProcess(argv, log));
+      const ProcessOutcome outcome = ValueOrThrow(RunProcess(argv, {.output_log = log}));
       if (outcome.exit_code != 0) {
         throw Error(Status::Internal(fmt::format("training with {} executors failed (exit {}); see {}", executors,
                                                  outcome.exit_code, log.string())));

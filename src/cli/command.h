@@ -5,12 +5,18 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "common/status.h"
+
 namespace tad::cli {
 
 /// Exit codes of every command.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // runtime error: bad input data, I/O, a lost executor
 inline constexpr int kExitUsage = 2;    // the command line is wrong
+
+inline int ExitCodeFor(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
 
 using CommandRunner = std::function<int()>;
 

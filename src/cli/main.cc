@@ -18,10 +18,6 @@
 
 namespace {
 
-int ExitCodeFor(const tad::Status& status) {
-  return status.code() == tad::StatusCode::kInvalidArgument ? tad::cli::kExitUsage : tad::cli::kExitFailure;
-}
-
 // Training touches its large arrays (rows, bins, histograms, test rows) page by page, and each
 // first touch of a 4 KiB page is a page fault; on a virtual machine those faults took a third of
 // loading and made prediction 4x slower (docs/training.md). glibc backs large allocations with

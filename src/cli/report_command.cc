@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/report/files.h"
-#include "cli/report/html_report.h"
-#include "cli/report/run_results.h"
+#include "report/files.h"
+#include "report/html_report.h"
+#include "report/run_results.h"
 
 #ifndef TAD_VERSION
 #define TAD_VERSION "0.0.0"
@@ -86,13 +86,11 @@ int RunReport(const ReportOptions& options) {
       break;
     }
   }
-  if (auto model_json = report::ReadJsonFile(model_path); model_json.ok()) {
-    auto model = report::ParseTreeModel(*model_json);
-    if (!model.ok()) throw Error(model.status().WithContext(model_path.string()));
-    inputs.model = std::move(model).value();
+  if (fs::is_regular_file(model_path)) {
+    inputs.model = ValueOrThrow(Model::Load(model_path));
   } else {
-    std::fprintf(stderr, "tad report: warning: %s; the tree's shape and rules are left out\n",
-                 model_json.status().message().c_str());
+    std::fprintf(stderr, "tad report: warning: %s: no such file; the tree's shape and rules are left out\n",
+                 model_path.string().c_str());
   }
   inputs.scaling = scaling;
   inputs.run_dir = results_dir.string();

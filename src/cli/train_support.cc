@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <fstream>
 
 #include "cli/command.h"
 #include "cli/train_options.h"
@@ -35,13 +33,7 @@ std::string CommandLineText() {
   return text;
 }
 
-Evaluation Evaluate(const std::vector<std::string>& classes, const std::vector<int64_t>& confusion_flat) {
-  ConfusionMatrix matrix = ValueOrThrow(ConfusionMatrix::FromCounts(classes, confusion_flat));
-  ClassificationReport report = ClassificationReport::From(matrix);
-  return Evaluation{std::move(matrix), std::move(report)};
-}
-
-void PrintEvaluation(int executors, double train_seconds, double total_seconds, const Evaluation& e,
+void PrintEvaluation(int executors, double train_seconds, double total_seconds, const jobs::Evaluation& e,
                      bool with_training_time) {
   SeedTableRow row;
   row.executors = executors;
@@ -52,34 +44,13 @@ void PrintEvaluation(int executors, double train_seconds, double total_seconds, 
   std::fflush(stdout);
 }
 
-nlohmann::ordered_json EvaluationJson(const Evaluation& e) { return tad::EvaluationJson(e.matrix, e.report); }
-
-nlohmann::ordered_json ModelSummaryJson(const Model& model, const std::string& path, const std::string& hash) {
-  const DecisionTree& tree = model.trees.front();
-  nlohmann::ordered_json importances = nlohmann::ordered_json::object();
-  const auto values = model.FeatureImportances();
-  for (size_t f = 0; f < model.features.size(); ++f) importances[model.features[f]] = values[f];
-  return {{"path", path},
-          {"hash", hash},
-          {"nodes", tree.nodes.size()},
-          {"leaves", tree.leaves()},
-          {"depth", tree.depth()},
-          {"feature_importances", importances}};
-}
-
 void WriteTextOutput(const std::string& path, const std::string& text, bool overwrite) {
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
     return;
   }
-  auto output = ValueOrThrow(AtomicOutput::Create(path, overwrite));
-  {
-    std::ofstream out(output.temp_path(), std::ios::binary);
-    out << text;
-    if (!out.flush()) throw Error(Status::IoError("cannot write " + path));
-  }
-  ThrowIfError(output.Commit());
+  ThrowIfError(WriteFileAtomically(path, text, overwrite));
 }
 
 }  // namespace tad::cli

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <string>
@@ -130,6 +131,17 @@ void InstallInterruptCleanup() {
   action.sa_handler = OnInterrupt;
   sigemptyset(&action.sa_mask);
   for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) sigaction(signal_number, &action, nullptr);
+}
+
+Status WriteFileAtomically(const std::filesystem::path& target, std::string_view text, bool overwrite) {
+  auto output = AtomicOutput::Create(target, overwrite);
+  if (!output.ok()) return output.status();
+  {
+    std::ofstream out(output->temp_path(), std::ios::binary);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out.flush()) return Status::IoError("cannot write " + target.string());
+  }
+  return output->Commit();
 }
 
 }  // namespace tad

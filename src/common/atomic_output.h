@@ -5,6 +5,7 @@
 /// can remain, never a half-written target.
 
 #include <filesystem>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -34,6 +35,9 @@ class AtomicOutput {
   bool overwrite_ = false;
   bool active_ = false;
 };
+
+/// Writes `text` to `target` through an AtomicOutput: the whole text or nothing.
+Status WriteFileAtomically(const std::filesystem::path& target, std::string_view text, bool overwrite);
 
 /// Installs the handlers that remove pending temporaries on SIGINT/SIGTERM/SIGHUP and then exit
 /// with 128+signal. Called once by main.

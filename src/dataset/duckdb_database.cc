@@ -64,6 +64,15 @@ Result<DuckResult> DuckDatabase::Query(const std::string& sql) {
   return DuckResult(raw);
 }
 
+std::string SqlIdentifier(const std::string& name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    quoted += c;
+    if (c == '"') quoted += '"';
+  }
+  return quoted + "\"";
+}
+
 std::string SqlQuote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) {

@@ -56,5 +56,7 @@ class DuckDatabase {
 
 /// `text` as a SQL string literal: single quotes doubled.
 std::string SqlQuote(const std::string& text);
+/// `name` as a SQL identifier: in double quotes, inner quotes doubled.
+std::string SqlIdentifier(const std::string& name);
 
 }  // namespace tad

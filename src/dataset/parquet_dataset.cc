@@ -47,14 +47,6 @@ std::string CellText(DuckResult& result, idx_t column, idx_t row) {
   return value;
 }
 
-std::string SqlIdentifier(const std::string& name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  return quoted + "\"";
-}
 
 std::string SqlFileList(const std::vector<std::string>& paths) {
   std::string list = "[";

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "common/hostname.h"
 #include "telemetry/process_stats.h"
 
 namespace tad::telemetry {
@@ -36,7 +37,7 @@ ExecutorReport CollectLocalReport(const ExecutorWork& work, const Communicator& 
   report.reduction_wait_seconds = communicator.seconds_in_collectives();
   report.machine_memory_bytes = MachineMemoryBytes();
   report.unix_seconds = UnixSeconds();
-  const std::string host = HostName();
+  const std::string host = Hostname();
   std::memcpy(report.host, host.data(), std::min(host.size(), sizeof(report.host) - 1));
   return report;
 }

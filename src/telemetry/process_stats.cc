@@ -61,10 +61,4 @@ int32_t MachineCores() {
   return cores > 0 ? static_cast<int32_t>(cores) : 1;
 }
 
-std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
-  return name;
-}
-
 }  // namespace tad::telemetry

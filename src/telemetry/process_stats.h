@@ -21,6 +21,5 @@ ProcessStats ReadProcessStats();
 /// Physical memory of this machine in bytes, and its online cores.
 uint64_t MachineMemoryBytes();
 int32_t MachineCores();
-std::string HostName();
 
 }  // namespace tad::telemetry

@@ -10,6 +10,7 @@
 
 #include "common/atomic_output.h"
 #include "telemetry/executor_report.h"
+#include "common/hostname.h"
 #include "telemetry/process_stats.h"
 
 namespace tad::telemetry {
@@ -90,7 +91,7 @@ Result<std::unique_ptr<TrainingTelemetry>> TrainingTelemetry::Start(const Teleme
       // The port actually served (it may have moved from a taken one), so the pushed series and
       // the scraped ones name the same endpoint.
       const std::string instance =
-          self->server_ ? fmt::format("{}:{}", HostName(), self->server_->port()) : HostName();
+          self->server_ ? fmt::format("{}:{}", Hostname(), self->server_->port()) : Hostname();
       Result<PushgatewayClient> client = PushgatewayClient::Create(options.pushgateway_url, options.job_name, instance);
       if (client.ok()) {
         self->pushgateway_ = std::move(client).value();
@@ -161,18 +162,7 @@ Status TrainingTelemetry::Finish(const std::string& run_dir) {
     const std::filesystem::path path = std::filesystem::path(run_dir) / kMetricsFileName;
     std::error_code error;
     std::filesystem::create_directories(run_dir, error);
-    Result<AtomicOutput> output = AtomicOutput::Create(path, true);
-    if (!output.ok()) {
-      status = output.status();
-    } else {
-      {
-        std::ofstream out(output->temp_path(), std::ios::binary);
-        out << metrics_.RenderAll();
-        out.flush();
-        if (!out) status = Status::IoError(fmt::format("cannot write {}", path.string()));
-      }
-      if (status.ok()) status = output->Commit();
-    }
+    status = WriteFileAtomically(path, metrics_.RenderAll(), true);
   }
   if (pushgateway_) Push();
   if (server_ && options_.linger_seconds > 0) {

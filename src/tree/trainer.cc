@@ -6,14 +6,11 @@
 
 #include "common/hash.h"
 
+#include "common/elapsed.h"
 #include "tree/split.h"
 
 namespace tad {
 namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 int32_t ArgMax(const std::vector<int64_t>& counts) {
   int32_t best = 0;

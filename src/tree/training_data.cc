@@ -8,6 +8,8 @@
 #include <limits>
 #include <set>
 
+#include "common/elapsed.h"
+
 namespace tad {
 namespace {
 
@@ -37,10 +39,6 @@ class FastBinner {
   uint8_t missing_;
 };
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 std::span<const std::byte> AsBytes(const std::string& text) {
   return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
 }
@@ -50,28 +48,6 @@ std::string AsString(const std::vector<std::byte>& bytes) {
 }
 
 }  // namespace
-
-Status AgreeOnStatus(Communicator& communicator, const Status& local) {
-  // Code as one byte, then the message.
-  std::string mine;
-  if (!local.ok()) mine = std::string(1, static_cast<char>(local.code())) + local.message();
-  const auto all = communicator.AllGather(AsBytes(mine));
-  for (size_t rank = 0; rank < all.size(); ++rank) {
-    if (all[rank].empty()) continue;
-    const std::string text = AsString(all[rank]);
-    const auto code = static_cast<StatusCode>(text[0]);
-    const std::string message =
-        communicator.size() > 1 ? fmt::format("executor {}: {}", rank, text.substr(1)) : text.substr(1);
-    switch (code) {
-      case StatusCode::kInvalidArgument: return Status::InvalidArgument(message);
-      case StatusCode::kIoError: return Status::IoError(message);
-      case StatusCode::kNotFound: return Status::NotFound(message);
-      case StatusCode::kInternal: return Status::Internal(message);
-      default: return Status::InvalidData(message);
-    }
-  }
-  return Status::Ok();
-}
 
 Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& dataset,
                                       const std::vector<std::string>& features, const TreeParameters& parameters,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/collectives.h"
 #include "cluster/communicator.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
@@ -43,9 +44,5 @@ inline constexpr int64_t kBinSampleRows = 200000;
 Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& dataset,
                                       const std::vector<std::string>& features, const TreeParameters& parameters,
                                       Communicator& communicator, int threads, TrainingObserver* observer);
-
-/// Collective: every rank learns whether any rank failed; the first failing rank's Status (with
-/// "executor N: " in front) is returned on all ranks.
-Status AgreeOnStatus(Communicator& communicator, const Status& local);
 
 }  // namespace tad

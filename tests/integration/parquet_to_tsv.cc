@@ -3,6 +3,7 @@
 // (extract_tshark_test.py, flows_tshark_test.py) can read it without a Parquet library in Python.
 // `parquet_to_tsv --sql STATEMENT` runs one DuckDB statement instead: the ONNX export test writes
 // small Parquet datasets with it and dumps rows joined with `tad predict` output.
+// `parquet_to_tsv --count PARQUET_FILE` prints the number of rows of one Parquet file.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -10,15 +11,18 @@
 #include "dataset/duckdb_database.h"
 
 int main(int argc, char** argv) {
-  const bool statement = argc == 3 && std::strcmp(argv[1], "--sql") == 0;
-  if (argc != 2 && !statement) {
-    std::fprintf(stderr, "usage: parquet_to_tsv DATASET_DIR | parquet_to_tsv --sql STATEMENT\n");
+  const std::string mode = argc == 3 ? argv[1] : "";
+  if (argc != 2 && mode != "--sql" && mode != "--count") {
+    std::fprintf(stderr,
+                 "usage: parquet_to_tsv DATASET_DIR | parquet_to_tsv --sql STATEMENT | parquet_to_tsv --count FILE\n");
     return 2;
   }
   auto db = tad::ValueOrThrow(tad::DuckDatabase::OpenInMemory(1));
   std::string sql;
-  if (statement) {
+  if (mode == "--sql") {
     sql = argv[2];
+  } else if (mode == "--count") {
+    sql = "COPY (SELECT count(*) FROM read_parquet(" + tad::SqlQuote(argv[2]) + ")) TO '/dev/stdout' (FORMAT csv, HEADER false)";
   } else {
     const std::string glob = std::string(argv[1]) + "/**/*.parquet";
     sql = "COPY (SELECT * FROM read_parquet(" + tad::SqlQuote(glob) + ", hive_partitioning = false) ORDER BY 1, 2) "

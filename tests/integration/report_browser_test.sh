@@ -7,7 +7,7 @@ tad=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work"
 
-"$tad" bench scaling "$here/../cli/testdata/run" --executors 1-3 --repeat 2 --out "$work/scaling" \
+"$tad" bench scaling "$here/../report/testdata/run" --executors 1-3 --repeat 2 --out "$work/scaling" \
   --tad-binary "$here/scaling_fake_train.py" >/dev/null
 report=$("$tad" report "$work/scaling")
 test "$report" = "$work/scaling/report.html"
@@ -20,7 +20,7 @@ node "$here/report_browser_test.mjs" --html "$report" --results "$work/scaling/r
 grep -q 'id="chart-scaling-time"' "$work/run-in-study.html"
 
 # A lone run: no scaling section.
-cp -r "$here/../cli/testdata/run" "$work/run"
+cp -r "$here/../report/testdata/run" "$work/run"
 "$tad" report "$work/run" --out "$work/run.html" >/dev/null
 node "$here/report_browser_test.mjs" --html "$work/run.html" --results "$work/run/results.json" \
   --screenshot "$work/report_run.png" --expect chart-confusion,chart-importances,chart-levels,chart-communication

@@ -7,7 +7,7 @@ set -euo pipefail
 tad=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 fake=$here/scaling_fake_train.py
-dataset=$here/../cli/testdata/run  # any existing folder: the stand-in ignores it
+dataset=$here/../report/testdata/run  # any existing folder: the stand-in ignores it
 rm -rf "$work" && mkdir -p "$work"
 
 "$tad" bench scaling "$dataset" --executors 1-3 --repeat 2 --out "$work/same" --tad-binary "$fake" -- --max-depth 3 \

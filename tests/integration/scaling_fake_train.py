@@ -13,7 +13,7 @@ args = sys.argv[1:]
 assert args[0] == "train", args
 executors = int(args[args.index("--executors") + 1])
 run_dir = args[args.index("--run-dir") + 1]
-fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli", "testdata", "run")
+fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report", "testdata", "run")
 with open(os.path.join(fixture, "results.json")) as f:
     results = json.load(f)
 os.makedirs(run_dir, exist_ok=True)

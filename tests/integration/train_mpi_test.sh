@@ -4,9 +4,9 @@
 # accuracy is within 1 point of scikit-learn's at the same depth on the same split; bad input
 # gets one line, exit 1 or 2, and leaves no model file; a rank killed with SIGKILL ends the job
 # within seconds, naming the lost executor.
-# Usage: train_mpi_test.sh TAD GEN_TRAIN_DATA WORK_DIR
+# Usage: train_mpi_test.sh TAD GEN_TRAIN_DATA WORK_DIR PARQUET_TO_TSV
 set -euo pipefail
-tad=$1 gen=$2 work=$3
+tad=$1 gen=$2 work=$3 parquet_to_tsv=$4
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
   OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
 rm -rf "$work" && mkdir -p "$work"
@@ -39,7 +39,8 @@ PY
 
 # tad predict writes one row per dataset row.
 "$tad" predict "$work/ds" --model "$work/model_np1.json" --out "$work/predictions.parquet" >/dev/null
-test -s "$work/predictions.parquet" || fail "no predictions file"
+predicted=$("$parquet_to_tsv" --count "$work/predictions.parquet")
+[ "$predicted" = 120000 ] || fail "tad predict wrote $predicted rows for the 120000 rows the generator wrote"
 
 # Same depth, same split, scikit-learn.
 /usr/bin/python3 - "$work" <<'PY'

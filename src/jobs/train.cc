@@ -1,0 +1,170 @@
+#include "jobs/train.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <thread>
+
+#include "cli/train_options.h"
+#include "cluster/collectives.h"
+#include "common/atomic_output.h"
+#include "common/elapsed.h"
+#include "dataset/duckdb_database.h"
+#include "dataset/parquet_dataset.h"
+#include "jobs/prediction.h"
+#include "tree/train_model.h"
+#include "tree/training_data.h"
+
+namespace tad::jobs {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The steps that may fail on one rank alone run through this, so that the failure becomes a
+// Status the ranks can agree on instead of an exception that leaves the others waiting.
+template <typename Step>
+Status Attempt(Step&& step) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    return e.status();
+  } catch (const std::exception& e) {
+    return Status::Internal(e.what());
+  }
+}
+
+// Each rank's figures for the driver: bytes sent, seconds in collectives, compute seconds and
+// prediction rate, by rank.
+constexpr size_t kFiguresPerExecutor = 4;
+
+// Driver only: the model file, then results.json in the run folder; neither is left if either fails.
+Status WriteOutputs(const TrainOptions& options, const Model& model, const RunResults& results) {
+  TAD_RETURN_IF_ERROR(model.Save(options.model, options.overwrite));
+  if (options.run_dir.empty()) return Status::Ok();
+  const Status written = Attempt([&] {
+    fs::create_directories(options.run_dir);
+    return WriteFileAtomically((fs::path(options.run_dir) / "results.json").string(), results.ToJson(), true);
+  });
+  if (!written.ok()) {
+    std::error_code ignored;
+    fs::remove(options.model, ignored);
+  }
+  return written;
+}
+
+}  // namespace
+
+Result<RunResults> Train(const TrainOptions& options, Communicator& communicator, TrainingObserver* observer) {
+  const auto start = SteadyClock::now();
+  const int threads = options.threads > 0 ? options.threads : cli::DefaultThreads(communicator.size());
+  if (observer) observer->OnPhase(TrainingPhase::kStarting);
+
+  // Every rank opens and checks its own dataset (in an MPMD job they may be given different ones).
+  std::optional<DuckDatabase> db;
+  std::optional<ParquetDataset> dataset;
+  std::vector<std::string> features;
+  TAD_RETURN_IF_ERROR(AgreeOnStatus(communicator, Attempt([&] {
+    db.emplace(ValueOrThrow(DuckDatabase::OpenInMemory(1)));
+    dataset.emplace(ValueOrThrow(ParquetDataset::Open(*db, options.dataset, options.parameters.label)));
+    features = cli::ChooseFeatures(*dataset, options.features);
+    TAD_RETURN_IF_ERROR(dataset->CheckColumns(features));
+    if (static_cast<size_t>(communicator.size()) > dataset->row_groups().size()) {
+      return Status::InvalidArgument(fmt::format(
+          "{} executors but dataset {} has only {} row groups: every executor needs at least one; use --executors {} "
+          "or fewer",
+          communicator.size(), options.dataset, dataset->row_groups().size(), dataset->row_groups().size()));
+    }
+    return Status::Ok();
+  })));
+
+  // Ranks given different datasets must still train on the same columns.
+  std::string joined;
+  for (const auto& feature : features) joined += feature + ',';
+  const std::vector<std::string> chosen = AllGatherStrings(communicator, joined);
+  TAD_RETURN_IF_ERROR(AgreeOnStatus(
+      communicator, chosen[static_cast<size_t>(communicator.rank())] == chosen[0]
+                        ? Status::Ok()
+                        : Status::InvalidData(fmt::format("dataset {} gives the features {}, executor 0's gives {}",
+                                                          options.dataset, joined, chosen[0]))));
+
+  // Loading and binning agree on their own errors.
+  auto loaded = LoadTrainingData(*db, *dataset, features, options.parameters, communicator, threads, observer);
+  if (!loaded.ok()) return loaded.status();
+  TrainingData& data = *loaded;
+  const double load_seconds = SecondsSince(start);
+
+  if (observer) observer->OnPhase(TrainingPhase::kTraining);
+  const auto train_start = SteadyClock::now();
+  TrainingStats stats;
+  const Model model = TrainModel(data, options.parameters, communicator, threads, observer, &stats);
+  const double train_seconds = SecondsSince(train_start);
+
+  if (observer) observer->OnPhase(TrainingPhase::kEvaluating);
+  const auto evaluate_start = SteadyClock::now();
+  const int64_t test_rows = static_cast<int64_t>(data.test_labels.size());
+  const auto predict_start = SteadyClock::now();
+  const std::vector<int32_t> predicted = PredictClasses(model, data.test_values.data(), test_rows, threads);
+  const double predict_seconds = SecondsSince(predict_start);
+  const size_t num_classes = data.classes.size();
+  std::vector<int64_t> confusion(num_classes * num_classes, 0);
+  for (int64_t r = 0; r < test_rows; ++r) {
+    ++confusion[data.test_labels[static_cast<size_t>(r)] * num_classes + static_cast<size_t>(predicted[static_cast<size_t>(r)])];
+  }
+  communicator.AllReduceSum(std::span<int64_t>(confusion));
+  const double evaluate_seconds = SecondsSince(evaluate_start);
+
+  // Per-executor figures to every rank.
+  const size_t executors = static_cast<size_t>(communicator.size());
+  std::vector<double> figures(executors * kFiguresPerExecutor, 0.0);
+  double* mine = figures.data() + static_cast<size_t>(communicator.rank()) * kFiguresPerExecutor;
+  mine[0] = static_cast<double>(communicator.bytes_sent());
+  mine[1] = communicator.seconds_in_collectives();
+  mine[2] = stats.histogram_seconds + stats.split_seconds;
+  mine[3] = predict_seconds > 0 ? static_cast<double>(test_rows) / predict_seconds : 0.0;
+  communicator.AllReduceSum(std::span<double>(figures));
+  const std::vector<std::string> hosts = AllGatherStrings(communicator, Hostname());
+
+  RunResults results;
+  results.job = options.job_name;
+  results.command = options.command;
+  results.dataset = {options.dataset, dataset->fingerprint(), data.rows, data.train_rows, data.test_rows, {}, {}};
+  results.parameters = cli::ParametersJson(model.parameters, features);
+  results.split = SplitSummary{SplitByName(data.split.split), data.split.reason};
+  results.executors = communicator.size();
+  results.threads = threads;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  results.placement = Placement{static_cast<int>(cores), static_cast<unsigned>(communicator.size() * threads) > cores,
+                                hosts};
+  Communication communication;
+  double predict_rate = 0;
+  for (size_t r = 0; r < executors; ++r) {
+    const double* of_rank = figures.data() + r * kFiguresPerExecutor;
+    communication.bytes_sent_per_executor.push_back(static_cast<uint64_t>(of_rank[0]));
+    communication.comm_seconds_per_executor.push_back(of_rank[1]);
+    communication.compute_seconds_per_executor.push_back(of_rank[2]);
+    predict_rate += of_rank[3];
+  }
+  communication.bytes_per_level = stats.bytes_per_level;
+  results.communication = std::move(communication);
+  results.metrics_file = options.metrics_file;
+
+  // Evaluating and writing can fail on the driver alone; the other ranks wait for its word.
+  Status finished = Attempt([&] {
+    auto evaluation = Evaluation::FromCounts(data.classes, confusion);
+    if (!evaluation.ok()) return evaluation.status();
+    results.evaluation = std::move(*evaluation);
+    if (!communicator.is_driver()) return Status::Ok();
+    const std::string model_text = model.ToJson();
+    results.model = ModelSummary::Of(model, options.model, model_text);
+    results.timing = {load_seconds, train_seconds, evaluate_seconds, SecondsSince(start), predict_rate};
+    return WriteOutputs(options, model, results);
+  });
+  TAD_RETURN_IF_ERROR(AgreeOnStatus(communicator, finished));
+  if (observer) observer->OnPhase(TrainingPhase::kFinished);
+  return results;
+}
+
+}  // namespace tad::jobs
