@@ -191,13 +191,13 @@ class SessionPlanner {
   /// Plans one session starting at `start_us`, appending its flows and packets.
   void Plan(int64_t start_us) {
     const auto service = static_cast<Service>(rng_.Pick(category_.services));
-    if (service == Service::kDns) {  // a lone lookup (prefetch, a connectivity check)
+    const ServiceProfile& profile = synth::ServiceProfiles()[static_cast<size_t>(service)];
+    if (profile.pattern == synth::Pattern::kLookup) {  // a lone lookup (prefetch, a connectivity check)
       Dns(start_us);
       return;
     }
     Flow flow = NewServer(service);
     int64_t t = rng_.Bernoulli(app_.dns_probability) ? Dns(start_us) + HostDelay(rng_) : start_us;
-    const ServiceProfile& profile = synth::ServiceProfiles()[static_cast<size_t>(service)];
     if (profile.pattern == synth::Pattern::kPacketMix) {
       PacketMix(flow, service, profile, t);
       return;

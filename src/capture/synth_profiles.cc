@@ -4,25 +4,18 @@
 
 namespace tad::synth {
 
-// Payload sizes: {weight, mean, sd}; mean -1 = a full segment, mean 0 sd 0 = a bare ACK. The
-// request/response services use only their flow-level fields and the category's SessionProfile.
+// Packet-mix services: payload sizes {weight, mean, sd}; mean -1 = a full segment, mean 0 sd 0 = a
+// bare ACK. Request/response services and DNS take their sizes and times from the category's
+// SessionProfile (their packet-mix fields are 0).
 const std::array<ServiceProfile, kServiceCount>& ServiceProfiles() {
   static const std::array<ServiceProfile, kServiceCount> kProfiles = {{
-      {"web (HTTPS API)", Pattern::kRequestResponse, true, 1.0, 1.0, 6, 22, 0.9, 0.55,
-       {{0.35, -1, 0}, {0.40, 450, 300}, {0.25, 100, 50}}, {{0.55, 0, 0}, {0.45, 350, 250}},
-       15000, 0.05, 2.0e6},
-      {"bulk download", Pattern::kRequestResponse, true, 5.0, 0.4, 6, 150, 1.0, 0.72,
-       {{0.85, -1, 0}, {0.15, 600, 400}}, {{0.90, 0, 0}, {0.10, 200, 150}},
-       1200, 0.01, 5.0e5},
-      {"plain HTTP", Pattern::kRequestResponse, false, 0.8, 1.0, 6, 16, 0.8, 0.60,
-       {{0.40, -1, 0}, {0.40, 500, 350}, {0.20, 150, 80}}, {{0.50, 0, 0}, {0.50, 420, 200}},
-       25000, 0.05, 1.5e6},
+      {"web (HTTPS API)", Pattern::kRequestResponse, true, 1.0, 1.0, 6, 0, 0, 0, {}, {}, 0, 0, 0},
+      {"bulk download", Pattern::kRequestResponse, true, 5.0, 0.4, 6, 0, 0, 0, {}, {}, 0, 0, 0},
+      {"plain HTTP", Pattern::kRequestResponse, false, 0.8, 1.0, 6, 0, 0, 0, {}, {}, 0, 0, 0},
       {"QUIC", Pattern::kPacketMix, false, 1, 1, 17, 60, 1.0, 0.68,
        {{0.65, -1, 0}, {0.35, 90, 50}}, {{0.80, 35, 10}, {0.20, 300, 250}},
        4000, 0.02, 1.0e6},
-      {"DNS", Pattern::kPacketMix, false, 1, 1, 17, 2, 0.0, 0.50,
-       {{1.0, 140, 60}}, {{1.0, 38, 10}},
-       30000, 0.0, 0},
+      {"DNS", Pattern::kLookup, false, 1, 1, 17, 0, 0, 0, {}, {}, 0, 0, 0},
       {"push channel", Pattern::kPacketMix, false, 1, 1, 6, 8, 0.7, 0.50,
        {{1.0, 70, 40}}, {{0.50, 0, 0}, {0.50, 60, 30}},
        2.0e5, 0.40, 3.0e7},
@@ -71,12 +64,13 @@ const HostPool& SharedHostPool() {
   return kPool;
 }
 
-// Service mixtures (by flow) in the order web, bulk, http, quic, dns, push, game, stream, voip,
+// Service mixtures (by session) in the order web, bulk, http, quic, dns, push, game, stream, voip,
 // private. Each category's apps talk mostly to "their" servers: a signature server TTL (Linux
 // servers a few hops away sit at 46-57, Windows ones at 116-119, network gear at 242) and a
 // signature receive window on both sides, with the rest drawn from values every category shares
 // (TTL 52/54/57/116, windows 65535/28960/1026). Services, ports, sizes and timing overlap widely.
-// Calibrated so that a depth-5 tree reaches about 0.6 accuracy (docs/synth.md).
+// The TTL, window, DSCP and port lists only feed SharedHostPool(); the session profiles (last
+// brace of each category) are what tells the categories apart (docs/synth.md).
 const std::vector<CategoryProfile>& CategoryProfiles() {
   static const std::vector<CategoryProfile> kProfiles = {
       {"Education", 0.06,

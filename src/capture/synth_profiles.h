@@ -28,6 +28,7 @@ struct SizeComponent {
 enum class Pattern : uint8_t {
   kRequestResponse,  // TCP: handshake, optional TLS handshake, request/response exchanges, close
   kPacketMix,        // packets drawn one by one from the size/direction/gap mixtures below
+  kLookup,           // a DNS query and its answer, sized by the category's SessionProfile
 };
 
 struct ServiceProfile {
