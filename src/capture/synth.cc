@@ -281,7 +281,8 @@ class SessionPlanner {
   /// receiver acknowledges every second segment and the last. Ends at the last packet's time.
   void Send(FlowWriter& writer, const Flow& flow, bool down, double bytes) {
     const int mss = 1448 - (flow.ipv6 ? 20 : 0);  // 1500 MTU minus headers and the timestamp option
-    auto left = static_cast<int64_t>(std::clamp(std::round(bytes), 1.0, static_cast<double>(kMaxFlowPackets) * mss / 2));
+    auto left =
+        static_cast<int64_t>(std::clamp(std::round(bytes), 1.0, static_cast<double>(kMaxFlowPackets) * mss / 2));
     const int window = down ? flow.server_window : flow.client_window;
     const int ack_window = down ? flow.client_window : flow.server_window;
     for (int segment = 1; left > 0; ++segment) {
@@ -317,7 +318,7 @@ class SessionPlanner {
       writer.t += HostDelay(rng_);
       Send(writer, flow, false, rng_.Bernoulli(0.5) ? 93 : 126);  // key exchange, ChangeCipherSpec, Finished
       writer.t += rtt;
-      Send(writer, flow, true, 51 + rng_.UniformInt(0, 200));     // session ticket, Finished
+      Send(writer, flow, true, 51 + rng_.UniformInt(0, 200));  // session ticket, Finished
     }
     const double exchanges_median = app_.requests * service.requests_scale;
     const int exchanges = std::clamp(static_cast<int>(std::round(rng_.LogNormal(exchanges_median, 0.7))), 1, 200);
@@ -362,9 +363,9 @@ class SessionPlanner {
       for (int i = 0; i < data_packets; ++i) {
         const bool down = i > 0 && rng_.Bernoulli(service.down_probability);
         // QUIC's handshake: the client's Initial is padded to a full datagram, and so is the server's first flight.
-        const int payload = quic && i < 3 ? full
-                                          : DrawSize(rng_, down ? service.down_sizes : service.up_sizes,
-                                                     category_.size_scale, full);
+        const int payload =
+            quic && i < 3 ? full
+                          : DrawSize(rng_, down ? service.down_sizes : service.up_sizes, category_.size_scale, full);
         writer.Add(down, payload, 0, 0, 0);
         writer.t += i == 0 && quic ? flow.rtt_us : Gap(rng_, service, category_);
       }

@@ -256,7 +256,7 @@ TEST_F(SynthTest, SessionsHaveSeveralFlowsAndReuseClosedFourTuples) {
   const auto flows = ExtractFlows(Write("out", Options(40000, 5, 2)));
   int64_t reuse = 0;
   int64_t total = 0;
-  int64_t parallel = 0;     // pairs of TCP flows to one server that overlap in time
+  int64_t parallel = 0;  // pairs of TCP flows to one server that overlap in time
   int64_t dns = 0;
   for (const auto& [category, records] : flows) {
     // Flows of one server (its address and port), in order of their first packets.
@@ -268,7 +268,8 @@ TEST_F(SynthTest, SessionsHaveSeveralFlowsAndReuseClosedFourTuples) {
       if (flow.ip_proto == 6) by_server[{flow.dst_addr, flow.dst_port}].push_back(&flow);
     }
     for (auto& [server, list] : by_server) {
-      std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->first_timestamp_ns < b->first_timestamp_ns; });
+      std::sort(list.begin(), list.end(),
+                [](auto* a, auto* b) { return a->first_timestamp_ns < b->first_timestamp_ns; });
       for (size_t i = 1; i < list.size(); ++i) {
         parallel += list[i]->first_timestamp_ns < list[i - 1]->last_timestamp_ns ? 1 : 0;
       }
