@@ -12,7 +12,10 @@ if (($# != 2)); then
 fi
 TAD=$(realpath "$1")
 DEMO_DIR=$2
-PACKETS=${DEMO_PACKETS:-200000}
+# 400,000 packets in 20 captures per category: enough flows (about 4,800) and held-out captures
+# (about 55) for the file split to measure something (docs/synth.md).
+PACKETS=${DEMO_PACKETS:-400000}
+FILES=${DEMO_FILES_PER_CATEGORY:-20}
 SEED=${DEMO_SEED:-2024}
 EXECUTORS=${DEMO_EXECUTORS:-2}
 
@@ -29,7 +32,7 @@ rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR"
 
 step "1/5 synthesise $PACKETS packets of ZTE_TAD-like captures (seed $SEED) → $DEMO_DIR/captures"
-"$TAD" synth "$DEMO_DIR/captures" --packets "$PACKETS" --seed "$SEED" --files-per-category 6
+"$TAD" synth "$DEMO_DIR/captures" --packets "$PACKETS" --seed "$SEED" --files-per-category "$FILES"
 
 step "2/5 extract per-packet and per-flow features → $DEMO_DIR/packets, $DEMO_DIR/flows (Parquet)"
 "$TAD" extract "$DEMO_DIR/captures" --out "$DEMO_DIR/packets"

@@ -24,6 +24,7 @@ using synth::CategoryProfile;
 using synth::Random;
 using synth::Service;
 using synth::ServiceProfile;
+using synth::SessionProfile;
 using synth::SizeComponent;
 using synth::Weighted;
 
@@ -47,6 +48,10 @@ struct Flow {
   uint8_t server_ttl = 0;
   uint8_t server_tos = 0;
   uint16_t server_ip_id = 0;
+  // Planning only: the receive windows of both ends and the round-trip time.
+  int server_window = 65535;
+  int client_window = 65535;
+  int rtt_us = 30000;
   // Sequence numbers, advanced while the packets are written in time order.
   uint32_t client_seq = 0;
   uint32_t server_seq = 0;
@@ -72,10 +77,14 @@ struct FileContext {
 };
 
 int PickWeighted(Random& rng, const std::vector<Weighted>& choices) {
-  std::array<double, 16> weights{};
-  const size_t n = std::min(choices.size(), weights.size());
-  for (size_t i = 0; i < n; ++i) weights[i] = choices[i].weight;
-  return choices[rng.Pick(std::span<const double>(weights.data(), n))].value;
+  double total = 0;
+  for (const Weighted& choice : choices) total += choice.weight;
+  double x = rng.Uniform() * total;
+  for (const Weighted& choice : choices) {
+    if (x < choice.weight) return choice.value;
+    x -= choice.weight;
+  }
+  return choices.back().value;
 }
 
 int DrawSize(Random& rng, const std::vector<SizeComponent>& mixture, double scale, int full) {
@@ -101,11 +110,15 @@ int64_t Gap(Random& rng, const ServiceProfile& service, const CategoryProfile& c
   return std::max<int64_t>(1, static_cast<int64_t>(gap));
 }
 
-uint16_t ServerPort(Random& rng, Service service, const CategoryProfile& category) {
+/// A host's reaction time (an ACK, the next record of a flight): tens to hundreds of µs.
+int64_t HostDelay(Random& rng) { return 20 + rng.UniformInt(0, 300); }
+
+uint16_t ServerPort(Random& rng, Service service) {
+  const synth::HostPool& pool = synth::SharedHostPool();
   switch (service) {
     case Service::kWeb:
     case Service::kBulk:
-      return static_cast<uint16_t>(PickWeighted(rng, category.web_ports));
+      return static_cast<uint16_t>(PickWeighted(rng, pool.web_ports));
     case Service::kHttp:
       return rng.Bernoulli(0.8) ? 80 : 8080;
     case Service::kQuic:
@@ -113,16 +126,18 @@ uint16_t ServerPort(Random& rng, Service service, const CategoryProfile& categor
     case Service::kDns:
       return 53;
     case Service::kPush:
-      return rng.Bernoulli(0.5) ? 443 : static_cast<uint16_t>(PickWeighted(rng, category.private_ports));
+      return rng.Bernoulli(0.5) ? 443 : static_cast<uint16_t>(PickWeighted(rng, pool.private_ports));
     case Service::kVoip:
-      return rng.Bernoulli(0.5) ? 3478 : static_cast<uint16_t>(PickWeighted(rng, category.private_ports));
+      return rng.Bernoulli(0.5) ? 3478 : static_cast<uint16_t>(PickWeighted(rng, pool.private_ports));
     case Service::kGame:
     case Service::kStream:
     case Service::kPrivate:
-      return static_cast<uint16_t>(PickWeighted(rng, category.private_ports));
+      return static_cast<uint16_t>(PickWeighted(rng, pool.private_ports));
   }
   return 443;
 }
+
+uint16_t EphemeralPort(Random& rng) { return static_cast<uint16_t>(rng.UniformInt(32768, 60999)); }
 
 void RandomServerAddress(Random& rng, Flow& flow) {
   static constexpr std::array<uint8_t, 8> kV4Prefixes = {36, 101, 111, 120, 140, 183, 203, 223};
@@ -142,87 +157,253 @@ void RandomServerAddress(Random& rng, Flow& flow) {
   for (int i = 8; i < 16; ++i) flow.server_address[i] = static_cast<uint8_t>(low >> (8 * (i - 8)));
 }
 
-/// Plans one flow starting at `start_us`, appending its packets.
-void PlanFlow(Random& rng, const CategoryProfile& category, int64_t start_us, uint32_t flow_index,
-              std::vector<Flow>& flows, std::vector<PacketPlan>& packets) {
-  const auto& services = synth::ServiceProfiles();
-  const auto service_index = static_cast<Service>(rng.Pick(category.services));
-  const ServiceProfile& service = services[static_cast<size_t>(service_index)];
+/// The capture's app: its category's session profile scaled by per-capture factors, because the
+/// captures of one category come from different apps of that category (a file split then tests
+/// on apps the tree has not seen).
+SessionProfile DrawApp(Random& rng, const CategoryProfile& category) {
+  SessionProfile app = category.session;
+  app.client_hello_bytes *= rng.LogNormal(1.0, 0.05);
+  app.request_bytes *= rng.LogNormal(1.0, 0.15);
+  app.response_bytes *= rng.LogNormal(1.0, 0.25);
+  app.requests *= rng.LogNormal(1.0, 0.2);
+  app.think_us *= rng.LogNormal(1.0, 0.3);
+  return app;
+}
 
-  Flow flow;
-  flow.proto = service.ip_proto;
-  flow.ipv6 = service_index != Service::kDns && rng.Bernoulli(category.ipv6_fraction);
-  flow.client_port = static_cast<uint16_t>(rng.UniformInt(32768, 60999));
-  flow.server_port = ServerPort(rng, service_index, category);
-  RandomServerAddress(rng, flow);
-  if (service_index == Service::kDns) {
-    // The home gateway's resolver: one hop, whatever the app.
-    flow.server_address = {192, 168, 1, 1};
-    flow.server_ttl = 64;
-  } else {
-    int ttl = PickWeighted(rng, synth::SharedHostPool().server_ttls);
-    if (rng.Bernoulli(0.08)) ttl += rng.Bernoulli(0.5) ? 1 : -1;  // a route change
-    flow.server_ttl = static_cast<uint8_t>(ttl);
-  }
-  flow.server_tos = static_cast<uint8_t>(PickWeighted(rng, synth::SharedHostPool().server_tos));
-  flow.server_ip_id = static_cast<uint16_t>(rng.Next());
-  flow.client_seq = static_cast<uint32_t>(rng.Next());
-  flow.server_seq = static_cast<uint32_t>(rng.Next());
-  flows.push_back(flow);
-
-  const int ip_header = flow.ipv6 ? 40 : 20;
-  const int rtt_us = static_cast<int>(std::clamp(rng.LogNormal(30000, 0.6), 2000.0, 400000.0));
-  int data_packets = 2;
-  if (service.sigma_packets > 0) {
-    data_packets = static_cast<int>(std::round(rng.LogNormal(service.median_packets, service.sigma_packets)));
-  }
-  data_packets = std::clamp(data_packets, 1, kMaxFlowPackets);
-  int64_t t = start_us;
-  auto add = [&](bool down, int payload, uint8_t flags, int window, int options) {
-    packets.push_back({t, flow_index, static_cast<uint16_t>(payload), static_cast<uint16_t>(window), flags,
+/// Appends one flow's packets; `t` is the sending side's clock.
+struct FlowWriter {
+  std::vector<PacketPlan>& packets;
+  uint32_t flow;
+  int64_t t;
+  void Add(bool down, int payload, uint8_t flags, int window, int options) {
+    packets.push_back({t, flow, static_cast<uint16_t>(payload), static_cast<uint16_t>(window), flags,
                        static_cast<uint8_t>(down), static_cast<uint8_t>(options)});
+  }
+};
+
+/// Plans the sessions of one capture: each is a user action of the capture's app (issue 12).
+class SessionPlanner {
+ public:
+  SessionPlanner(Random& rng, const CategoryProfile& category, std::vector<Flow>& flows,
+                 std::vector<PacketPlan>& packets)
+      : rng_(rng), category_(category), app_(DrawApp(rng, category)), flows_(flows), packets_(packets) {}
+
+  /// Plans one session starting at `start_us`, appending its flows and packets.
+  void Plan(int64_t start_us) {
+    const auto service = static_cast<Service>(rng_.Pick(category_.services));
+    const ServiceProfile& profile = synth::ServiceProfiles()[static_cast<size_t>(service)];
+    if (profile.pattern == synth::Pattern::kLookup) {  // a lone lookup (prefetch, a connectivity check)
+      Dns(start_us);
+      return;
+    }
+    Flow flow = NewServer(service);
+    int64_t t = rng_.Bernoulli(app_.dns_probability) ? Dns(start_us) + HostDelay(rng_) : start_us;
+    if (profile.pattern == synth::Pattern::kPacketMix) {
+      PacketMix(flow, service, profile, t);
+      return;
+    }
+    // Connections: the first, then each either in parallel with the previous one (a page's
+    // resources) or after it ended, on the same server or a new one, sometimes on the same 4-tuple.
+    const int connections = std::clamp(static_cast<int>(std::round(rng_.LogNormal(app_.connections, 0.5))), 1, 16);
+    int64_t previous_start = t;
+    Ending previous = RequestResponse(flow, profile, t);
+    for (int k = 1; k < connections; ++k) {
+      if (rng_.Bernoulli(app_.parallel_probability)) {
+        t = previous_start + HostDelay(rng_) + static_cast<int64_t>(rng_.Exponential(20000));
+        flow.client_port = EphemeralPort(rng_);
+      } else {
+        t = previous.end_us + static_cast<int64_t>(rng_.Exponential(app_.think_us / 4));
+        if (!(previous.closed && rng_.Bernoulli(app_.reuse_probability))) {
+          if (rng_.Bernoulli(0.3)) {
+            flow = NewServer(service);
+            if (rng_.Bernoulli(app_.dns_probability)) t = Dns(t) + HostDelay(rng_);
+          }
+          flow.client_port = EphemeralPort(rng_);
+        }
+      }
+      previous_start = t;
+      const Ending ending = RequestResponse(flow, profile, t);
+      if (ending.end_us >= previous.end_us) previous = ending;
+    }
+  }
+
+ private:
+  struct Ending {
+    int64_t end_us;
+    bool closed;  // with FIN or RST: its 4-tuple may be reused
   };
 
-  if (flow.proto == 17) {
-    const int full = service_index == Service::kQuic ? (rng.Bernoulli(0.5) ? 1252 : 1350) : 1472 - (ip_header - 20);
-    for (int i = 0; i < data_packets; ++i) {
-      const bool down = i > 0 && (service_index == Service::kDns ? true : rng.Bernoulli(service.down_probability));
-      const auto& sizes = down ? service.down_sizes : service.up_sizes;
-      add(down, DrawSize(rng, sizes, category.size_scale, full), 0, 0, 0);
-      t += i == 0 && service_index == Service::kDns ? rtt_us / 3 + 1 : Gap(rng, service, category);
-    }
-    return;
+  uint32_t AddFlow(Flow flow) {
+    flow.server_ip_id = static_cast<uint16_t>(rng_.Next());
+    flow.client_seq = static_cast<uint32_t>(rng_.Next());
+    flow.server_seq = static_cast<uint32_t>(rng_.Next());
+    flows_.push_back(flow);
+    return static_cast<uint32_t>(flows_.size() - 1);
   }
 
-  // TCP: handshake, data, then a FIN exchange, a reset, or nothing (still open when capture ends).
-  const int server_window = PickWeighted(rng, synth::SharedHostPool().server_windows);
-  const int client_window = PickWeighted(rng, synth::SharedHostPool().client_windows);
-  const int mss = 1448 - (ip_header - 20);  // 1500 MTU minus headers and the 12-byte timestamp option
-  add(false, 0, kSyn, 65535, 20);
-  t += rtt_us;
-  add(true, 0, kSyn | kAck, std::min(server_window < 4096 ? 65535 : server_window, 65535), 20);
-  t += 50 + rng.UniformInt(0, 400);
-  add(false, 0, kAck, client_window, 12);
-  for (int i = 0; i < data_packets; ++i) {
-    t += Gap(rng, service, category);
-    const bool down = rng.Bernoulli(service.down_probability);
-    const int payload = DrawSize(rng, down ? service.down_sizes : service.up_sizes, category.size_scale, mss);
-    const uint8_t flags = payload > 0 && payload < mss ? (kPsh | kAck) : kAck;
-    add(down, payload, flags, Jitter(rng, down ? server_window : client_window), 12);
+  /// A server for `service` with its host values drawn from the shared pool, never the category's.
+  Flow NewServer(Service service) {
+    const synth::HostPool& pool = synth::SharedHostPool();
+    const ServiceProfile& profile = synth::ServiceProfiles()[static_cast<size_t>(service)];
+    Flow flow;
+    flow.proto = profile.ip_proto;
+    flow.ipv6 = rng_.Bernoulli(category_.ipv6_fraction);
+    flow.client_port = EphemeralPort(rng_);
+    flow.server_port = ServerPort(rng_, service);
+    RandomServerAddress(rng_, flow);
+    int ttl = PickWeighted(rng_, pool.server_ttls);
+    if (rng_.Bernoulli(0.08)) ttl += rng_.Bernoulli(0.5) ? 1 : -1;  // a route change
+    flow.server_ttl = static_cast<uint8_t>(ttl);
+    flow.server_tos = static_cast<uint8_t>(PickWeighted(rng_, pool.server_tos));
+    flow.server_window = PickWeighted(rng_, pool.server_windows);
+    flow.client_window = PickWeighted(rng_, pool.client_windows);
+    flow.rtt_us = static_cast<int>(std::clamp(rng_.LogNormal(30000, 0.6), 2000.0, 400000.0));
+    return flow;
   }
-  const double ending = rng.Uniform();
-  if (ending < 0.65) {
-    t += Gap(rng, service, category);
-    add(false, 0, kFin | kAck, client_window, 12);
-    t += rtt_us;
-    add(true, 0, kFin | kAck, server_window, 12);
-    t += 50 + rng.UniformInt(0, 400);
-    add(false, 0, kAck, client_window, 12);
-  } else if (ending < 0.75) {
-    t += Gap(rng, service, category);
-    add(true, 0, kRst | kAck, 0, 0);
+
+  /// A lookup at the home gateway's resolver (one hop, whatever the app); returns the answer's time.
+  int64_t Dns(int64_t t) {
+    Flow flow;
+    flow.proto = 17;
+    flow.client_port = EphemeralPort(rng_);
+    flow.server_port = 53;
+    flow.server_address = {192, 168, 1, 1};
+    flow.server_ttl = 64;
+    flow.server_tos = static_cast<uint8_t>(PickWeighted(rng_, synth::SharedHostPool().server_tos));
+    FlowWriter writer{packets_, AddFlow(flow), t};
+    writer.Add(false, static_cast<int>(std::clamp(rng_.LogNormal(app_.dns_query_bytes, 0.1), 17.0, 255.0)), 0, 0, 0);
+    writer.t += 1000 + static_cast<int64_t>(rng_.Exponential(9000));
+    writer.Add(true, static_cast<int>(std::clamp(rng_.LogNormal(app_.dns_answer_bytes, 0.3), 28.0, 1232.0)), 0, 0, 0);
+    return writer.t;
   }
-}
+
+  /// Sends `bytes` of payload in full segments and a PSH-marked last one, back to back; the
+  /// receiver acknowledges every second segment and the last. Ends at the last packet's time.
+  void Send(FlowWriter& writer, const Flow& flow, bool down, double bytes) {
+    const int mss = 1448 - (flow.ipv6 ? 20 : 0);  // 1500 MTU minus headers and the timestamp option
+    auto left =
+        static_cast<int64_t>(std::clamp(std::round(bytes), 1.0, static_cast<double>(kMaxFlowPackets) * mss / 2));
+    const int window = down ? flow.server_window : flow.client_window;
+    const int ack_window = down ? flow.client_window : flow.server_window;
+    for (int segment = 1; left > 0; ++segment) {
+      const auto payload = static_cast<int>(std::min<int64_t>(left, mss));
+      left -= payload;
+      writer.Add(down, payload, left == 0 ? (kPsh | kAck) : kAck, Jitter(rng_, window), 12);
+      if (segment % 2 == 0 || left == 0) {
+        const int64_t sent = writer.t;
+        writer.t += HostDelay(rng_);
+        writer.Add(!down, 0, kAck, Jitter(rng_, ack_window), 12);
+        writer.t = left == 0 ? writer.t : sent;
+      }
+      if (left > 0) writer.t += 1 + static_cast<int64_t>(rng_.Exponential(150));
+    }
+  }
+
+  /// TCP handshake, a TLS handshake (ClientHello, the server's certificate flight, key exchange and
+  /// Finished, session ticket), request/response exchanges separated by think time, then a FIN
+  /// exchange, a reset, or nothing (kept alive until the capture ends).
+  Ending RequestResponse(const Flow& flow, const ServiceProfile& service, int64_t start_us) {
+    FlowWriter writer{packets_, AddFlow(flow), start_us};
+    const int rtt = flow.rtt_us;
+    writer.Add(false, 0, kSyn, 65535, 20);
+    writer.t += rtt;
+    writer.Add(true, 0, kSyn | kAck, std::min(flow.server_window < 4096 ? 65535 : flow.server_window, 65535), 20);
+    writer.t += HostDelay(rng_);
+    writer.Add(false, 0, kAck, flow.client_window, 12);
+    if (service.tls) {
+      writer.t += HostDelay(rng_);
+      Send(writer, flow, false, rng_.LogNormal(app_.client_hello_bytes, 0.04));
+      writer.t += rtt;
+      Send(writer, flow, true, rng_.LogNormal(app_.server_flight_bytes, 0.2));
+      writer.t += HostDelay(rng_);
+      Send(writer, flow, false, rng_.Bernoulli(0.5) ? 93 : 126);  // key exchange, ChangeCipherSpec, Finished
+      writer.t += rtt;
+      Send(writer, flow, true, 51 + rng_.UniformInt(0, 200));  // session ticket, Finished
+    }
+    const double exchanges_median = app_.requests * service.requests_scale;
+    const int exchanges = std::clamp(static_cast<int>(std::round(rng_.LogNormal(exchanges_median, 0.7))), 1, 200);
+    for (int i = 0; i < exchanges; ++i) {
+      writer.t += i == 0 ? HostDelay(rng_) : static_cast<int64_t>(std::min(rng_.LogNormal(app_.think_us, 1.0), 6.0e7));
+      Send(writer, flow, false, rng_.LogNormal(app_.request_bytes, 0.5));
+      writer.t += rtt + static_cast<int64_t>(rng_.Exponential(5000));
+      Send(writer, flow, true, rng_.LogNormal(app_.response_bytes * service.response_scale, 0.8));
+    }
+    const double ending = rng_.Uniform();
+    if (ending < 0.7) {
+      const bool server_first = rng_.Bernoulli(0.3);
+      writer.t += static_cast<int64_t>(rng_.Exponential(app_.think_us / 2));
+      writer.Add(server_first, 0, kFin | kAck, server_first ? flow.server_window : flow.client_window, 12);
+      writer.t += rtt;
+      writer.Add(!server_first, 0, kFin | kAck, server_first ? flow.client_window : flow.server_window, 12);
+      writer.t += HostDelay(rng_);
+      writer.Add(server_first, 0, kAck, server_first ? flow.server_window : flow.client_window, 12);
+      return {writer.t, true};
+    }
+    if (ending < 0.85) {
+      writer.t += static_cast<int64_t>(rng_.Exponential(app_.think_us / 2));
+      writer.Add(rng_.Bernoulli(0.5), 0, kRst | kAck, 0, 0);
+      return {writer.t, true};
+    }
+    return {writer.t, false};
+  }
+
+  /// One flow of packets drawn one by one from the service's mixtures (push, game, media, VoIP,
+  /// QUIC, private protocols): bursts of exponential gaps with occasional idle pauses.
+  void PacketMix(const Flow& flow, Service service_index, const ServiceProfile& service, int64_t start_us) {
+    FlowWriter writer{packets_, AddFlow(flow), start_us};
+    const int ip_header = flow.ipv6 ? 40 : 20;
+    int data_packets = 2;
+    if (service.sigma_packets > 0) {
+      data_packets = static_cast<int>(std::round(rng_.LogNormal(service.median_packets, service.sigma_packets)));
+    }
+    data_packets = std::clamp(data_packets, 1, kMaxFlowPackets);
+    if (flow.proto == 17) {
+      const bool quic = service_index == Service::kQuic;
+      const int full = quic ? (rng_.Bernoulli(0.5) ? 1252 : 1350) : 1472 - (ip_header - 20);
+      for (int i = 0; i < data_packets; ++i) {
+        const bool down = i > 0 && rng_.Bernoulli(service.down_probability);
+        // QUIC's handshake: the client's Initial is padded to a full datagram, and so is the server's first flight.
+        const int payload =
+            quic && i < 3 ? full
+                          : DrawSize(rng_, down ? service.down_sizes : service.up_sizes, category_.size_scale, full);
+        writer.Add(down, payload, 0, 0, 0);
+        writer.t += i == 0 && quic ? flow.rtt_us : Gap(rng_, service, category_);
+      }
+      return;
+    }
+    const int mss = 1448 - (ip_header - 20);
+    writer.Add(false, 0, kSyn, 65535, 20);
+    writer.t += flow.rtt_us;
+    writer.Add(true, 0, kSyn | kAck, std::min(flow.server_window < 4096 ? 65535 : flow.server_window, 65535), 20);
+    writer.t += HostDelay(rng_);
+    writer.Add(false, 0, kAck, flow.client_window, 12);
+    for (int i = 0; i < data_packets; ++i) {
+      writer.t += Gap(rng_, service, category_);
+      const bool down = rng_.Bernoulli(service.down_probability);
+      const int payload = DrawSize(rng_, down ? service.down_sizes : service.up_sizes, category_.size_scale, mss);
+      const uint8_t flags = payload > 0 && payload < mss ? (kPsh | kAck) : kAck;
+      writer.Add(down, payload, flags, Jitter(rng_, down ? flow.server_window : flow.client_window), 12);
+    }
+    const double ending = rng_.Uniform();
+    if (ending < 0.65) {
+      writer.t += Gap(rng_, service, category_);
+      writer.Add(false, 0, kFin | kAck, flow.client_window, 12);
+      writer.t += flow.rtt_us;
+      writer.Add(true, 0, kFin | kAck, flow.server_window, 12);
+      writer.t += HostDelay(rng_);
+      writer.Add(false, 0, kAck, flow.client_window, 12);
+    } else if (ending < 0.75) {
+      writer.t += Gap(rng_, service, category_);
+      writer.Add(true, 0, kRst | kAck, 0, 0);
+    }
+  }
+
+  Random& rng_;
+  const CategoryProfile& category_;
+  const SessionProfile app_;
+  std::vector<Flow>& flows_;
+  std::vector<PacketPlan>& packets_;
+};
 
 void PutU16(uint8_t* p, uint32_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
@@ -332,15 +513,16 @@ FileResult WriteOneFile(const FileJob& job, uint64_t seed, const std::function<v
   for (int i = 4; i < 16; ++i) file.client_v6[i] = static_cast<uint8_t>(rng.Next());
   file.client_ip_id = static_cast<uint16_t>(rng.Next());
 
-  // Plan flows until there are enough packets, then keep the first `packets` in time order (the
+  // Plan sessions until there are enough packets, then keep the first `packets` in time order (the
   // capture stops while later flows are still open, as real ones do).
   std::vector<Flow> flows;
   std::vector<PacketPlan> plan;
   plan.reserve(job.packets + 4096);
+  SessionPlanner sessions(rng, category, flows, plan);
   int64_t start_us = 0;
   while (plan.size() < job.packets) {
-    start_us += std::max<int64_t>(1, static_cast<int64_t>(rng.Exponential(category.flow_gap_us)));
-    PlanFlow(rng, category, start_us, static_cast<uint32_t>(flows.size()), flows, plan);
+    start_us += std::max<int64_t>(1, static_cast<int64_t>(rng.Exponential(category.session_gap_us)));
+    sessions.Plan(start_us);
   }
   std::stable_sort(plan.begin(), plan.end(),
                    [](const PacketPlan& a, const PacketPlan& b) { return a.time_us < b.time_us; });

@@ -1,8 +1,10 @@
 #pragma once
 /// `tad synth`: writes ZTE_TAD-like captures, one folder per app category (the seed's 13 names),
-/// several Ethernet pcap files per folder, made of many TCP/UDP flows over IPv4 and IPv6 whose
-/// profile depends on the category and overlaps across categories (see capture/synth_profiles.h
-/// and docs/synth.md). The same options always give byte-identical files.
+/// several Ethernet pcap files per folder, each the application sessions of one app of that
+/// category (DNS lookups, parallel and sequential TLS connections with request/response exchanges,
+/// port reuse, UDP media/game/VoIP flows) over IPv4 and IPv6; what the apps do depends on the
+/// category, per-host values (TTLs, windows, ports) do not (see capture/synth_profiles.h and
+/// docs/synth.md). The same options always give byte-identical files.
 
 #include <cstdint>
 #include <filesystem>

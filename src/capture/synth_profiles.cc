@@ -4,37 +4,31 @@
 
 namespace tad::synth {
 
-// Payload sizes: {weight, mean, sd}; mean -1 = a full segment, mean 0 sd 0 = a bare ACK.
+// Packet-mix services: payload sizes {weight, mean, sd}; mean -1 = a full segment, mean 0 sd 0 = a
+// bare ACK. Request/response services and DNS take their sizes and times from the category's
+// SessionProfile (their packet-mix fields are 0).
 const std::array<ServiceProfile, kServiceCount>& ServiceProfiles() {
   static const std::array<ServiceProfile, kServiceCount> kProfiles = {{
-      {"web (HTTPS API)", 6, 22, 0.9, 0.55,
-       {{0.35, -1, 0}, {0.40, 450, 300}, {0.25, 100, 50}}, {{0.55, 0, 0}, {0.45, 350, 250}},
-       15000, 0.05, 2.0e6},
-      {"bulk download", 6, 150, 1.0, 0.72,
-       {{0.85, -1, 0}, {0.15, 600, 400}}, {{0.90, 0, 0}, {0.10, 200, 150}},
-       1200, 0.01, 5.0e5},
-      {"plain HTTP", 6, 16, 0.8, 0.60,
-       {{0.40, -1, 0}, {0.40, 500, 350}, {0.20, 150, 80}}, {{0.50, 0, 0}, {0.50, 420, 200}},
-       25000, 0.05, 1.5e6},
-      {"QUIC", 17, 60, 1.0, 0.68,
+      {"web (HTTPS API)", Pattern::kRequestResponse, true, 1.0, 1.0, 6, 0, 0, 0, {}, {}, 0, 0, 0},
+      {"bulk download", Pattern::kRequestResponse, true, 5.0, 0.4, 6, 0, 0, 0, {}, {}, 0, 0, 0},
+      {"plain HTTP", Pattern::kRequestResponse, false, 0.8, 1.0, 6, 0, 0, 0, {}, {}, 0, 0, 0},
+      {"QUIC", Pattern::kPacketMix, false, 1, 1, 17, 60, 1.0, 0.68,
        {{0.65, -1, 0}, {0.35, 90, 50}}, {{0.80, 35, 10}, {0.20, 300, 250}},
        4000, 0.02, 1.0e6},
-      {"DNS", 17, 2, 0.0, 0.50,
-       {{1.0, 140, 60}}, {{1.0, 38, 10}},
-       30000, 0.0, 0},
-      {"push channel", 6, 8, 0.7, 0.50,
+      {"DNS", Pattern::kLookup, false, 1, 1, 17, 0, 0, 0, {}, {}, 0, 0, 0},
+      {"push channel", Pattern::kPacketMix, false, 1, 1, 6, 8, 0.7, 0.50,
        {{1.0, 70, 40}}, {{0.50, 0, 0}, {0.50, 60, 30}},
        2.0e5, 0.40, 3.0e7},
-      {"game UDP", 17, 250, 0.9, 0.52,
+      {"game UDP", Pattern::kPacketMix, false, 1, 1, 17, 250, 0.9, 0.52,
        {{1.0, 110, 50}}, {{1.0, 70, 30}},
        33000, 0.01, 5.0e5},
-      {"media stream UDP", 17, 300, 0.8, 0.88,
+      {"media stream UDP", Pattern::kPacketMix, false, 1, 1, 17, 300, 0.8, 0.88,
        {{0.70, 1100, 150}, {0.30, 400, 300}}, {{1.0, 60, 30}},
        6000, 0.01, 3.0e5},
-      {"VoIP / RTC", 17, 200, 0.7, 0.50,
+      {"VoIP / RTC", Pattern::kPacketMix, false, 1, 1, 17, 200, 0.7, 0.50,
        {{1.0, 170, 30}}, {{1.0, 170, 30}},
        20000, 0.005, 2.0e5},
-      {"private TCP protocol", 6, 30, 1.0, 0.55,
+      {"private TCP protocol", Pattern::kPacketMix, false, 1, 1, 6, 30, 1.0, 0.55,
        {{0.25, -1, 0}, {0.45, 250, 150}, {0.30, 60, 30}}, {{0.40, 0, 0}, {0.60, 150, 100}},
        30000, 0.10, 5.0e6},
   }};
@@ -64,17 +58,19 @@ std::vector<Weighted> Pool(std::vector<Weighted> CategoryProfile::*field) {
 }  // namespace
 
 const HostPool& SharedHostPool() {
-  static const HostPool kPool = {Pool(&CategoryProfile::server_ttls), Pool(&CategoryProfile::server_tos),
-                                 Pool(&CategoryProfile::server_windows), Pool(&CategoryProfile::client_windows)};
+  static const HostPool kPool = {Pool(&CategoryProfile::server_ttls),    Pool(&CategoryProfile::server_tos),
+                                 Pool(&CategoryProfile::server_windows), Pool(&CategoryProfile::client_windows),
+                                 Pool(&CategoryProfile::web_ports),      Pool(&CategoryProfile::private_ports)};
   return kPool;
 }
 
-// Service mixtures (by flow) in the order web, bulk, http, quic, dns, push, game, stream, voip,
+// Service mixtures (by session) in the order web, bulk, http, quic, dns, push, game, stream, voip,
 // private. Each category's apps talk mostly to "their" servers: a signature server TTL (Linux
 // servers a few hops away sit at 46-57, Windows ones at 116-119, network gear at 242) and a
 // signature receive window on both sides, with the rest drawn from values every category shares
 // (TTL 52/54/57/116, windows 65535/28960/1026). Services, ports, sizes and timing overlap widely.
-// Calibrated so that a depth-5 tree reaches about 0.6 accuracy (docs/synth.md).
+// The TTL, window, DSCP and port lists only feed SharedHostPool(); the session profiles (last
+// brace of each category) are what tells the categories apart (docs/synth.md).
 const std::vector<CategoryProfile>& CategoryProfiles() {
   static const std::vector<CategoryProfile> kProfiles = {
       {"Education", 0.06,
@@ -85,7 +81,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 1369}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 1369}, {0.07, 65535}, {0.05, 1026}},
        {{0.9, 0x00}, {0.1, 0x28}},
-       0.15, 1.00, 1.0, 3.0e5},
+       0.15, 1.00, 1.0, 3.0e5,
+       {3.0, 0.5, 0.6, 34, 110, 0.30, 517, 4200, 6, 420, 9000, 1.5e6}},
       {"Finance", 0.04,
        {0.45, 0.05, 0.04, 0.02, 0.25, 0.12, 0.00, 0.00, 0.00, 0.07},
        {{0.88, 117}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -94,7 +91,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 8192}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 8192}, {0.07, 65535}, {0.05, 1026}},
        {{0.95, 0x00}, {0.05, 0x48}},
-       0.05, 1.05, 1.2, 5.0e5},
+       0.05, 1.05, 1.2, 5.0e5,
+       {2.0, 0.3, 0.8, 38, 90, 0.15, 571, 5600, 4, 700, 1800, 2.5e6}},
       {"Games", 0.12,
        {0.12, 0.10, 0.03, 0.03, 0.20, 0.05, 0.40, 0.00, 0.02, 0.05},
        {{0.88, 46}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -103,7 +101,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 343}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 343}, {0.07, 65535}, {0.05, 1026}},
        {{0.8, 0x00}, {0.2, 0xb8}},
-       0.10, 0.95, 0.9, 4.0e5},
+       0.10, 0.95, 0.9, 4.0e5,
+       {2.0, 0.4, 0.5, 30, 150, 0.20, 290, 3200, 3, 300, 3500, 0.8e6}},
       {"Health Fitness", 0.02,
        {0.40, 0.08, 0.05, 0.02, 0.25, 0.12, 0.00, 0.00, 0.00, 0.08},
        {{0.88, 56}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -112,7 +111,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 11585}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 11585}, {0.07, 65535}, {0.05, 1026}},
        {{1.0, 0x00}},
-       0.05, 1.00, 1.3, 6.0e5},
+       0.05, 1.00, 1.3, 6.0e5,
+       {2.0, 0.3, 0.7, 36, 80, 0.20, 446, 3800, 3, 900, 1200, 4.0e6}},
       {"Life Service", 0.05,
        {0.40, 0.10, 0.08, 0.04, 0.25, 0.06, 0.00, 0.00, 0.00, 0.07},
        {{0.88, 49}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -121,7 +121,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 2737}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 2737}, {0.07, 65535}, {0.05, 1026}},
        {{0.95, 0x00}, {0.05, 0x28}},
-       0.10, 1.00, 1.0, 4.0e5},
+       0.10, 1.00, 1.0, 4.0e5,
+       {3.0, 0.5, 0.6, 40, 120, 0.30, 540, 4500, 5, 450, 6000, 2.0e6}},
       {"Music", 0.07,
        {0.20, 0.22, 0.04, 0.08, 0.20, 0.06, 0.00, 0.10, 0.00, 0.10},
        {{0.88, 47}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -130,7 +131,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 686}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 686}, {0.07, 65535}, {0.05, 1026}},
        {{0.9, 0x00}, {0.1, 0x20}},
-       0.10, 1.00, 1.0, 4.0e5},
+       0.10, 1.00, 1.0, 4.0e5,
+       {2.0, 0.3, 0.5, 33, 160, 0.20, 389, 4000, 4, 350, 60000, 3.0e6}},
       {"News", 0.06,
        {0.35, 0.12, 0.12, 0.04, 0.25, 0.07, 0.00, 0.00, 0.00, 0.05},
        {{0.88, 119}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -139,7 +141,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 6144}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 6144}, {0.07, 65535}, {0.05, 1026}},
        {{1.0, 0x00}},
-       0.10, 0.95, 1.0, 3.5e5},
+       0.10, 0.95, 1.0, 3.5e5,
+       {6.0, 0.7, 0.6, 42, 200, 0.40, 603, 4300, 8, 380, 14000, 0.6e6}},
       {"Reading", 0.04,
        {0.35, 0.18, 0.08, 0.02, 0.25, 0.07, 0.00, 0.00, 0.00, 0.05},
        {{0.88, 50}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -148,7 +151,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 23170}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 23170}, {0.07, 65535}, {0.05, 1026}},
        {{1.0, 0x00}},
-       0.05, 0.90, 1.1, 5.0e5},
+       0.05, 0.90, 1.1, 5.0e5,
+       {2.0, 0.3, 0.6, 35, 100, 0.30, 338, 4000, 3, 300, 25000, 8.0e6}},
       {"Shopping", 0.10,
        {0.40, 0.15, 0.08, 0.05, 0.20, 0.05, 0.00, 0.00, 0.00, 0.07},
        {{0.88, 52}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -157,7 +161,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 1026}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 1026}, {0.07, 65535}, {0.05, 2052}},
        {{0.95, 0x00}, {0.05, 0x48}},
-       0.15, 1.00, 0.9, 3.0e5},
+       0.15, 1.00, 0.9, 3.0e5,
+       {5.0, 0.7, 0.6, 39, 180, 0.30, 560, 4600, 7, 500, 11000, 1.2e6}},
       {"Social", 0.15,
        {0.25, 0.08, 0.03, 0.06, 0.20, 0.15, 0.00, 0.00, 0.08, 0.15},
        {{0.88, 51}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -166,7 +171,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 2052}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 2052}, {0.07, 65535}, {0.05, 1026}},
        {{0.85, 0x00}, {0.15, 0xb8}},
-       0.20, 1.00, 1.0, 2.5e5},
+       0.20, 1.00, 1.0, 2.5e5,
+       {4.0, 0.6, 0.5, 31, 140, 0.40, 517, 4800, 10, 300, 5000, 1.0e6}},
       {"Tools", 0.03,
        {0.35, 0.10, 0.10, 0.03, 0.30, 0.05, 0.00, 0.00, 0.00, 0.07},
        {{0.88, 242}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -175,7 +181,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 16384}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 16384}, {0.07, 65535}, {0.05, 1026}},
        {{1.0, 0x00}},
-       0.05, 0.95, 1.2, 6.0e5},
+       0.05, 0.95, 1.2, 6.0e5,
+       {1.5, 0.2, 0.8, 28, 70, 0.10, 250, 3000, 2, 250, 1500, 1.5e6}},
       {"Travel", 0.04,
        {0.45, 0.10, 0.05, 0.04, 0.22, 0.07, 0.00, 0.00, 0.00, 0.07},
        {{0.88, 118}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -184,7 +191,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 502}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 502}, {0.07, 65535}, {0.05, 1026}},
        {{0.95, 0x00}, {0.05, 0x28}},
-       0.10, 1.05, 1.1, 4.5e5},
+       0.10, 1.05, 1.1, 4.5e5,
+       {3.0, 0.5, 0.7, 41, 130, 0.20, 476, 5200, 5, 600, 7000, 2.0e6}},
       {"Video", 0.22,
        {0.20, 0.25, 0.03, 0.15, 0.15, 0.04, 0.00, 0.10, 0.00, 0.08},
        {{0.88, 55}, {0.04, 54}, {0.03, 57}, {0.03, 116}, {0.02, 52}},
@@ -193,7 +201,8 @@ const std::vector<CategoryProfile>& CategoryProfiles() {
        {{0.85, 4096}, {0.10, 65535}, {0.05, 28960}},
        {{0.88, 4096}, {0.07, 65535}, {0.05, 1026}},
        {{0.9, 0x00}, {0.1, 0x20}},
-       0.20, 1.05, 0.8, 2.5e5},
+       0.20, 1.05, 0.8, 2.5e5,
+       {3.0, 0.5, 0.5, 37, 220, 0.30, 512, 4100, 6, 400, 50000, 2.0e6}},
   };
   return kProfiles;
 }

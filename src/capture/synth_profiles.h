@@ -1,9 +1,10 @@
 #pragma once
 /// What `tad synth` models: a handful of traffic services shared by every app category (HTTPS API
 /// calls, bulk downloads, QUIC, DNS, push channels, game and media UDP…) and, per category, how
-/// often each service is used and what the far side looks like (TTLs of its servers, ports, TCP
-/// windows, DSCP marks, IPv6 share, packet-size and timing scales). Categories share services and
-/// server populations, so their packets overlap the way real app traffic does. See docs/synth.md.
+/// often each service is used and how its apps use their connections (sessions: DNS lookups,
+/// connections per session, TLS handshake sizes, request/response sizes, think times, port reuse).
+/// Per-host values (server TTLs, ports, TCP windows, DSCP marks) come from one pool shared by every
+/// category, so they do not give the category away. See docs/synth.md.
 
 #include <array>
 #include <cstdint>
@@ -23,8 +24,19 @@ struct SizeComponent {
   double sd;
 };
 
+/// How a service's flows are planned.
+enum class Pattern : uint8_t {
+  kRequestResponse,  // TCP: handshake, optional TLS handshake, request/response exchanges, close
+  kPacketMix,        // packets drawn one by one from the size/direction/gap mixtures below
+  kLookup,           // a DNS query and its answer, sized by the category's SessionProfile
+};
+
 struct ServiceProfile {
   std::string_view name;
+  Pattern pattern;
+  bool tls;                     // kRequestResponse: a TLS handshake after the TCP one
+  double response_scale;        // kRequestResponse: multiplies the category's response sizes
+  double requests_scale;        // kRequestResponse: multiplies the category's exchanges per connection
   uint8_t ip_proto;             // 6 TCP, 17 UDP
   double median_packets;        // flow length: log-normal
   double sigma_packets;
@@ -42,6 +54,25 @@ struct Weighted {
   int value;
 };
 
+/// How a category's apps use the network: one session is what an app does for one user action
+/// (open a page, play a track): a DNS lookup, then one or more connections, in parallel or one
+/// after another, each with a TLS handshake and request/response exchanges separated by think time.
+/// Sizes and times are medians of log-normal draws.
+struct SessionProfile {
+  double connections;           // connections per session (request/response services)
+  double parallel_probability;  // a further connection opens while the previous one is busy
+  double dns_probability;       // a lookup precedes a connection to a new server
+  double dns_query_bytes;       // DNS payloads: the app's domain names and their CNAME chains
+  double dns_answer_bytes;
+  double reuse_probability;     // a sequential connection reuses the previous one's closed 4-tuple
+  double client_hello_bytes;    // TLS ClientHello payload (the app's TLS library)
+  double server_flight_bytes;   // ServerHello + certificate chain + ServerHelloDone
+  double requests;              // request/response exchanges per connection
+  double request_bytes;
+  double response_bytes;
+  double think_us;              // gap before each exchange after the first
+};
+
 struct CategoryProfile {
   std::string_view name;
   double share;                                  // share of all packets (class imbalance)
@@ -55,19 +86,22 @@ struct CategoryProfile {
   double ipv6_fraction;
   double size_scale;                             // multiplies non-full payload sizes
   double iat_scale;                              // multiplies gaps inside flows
-  double flow_gap_us;                            // mean gap between flow starts in one capture
+  double session_gap_us;                         // mean gap between session starts in one capture
+  SessionProfile session;
 };
 
 const std::array<ServiceProfile, kServiceCount>& ServiceProfiles();
 
-/// Per-host values (server TTLs, TOS bytes, receive windows) drawn independently of the category
-/// (issue 12): every category's values pooled, each category's list weighing the same, so a TTL
-/// or a window says nothing about the app that caused the flow.
+/// Per-host values (server TTLs, TOS bytes, receive windows, server ports) drawn independently of
+/// the category (issue 12): every category's values pooled, each category's list weighing the
+/// same, so a TTL, a window or a port says nothing about the app that caused the flow.
 struct HostPool {
   std::vector<Weighted> server_ttls;
   std::vector<Weighted> server_tos;
   std::vector<Weighted> server_windows;
   std::vector<Weighted> client_windows;
+  std::vector<Weighted> web_ports;
+  std::vector<Weighted> private_ports;
 };
 const HostPool& SharedHostPool();
 

@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "capture/dissector.h"
+#include "capture/flow_tracker.h"
+
 namespace tad {
 namespace {
 
@@ -223,6 +226,114 @@ TEST_F(SynthTest, CategoryProfilesDiffer) {
   std::set<long> distinct;
   for (const auto& [name, mean] : mean_len) distinct.insert(std::lround(mean / 10));
   EXPECT_GE(distinct.size(), 8u);
+}
+
+// The flows of every capture under `dir` by category, as `tad extract --flows` finds them (the
+// flow tracker with its default rules over the dissected frames).
+std::map<std::string, std::vector<FlowRecord>> ExtractFlows(const fs::path& dir) {
+  std::map<std::string, std::vector<FlowRecord>> flows;
+  for (const auto& name : SynthCategoryNames()) {
+    for (const auto& entry : fs::directory_iterator(dir / name)) {
+      FlowTracker tracker(FlowRules{}, /*assemble=*/true);
+      std::vector<FlowRecord>& ended = flows[name];
+      int64_t index = 0;
+      for (const Frame& frame : ReadPcap(entry.path())) {
+        PacketFeatures packet;
+        bool transport_truncated = false;
+        EXPECT_EQ(Dissect(frame.bytes, frame.len, DLT_EN10MB, packet, transport_truncated), DissectResult::kOk);
+        packet.packet_index = ++index;
+        packet.timestamp_ns = frame.time_us * 1000;
+        packet.frame_len = static_cast<int32_t>(frame.len);
+        tracker.Observe(packet, ended);
+      }
+      tracker.Finish(ended);
+    }
+  }
+  return flows;
+}
+
+TEST_F(SynthTest, SessionsHaveSeveralFlowsAndReuseClosedFourTuples) {
+  const auto flows = ExtractFlows(Write("out", Options(40000, 5, 2)));
+  int64_t reuse = 0;
+  int64_t total = 0;
+  int64_t parallel = 0;  // pairs of TCP flows to one server that overlap in time
+  int64_t dns = 0;
+  for (const auto& [category, records] : flows) {
+    // Flows of one server (its address and port), in order of their first packets.
+    std::map<std::pair<std::array<uint8_t, 16>, int>, std::vector<const FlowRecord*>> by_server;
+    for (const FlowRecord& flow : records) {
+      ++total;
+      reuse += flow.end_reason == FlowEndReason::kReuse ? 1 : 0;
+      if (flow.ip_proto == 17 && flow.dst_port == 53) ++dns;
+      if (flow.ip_proto == 6) by_server[{flow.dst_addr, flow.dst_port}].push_back(&flow);
+    }
+    for (auto& [server, list] : by_server) {
+      std::sort(list.begin(), list.end(),
+                [](auto* a, auto* b) { return a->first_timestamp_ns < b->first_timestamp_ns; });
+      for (size_t i = 1; i < list.size(); ++i) {
+        parallel += list[i]->first_timestamp_ns < list[i - 1]->last_timestamp_ns ? 1 : 0;
+      }
+    }
+  }
+  // Rule (c) of docs/flows.md: a SYN on a 4-tuple whose flow ended with FIN or RST.
+  EXPECT_GT(reuse, total / 100) << reuse << " of " << total;
+  EXPECT_GT(parallel, total / 50) << parallel << " of " << total;
+  EXPECT_GT(dns, total / 10) << dns << " of " << total;
+}
+
+// Per-host values must not give the category away (issue 12): a classifier that learns, on one
+// seed, the most frequent category of each server TTL, each server receive window and each pair,
+// and predicts on another seed, does no better than always answering the most frequent category.
+TEST_F(SynthTest, ServerTtlsAndWindowsDoNotRevealTheCategory) {
+  using Key = std::pair<int, int>;  // TTL, window (-1: not used)
+  // Per category, the TTL and window of every SYN-ACK (one per TCP connection, sent by the server).
+  auto syn_acks = [&](const std::string& name, uint64_t seed) {
+    const fs::path dir = Write(name, Options(250000, seed, 2));
+    std::map<std::string, std::vector<Key>> keys;
+    for (const auto& category : SynthCategoryNames()) {
+      for (const auto& entry : fs::directory_iterator(dir / category)) {
+        for (const Frame& frame : ReadPcap(entry.path())) {
+          const bool v4 = frame.bytes[12] == 0x08;
+          const uint8_t* ip = frame.bytes.data() + 14;
+          if ((v4 ? ip[9] : ip[6]) != 6) continue;
+          const uint8_t* tcp = ip + (v4 ? 20 : 40);
+          if ((tcp[13] & 0x12) != 0x12) continue;
+          keys[category].push_back({v4 ? ip[8] : ip[7], (tcp[14] << 8) | tcp[15]});
+        }
+      }
+    }
+    return keys;
+  };
+  const auto train = syn_acks("train", 21);
+  const auto test = syn_acks("test", 22);
+  for (int use : {1, 2, 3}) {  // TTL alone, window alone, both
+    auto project = [use](Key key) { return Key{use & 1 ? key.first : -1, use & 2 ? key.second : -1}; };
+    std::map<Key, std::map<std::string, int64_t>> counts;
+    std::map<std::string, int64_t> train_totals;
+    for (const auto& [category, keys] : train) {
+      for (Key key : keys) ++counts[project(key)][category];
+      train_totals[category] += static_cast<int64_t>(keys.size());
+    }
+    auto most_frequent = [](const std::map<std::string, int64_t>& tally) {
+      return std::max_element(tally.begin(), tally.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+    };
+    const std::string majority = most_frequent(train_totals);
+    int64_t right = 0;
+    int64_t right_majority = 0;
+    int64_t total = 0;
+    for (const auto& [category, keys] : test) {
+      for (Key key : keys) {
+        const auto seen = counts.find(project(key));
+        right += (seen == counts.end() ? majority : most_frequent(seen->second)) == category ? 1 : 0;
+        right_majority += majority == category ? 1 : 0;
+        ++total;
+      }
+    }
+    ASSERT_GT(total, 1000);
+    const double accuracy = static_cast<double>(right) / static_cast<double>(total);
+    const double chance = static_cast<double>(right_majority) / static_cast<double>(total);
+    EXPECT_LT(accuracy, chance + 0.03) << "features " << use << ": " << accuracy << " vs majority " << chance;
+  }
 }
 
 TEST_F(SynthTest, RejectsImpossibleOptions) {
