@@ -54,7 +54,9 @@ int32_t SubsetSize(const TreeParameters& parameters, int32_t features) {
   const std::string& strategy = parameters.feature_subset_strategy;
   const double n = features;
   double size = n;
-  if (strategy == "sqrt" || strategy == "auto") {
+  if (strategy == "auto") {  // Spark: sqrt for a forest, all features for boosting
+    size = parameters.classifier == Classifier::kRandomForest ? std::ceil(std::sqrt(n)) : n;
+  } else if (strategy == "sqrt") {
     size = std::ceil(std::sqrt(n));
   } else if (strategy == "log2") {
     size = std::max(1.0, std::ceil(std::log2(n)));

@@ -127,6 +127,77 @@ TEST(ForestTrainingTest, ForestIsByteIdenticalForAnyRankAndThreadCount) {
   fs::remove_all(dir);
 }
 
+TEST(BoostingTest, GbtIsByteIdenticalForAnyRankAndThreadCount) {
+  const fs::path dir = MakeDataset("gbt_determinism", 20000);
+  TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
+  parameters.classifier = Classifier::kGbt;
+  parameters.max_iter = 4;
+  parameters.max_depth = 4;
+  parameters.max_bins = 16;
+  parameters.subsampling_rate = 0.8;
+  const std::string reference = TrainModelJson(dir, 1, 1, parameters);
+  ASSERT_NE(reference.find("\"kind\": \"gbt\""), std::string::npos);
+  ASSERT_NE(reference.find("\"feature\""), std::string::npos) << "the trees should have splits";
+  for (int ranks : {1, 2, 3, 7}) {
+    for (int threads : {1, 2, 3}) {
+      if (ranks == 1 && threads == 1) continue;
+      EXPECT_EQ(TrainModelJson(dir, ranks, threads, parameters), reference) << ranks << " ranks, " << threads << " threads";
+    }
+  }
+  parameters.validation_fraction = 0.2;
+  parameters.feature_subset_strategy = "0.5";
+  EXPECT_EQ(TrainModelJson(dir, 3, 2, parameters), TrainModelJson(dir, 1, 1, parameters));
+  fs::remove_all(dir);
+}
+
+TEST(BoostingTest, GbtLearnsRoundTripsAndStopsEarly) {
+  const fs::path dir = MakeDataset("gbt_model", 20000);
+  TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
+  parameters.classifier = Classifier::kGbt;
+  parameters.max_iter = 10;
+  parameters.max_depth = 4;
+  const std::string json = TrainModelJson(dir, 2, 2, parameters);
+  auto model = Model::FromJson(json, "test");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ(model->ToJson(), json);
+  ASSERT_EQ(model->trees.size(), 40u);  // one tree per class per round
+  ASSERT_EQ(model->base_score.size(), 4u);
+
+  auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, "category"));
+  ThreadCluster(1).Run([&](Communicator& communicator) {
+    auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
+    const CompiledModel compiled(*model);
+    const int64_t rows = static_cast<int64_t>(data.test_labels.size());
+    std::vector<int32_t> predicted(static_cast<size_t>(rows));
+    std::vector<double> probabilities(static_cast<size_t>(rows) * 4);
+    compiled.PredictBatch(data.test_values.data(), rows, 4, predicted.data(), 2);
+    compiled.PredictProbabilities(data.test_values.data(), rows, 4, probabilities.data(), 3);
+    int64_t correct = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const double* p = probabilities.data() + r * 4;
+      EXPECT_NEAR(p[0] + p[1] + p[2] + p[3], 1.0, 1e-12);
+      EXPECT_EQ(predicted[static_cast<size_t>(r)], std::max_element(p, p + 4) - p);
+      correct += predicted[static_cast<size_t>(r)] == data.test_labels[static_cast<size_t>(r)];
+    }
+    EXPECT_GT(static_cast<double>(correct) / static_cast<double>(rows), 0.85);
+  });
+
+  // A tolerance no round can meet stops after the first round and keeps at least one round.
+  parameters.validation_fraction = 0.2;
+  parameters.validation_tol = 1e6;
+  auto stopped = Model::FromJson(TrainModelJson(dir, 1, 1, parameters), "test");
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped->trees.size(), 4u);
+  parameters.validation_tol = 0;
+  auto full = Model::FromJson(TrainModelJson(dir, 1, 1, parameters), "test");
+  ASSERT_TRUE(full.ok());
+  EXPECT_GT(full->trees.size(), 4u);
+  fs::remove_all(dir);
+}
+
 TEST(ForestTrainingTest, TreesDifferAndProbabilitiesAreTheMeanOfLeafShares) {
   const fs::path dir = MakeDataset("forest_model", 20000);
   TreeParameters parameters;
