@@ -69,5 +69,5 @@ expect_usage "--max-iter 0 is out of range: it must be between 1 and 10000" -- -
 expect_usage "--step-size 0 is out of range: it must be greater than 0 and at most 1" -- --classifier gbt --step-size 0
 expect_usage "--validation-fraction 1 is out of range: it must be between 0 and 0.99" -- --validation-fraction 1
 expect_usage "--reg-lambda -1 is out of range: it must be at least 0" -- --classifier gbt --reg-lambda -1
-expect_usage "--min-hessian-per-node x' is not a number" -- --min-hessian-per-node x
+expect_usage "--min-hessian-per-node 'x' is not a number" -- --min-hessian-per-node x
 echo "gbt_mpi_test: ok"
