@@ -187,6 +187,7 @@ bool IsValidationRow(const TreeParameters& parameters, uint64_t identity) {
 }
 
 BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
+                               const std::vector<double>& class_weights,
                                const TreeParameters& parameters, Communicator& communicator, int threads,
                                TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats) {
   const int32_t per_round = TreesPerRound(classes);
@@ -205,16 +206,21 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
   }
   communicator.AllReduceSum(std::span<int64_t>(class_rows));
 
-  // The initial margin is the prior: log class shares (softmax), class 1's log-odds (two classes).
-  // A class without boosting rows counts as one row, so the margin stays finite.
+  // The initial margin is the prior: log class shares (softmax), class 1's log-odds (two classes),
+  // of the class-weighted rows. A class without boosting rows counts as one row, so the margin
+  // stays finite.
   BoostedTrees out;
-  int64_t boosting_rows = 0;
-  for (int64_t count : class_rows) boosting_rows += count;
-  auto at_least_one = [](int64_t count) { return static_cast<double>(std::max<int64_t>(count, 1)); };
+  auto weight_of = [&](size_t c) { return class_weights.empty() ? 1.0 : class_weights[c]; };
+  std::vector<double> prior(static_cast<size_t>(classes));
+  double prior_total = 0;
+  for (size_t c = 0; c < prior.size(); ++c) {
+    prior[c] = static_cast<double>(std::max<int64_t>(class_rows[c], 1)) * weight_of(c);
+    prior_total += prior[c];
+  }
   if (per_round == 1) {
-    out.base_score.push_back(std::log(at_least_one(class_rows[1]) / at_least_one(class_rows[0])));
+    out.base_score.push_back(std::log(prior[1] / prior[0]));
   } else {
-    for (int64_t count : class_rows) out.base_score.push_back(std::log(at_least_one(count) / at_least_one(boosting_rows)));
+    for (double share : prior) out.base_score.push_back(std::log(share / prior_total));
   }
   std::vector<double> margins(cells);
   for (size_t i = 0; i < cells; ++i) margins[i] = out.base_score[i % width];
@@ -257,12 +263,13 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         }
         MarginsToProbabilities(margins.data() + base, classes, p.data());
         const int32_t label = rows.labels[static_cast<size_t>(r)];
+        const double weight = weight_of(static_cast<size_t>(label));
         for (int32_t k = 0; k < per_round; ++k) {
           // Two classes: the logistic loss of class 1's margin. More: softmax, with XGBoost's hessian 2p(1-p).
           const int32_t cls = per_round == 1 ? 1 : k;
           const double prob = p[static_cast<size_t>(cls)];
-          const double gradient = prob - (label == cls ? 1.0 : 0.0);
-          const double hessian = (per_round == 1 ? 1.0 : 2.0) * prob * (1.0 - prob);
+          const double gradient = weight * (prob - (label == cls ? 1.0 : 0.0));
+          const double hessian = weight * (per_round == 1 ? 1.0 : 2.0) * prob * (1.0 - prob);
           gradients[base + static_cast<size_t>(k)] = std::llround(gradient * kGradientScale);
           // At least one unit, so that no node with rows has a zero hessian.
           hessians[base + static_cast<size_t>(k)] = std::max<int64_t>(1, std::llround(hessian * kGradientScale));

@@ -33,8 +33,11 @@ struct BoostedTrees {
 
 /// Collective: boosts parameters.max_iter rounds (fewer with early stopping) on this rank's binned
 /// rows; every rank returns the same trees. Nodes' counts hold one entry, the training rows that
-/// reached them; leaves' value is what they add to their class's margin.
+/// reached them; leaves' value is what they add to their class's margin. `class_weights`
+/// (ClassWeightValues; empty: none) scale each row's gradient and hessian before rounding, and the
+/// class counts behind the base score.
 BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
+                               const std::vector<double>& class_weights,
                                const TreeParameters& parameters, Communicator& communicator, int threads,
                                TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats);
 

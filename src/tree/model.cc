@@ -42,6 +42,7 @@ std::string ParametersJson(const TreeParameters& p) {
   std::string text = "{";
   for (const auto& spec : kTreeParameterSpecs) {
     if (!spec.in_model_parameters || !AppliesTo(spec, p.classifier)) continue;
+    if (spec.omitted_at_default && ParameterText(p, spec) == spec.default_value) continue;
     text += fmt::format("{}\"{}\": {}", text.size() > 1 ? ", " : "", ParameterKey(spec), ParameterJson(p, spec));
   }
   return text + "}";

@@ -19,6 +19,7 @@ namespace tad {
 
 enum class Classifier { kDecisionTree, kRandomForest, kGbt };
 enum class Impurity { kGini, kEntropy };
+enum class ClassWeights { kNone, kBalanced };
 
 /// Option spellings, indexed by the enum's value.
 inline constexpr std::array<std::string_view, 3> kClassifierNames = {"decision-tree", "random-forest", "gbt"};
@@ -52,6 +53,7 @@ struct TreeParameters {
   double validation_tol;
   double reg_lambda;
   double min_hessian_per_node;
+  ClassWeights class_weights;
 };
 
 /// Which classifiers use a parameter (bit 1 << Classifier).
@@ -60,7 +62,8 @@ inline constexpr uint8_t kTree = 1, kForest = 2, kGbt = 4, kAllClassifiers = 7;
 using ParameterField =
     std::variant<int32_t TreeParameters::*, int64_t TreeParameters::*, uint64_t TreeParameters::*,
                  double TreeParameters::*, bool TreeParameters::*, std::string TreeParameters::*,
-                 Impurity TreeParameters::*, Classifier TreeParameters::*, SplitBy TreeParameters::*>;
+                 Impurity TreeParameters::*, Classifier TreeParameters::*, SplitBy TreeParameters::*,
+                 ClassWeights TreeParameters::*>;
 
 /// One parameter. Numbers must lie in [min, max] ((min, max] when min_exclusive); a parameter with
 /// choices takes one of them ('|'-separated), or a number in range when it also has a range.
@@ -77,13 +80,16 @@ struct ParameterSpec {
   bool in_model_parameters;  // false: the model file states it elsewhere ("kind")
   std::string_view description;
   std::string_view value_when_absent = {};  // model files from before the parameter existed; empty: required
+  // The model file leaves the parameter out at its default (so files of models that do not use it
+  // stay byte-identical to those written before it existed); reading, absent means the default.
+  bool omitted_at_default = false;
 };
 
 inline constexpr double kUnbounded = 1e300;
 
 // Order matters: it is the order of the model file's "parameters" (a decision tree's stays as it
 // was before forests and boosting existed) and of the docs table.
-inline constexpr std::array<ParameterSpec, 20> kTreeParameterSpecs = {{
+inline constexpr std::array<ParameterSpec, 21> kTreeParameterSpecs = {{
     {"classifier", &TreeParameters::classifier, "decision-tree", "decision-tree|random-forest|gbt", false, 0, 0, false,
      kAllClassifiers, false, "the model: one decision tree, a random forest or gradient-boosted trees"},
     {"max-depth", &TreeParameters::max_depth, "5", "", true, 0, 30, false, kAllClassifiers, true,
@@ -132,6 +138,11 @@ inline constexpr std::array<ParameterSpec, 20> kTreeParameterSpecs = {{
      "L2 regularisation of leaf values: gain G^2/(H+lambda), leaf -G/(H+lambda) (XGBoost: lambda)"},
     {"min-hessian-per-node", &TreeParameters::min_hessian_per_node, "1", "", true, 0, kUnbounded, false, kGbt, true,
      "a split is kept only if each child's hessian sum is at least this (XGBoost: min_child_weight)"},
+    {"class-weights", &TreeParameters::class_weights, "none", "none|balanced", false, 0, 0, false, kAllClassifiers,
+     true,
+     "balanced: class c's rows weigh n / (K * n_c) in counts, gains, leaves and gradients (scikit-learn's "
+     "class_weight='balanced')",
+     "none", true},
 }};
 
 /// The spec named `name`; naming an undeclared parameter is a programming error (std::logic_error).

@@ -13,14 +13,15 @@ Model TrainModel(TrainingData& data, const TreeParameters& parameters, Communica
   model.classes = data.classes;
   model.training_data = {data.fingerprint, data.rows, data.train_rows, data.test_rows, data.class_counts};
   const int32_t classes = static_cast<int32_t>(data.classes.size());
+  const std::vector<double> class_weights = ClassWeightValues(parameters.class_weights, data.class_counts);
   if (parameters.classifier == Classifier::kGbt) {
     BoostedTrees boosted =
-        TrainBoostedTrees(data.train, data.bins, classes, parameters, communicator, threads, observer, &data.work, stats);
+        TrainBoostedTrees(data.train, data.bins, classes, class_weights, parameters, communicator, threads, observer, &data.work, stats);
     model.trees = std::move(boosted.trees);
     model.base_score = std::move(boosted.base_score);
   } else {
     model.trees =
-        TrainTrees(data.train, data.bins, classes, parameters, communicator, threads, observer, &data.work, stats);
+        TrainTrees(data.train, data.bins, classes, class_weights, parameters, communicator, threads, observer, &data.work, stats);
   }
   return model;
 }

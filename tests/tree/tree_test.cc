@@ -13,6 +13,7 @@
 #include "common/hash.h"
 #include "tree/split.h"
 #include "tree/train_model.h"
+#include "tree/trainer.h"
 #include "tree/training_data.h"
 
 namespace tad {
@@ -195,6 +196,66 @@ TEST(BoostingTest, GbtLearnsRoundTripsAndStopsEarly) {
   auto full = Model::FromJson(TrainModelJson(dir, 1, 1, parameters), "test");
   ASSERT_TRUE(full.ok());
   EXPECT_GT(full->trees.size(), 4u);
+  fs::remove_all(dir);
+}
+
+// The test rows' recall of each class under `model`.
+std::vector<double> TestRecalls(const fs::path& dir, const TreeParameters& parameters, const Model& model) {
+  std::vector<double> recalls;
+  auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, "category"));
+  ThreadCluster(1).Run([&](Communicator& communicator) {
+    auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
+    const CompiledModel compiled(model);
+    std::vector<int32_t> predicted(data.test_labels.size());
+    compiled.PredictBatch(data.test_values.data(), static_cast<int64_t>(predicted.size()), 4, predicted.data(), 1);
+    std::vector<int64_t> hits(model.classes.size(), 0), totals(model.classes.size(), 0);
+    for (size_t i = 0; i < predicted.size(); ++i) {
+      ++totals[data.test_labels[i]];
+      hits[data.test_labels[i]] += predicted[i] == data.test_labels[i];
+    }
+    for (size_t c = 0; c < totals.size(); ++c) recalls.push_back(static_cast<double>(hits[c]) / static_cast<double>(totals[c]));
+  });
+  return recalls;
+}
+
+TEST(ClassWeightsTest, BalancedWeightsAreDeterministicWeighTheCountsAndRaiseMinorityRecall) {
+  const fs::path dir = MakeDataset("class_weights", 20000);
+  for (Classifier classifier : kClassifiers) {
+    TreeParameters parameters;
+    parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
+    parameters.classifier = classifier;
+    parameters.max_depth = 3;
+    parameters.num_trees = 4;
+    parameters.max_iter = 5;
+    const std::string name(kClassifierNames[static_cast<size_t>(classifier)]);
+    const std::string plain = TrainModelJson(dir, 1, 1, parameters);
+    EXPECT_EQ(plain.find("class_weights"), std::string::npos) << name << ": none is the default and left out";
+    parameters.class_weights = ClassWeights::kBalanced;
+    const std::string balanced = TrainModelJson(dir, 1, 1, parameters);
+    EXPECT_NE(balanced.find("\"class_weights\": \"balanced\""), std::string::npos) << name;
+    EXPECT_EQ(TrainModelJson(dir, 3, 2, parameters), balanced) << name;
+    EXPECT_EQ(TrainModelJson(dir, 7, 3, parameters), balanced) << name;
+    auto plain_model = Model::FromJson(plain, "plain");
+    auto balanced_model = Model::FromJson(balanced, "balanced");
+    ASSERT_TRUE(plain_model.ok() && balanced_model.ok());
+    EXPECT_EQ(balanced_model->ToJson(), balanced);
+    if (classifier == Classifier::kDecisionTree) {
+      // The root's counts are each class's training rows times its fixed-point weight n / (K n_c).
+      const auto& counts = balanced_model->training_data.class_counts;
+      const std::vector<double> weights = ClassWeightValues(ClassWeights::kBalanced, counts);
+      for (size_t c = 0; c < counts.size(); ++c) {
+        EXPECT_EQ(balanced_model->trees[0].nodes[0].counts[c],
+                  counts[c] * std::llround(weights[c] * static_cast<double>(kClassWeightUnit)));
+      }
+    }
+    // The rarest class gets at least the recall it had without weights.
+    const auto& counts = plain_model->training_data.class_counts;
+    const size_t rarest = static_cast<size_t>(std::min_element(counts.begin(), counts.end()) - counts.begin());
+    const std::vector<double> before = TestRecalls(dir, parameters, *plain_model);
+    const std::vector<double> after = TestRecalls(dir, parameters, *balanced_model);
+    EXPECT_GE(after[rarest], before[rarest]) << name;
+  }
   fs::remove_all(dir);
 }
 
