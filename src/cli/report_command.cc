@@ -86,7 +86,12 @@ int RunReport(const ReportOptions& options) {
       break;
     }
   }
-  if (auto model_json = report::ReadJsonFile(model_path); model_json.ok()) {
+  auto model_json = report::ReadJsonFile(model_path);
+  if (model_json.ok() && model_json->value("kind", std::string()) == "gbt") {
+    // A gbt tree's leaves add to a class's margin; they predict no class, so there are no rules.
+    std::fprintf(stderr, "tad report: %s is a gbt model; the tree's shape and rules are left out\n",
+                 model_path.string().c_str());
+  } else if (model_json.ok()) {
     auto model = report::ParseTreeModel(*model_json);
     if (!model.ok()) throw Error(model.status().WithContext(model_path.string()));
     inputs.model = std::move(model).value();
