@@ -87,7 +87,14 @@ int RunReport(const ReportOptions& options) {
     }
   }
   if (fs::is_regular_file(model_path)) {
-    inputs.model = ValueOrThrow(Model::Load(model_path));
+    Model model = ValueOrThrow(Model::Load(model_path));
+    if (model.parameters.classifier == Classifier::kGbt) {
+      // A gbt tree's leaves add to a class's margin; they predict no class, so there are no rules.
+      std::fprintf(stderr, "tad report: %s is a gbt model; the trees' shape and rules are left out\n",
+                   model_path.string().c_str());
+    } else {
+      inputs.model = std::move(model);
+    }
   } else {
     std::fprintf(stderr, "tad report: warning: %s: no such file; the tree's shape and rules are left out\n",
                  model_path.string().c_str());

@@ -32,7 +32,7 @@ namespace {
 
 template <bool kWeighted>
 void CountBlock(const BinnedRows& rows, int32_t trees, const int32_t* slots, const uint8_t* weights,
-                const int32_t* counted_index, const std::vector<size_t>& feature_offsets, size_t stride, int64_t begin,
+                const int64_t* class_weights, const int32_t* counted_index, const std::vector<size_t>& feature_offsets, size_t stride, int64_t begin,
                 int64_t end, int64_t* histogram) {
   const int32_t features = rows.features;
   for (int64_t r = begin; r < end; ++r) {
@@ -45,7 +45,7 @@ void CountBlock(const BinnedRows& rows, int32_t trees, const int32_t* slots, con
       if (index < 0) continue;
       int64_t* node = histogram + static_cast<size_t>(index) * stride + rows.labels[r];
       if constexpr (kWeighted) {
-        const int64_t weight = weights[at];
+        const int64_t weight = (weights ? weights[at] : 1) * (class_weights ? class_weights[rows.labels[r]] : 1);
         for (int32_t f = 0; f < features; ++f) node[feature_offsets[f] + bins[f] * feature_offsets.back()] += weight;
       } else {
         for (int32_t f = 0; f < features; ++f) ++node[feature_offsets[f] + bins[f] * feature_offsets.back()];
@@ -57,7 +57,8 @@ void CountBlock(const BinnedRows& rows, int32_t trees, const int32_t* slots, con
 }  // namespace
 
 void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int32_t> slot_of_row,
-                     std::span<const uint8_t> weights, std::span<const int32_t> counted_index,
+                     std::span<const uint8_t> weights, std::span<const int64_t> class_weights,
+                     std::span<const int32_t> counted_index,
                      const HistogramLayout& layout, int threads, std::span<int64_t> histogram,
                      std::vector<std::vector<int64_t>>& thread_buffers) {
   std::fill(histogram.begin(), histogram.end(), 0);
@@ -73,11 +74,12 @@ void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int3
       thread_buffers[static_cast<size_t>(t - 1)].assign(histogram.size(), 0);
       target = thread_buffers[static_cast<size_t>(t - 1)].data();
     }
-    if (weights.empty()) {
-      CountBlock<false>(rows, trees, slot_of_row.data(), nullptr, counted_index.data(), offsets, layout.node_stride(),
-                        begin, end, target);
+    if (weights.empty() && class_weights.empty()) {
+      CountBlock<false>(rows, trees, slot_of_row.data(), nullptr, nullptr, counted_index.data(), offsets,
+                        layout.node_stride(), begin, end, target);
     } else {
-      CountBlock<true>(rows, trees, slot_of_row.data(), weights.data(), counted_index.data(), offsets,
+      CountBlock<true>(rows, trees, slot_of_row.data(), weights.empty() ? nullptr : weights.data(),
+                       class_weights.empty() ? nullptr : class_weights.data(), counted_index.data(), offsets,
                        layout.node_stride(), begin, end, target);
     }
   });

@@ -47,11 +47,13 @@ class HistogramLayout {
 /// tree t is slot_of_row[r * trees + t] (-1 for none), counted into node slice counted_index[slot]
 /// of `histogram`; slots with counted_index -1 are skipped (their histograms are derived, not
 /// counted). `weights` (same layout; empty: every row counts once) are a forest's bootstrap
-/// weights. `histogram` holds (counted slots) × node_stride elements and is zeroed first.
+/// weights; `class_weights` (per class; empty: 1) multiply them: a row adds weight × its class's
+/// weight. `histogram` holds (counted slots) × node_stride elements and is zeroed first.
 /// `thread_buffers` are the other threads' partial histograms: the caller keeps them across calls,
 /// so that large buffers are not returned to the system and faulted in again every level.
 void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int32_t> slot_of_row,
-                     std::span<const uint8_t> weights, std::span<const int32_t> counted_index,
+                     std::span<const uint8_t> weights, std::span<const int64_t> class_weights,
+                     std::span<const int32_t> counted_index,
                      const HistogramLayout& layout, int threads, std::span<int64_t> histogram,
                      std::vector<std::vector<int64_t>>& thread_buffers);
 

@@ -42,6 +42,7 @@ std::string ParametersJson(const TreeParameters& p) {
   std::string text = "{";
   for (const auto& spec : kTreeParameterSpecs) {
     if (!spec.in_model_parameters || !AppliesTo(spec, p.classifier)) continue;
+    if (spec.omitted_at_default && ParameterText(p, spec) == spec.default_value) continue;
     text += fmt::format("{}\"{}\": {}", text.size() > 1 ? ", " : "", ParameterKey(spec), ParameterJson(p, spec));
   }
   return text + "}";
@@ -77,16 +78,27 @@ std::string Model::ToJson() const {
       "\"class_counts\": {}}},\n",
       JsonString(training_data.fingerprint), training_data.rows, training_data.train_rows, training_data.test_rows,
       JsonIntArray(training_data.class_counts));
+  const bool boosted = parameters.classifier == Classifier::kGbt;
+  if (boosted) {
+    std::string base = "[";
+    for (size_t i = 0; i < base_score.size(); ++i) base += (i ? ", " : "") + JsonDouble(base_score[i]);
+    out += fmt::format("  \"base_score\": {}],\n", base);
+  }
   out += "  \"trees\": [\n";
   for (size_t t = 0; t < trees.size(); ++t) {
     out += "    {\"nodes\": [\n";
     const auto& nodes = trees[t].nodes;
     for (size_t i = 0; i < nodes.size(); ++i) {
       const TreeNode& node = nodes[i];
-      out += fmt::format("      {{\"id\": {}, \"depth\": {}, \"counts\": {}", node.id, node.depth,
-                         JsonIntArray(node.counts));
+      if (boosted) {
+        out += fmt::format("      {{\"id\": {}, \"depth\": {}, \"rows\": {}", node.id, node.depth, node.counts.at(0));
+      } else {
+        out += fmt::format("      {{\"id\": {}, \"depth\": {}, \"counts\": {}", node.id, node.depth,
+                           JsonIntArray(node.counts));
+      }
       if (node.is_leaf()) {
-        out += fmt::format(", \"prediction\": {}}}", node.prediction);
+        out += boosted ? fmt::format(", \"value\": {}}}", JsonDouble(node.value))
+                       : fmt::format(", \"prediction\": {}}}", node.prediction);
       } else {
         out += fmt::format(", \"feature\": {}, \"threshold\": {}, \"left\": {}, \"right\": {}, \"gain\": {}}}",
                            node.feature, JsonDouble(node.threshold), node.left, node.right, JsonDouble(node.gain));
@@ -118,7 +130,7 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
   try {
     const std::string kind = doc.at("kind").get<std::string>();
     bool known_kind = false;
-    for (Classifier classifier : {Classifier::kDecisionTree, Classifier::kRandomForest}) {
+    for (Classifier classifier : kClassifiers) {
       if (ModelKind(classifier) != kind) continue;
       model.parameters.classifier = classifier;
       known_kind = true;
@@ -148,19 +160,24 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
     model.training_data.train_rows = data.at("train_rows").get<int64_t>();
     model.training_data.test_rows = data.at("test_rows").get<int64_t>();
     model.training_data.class_counts = data.at("class_counts").get<std::vector<int64_t>>();
+    const bool boosted = model.parameters.classifier == Classifier::kGbt;
+    if (boosted) model.base_score = doc.at("base_score").get<std::vector<double>>();
     for (const json& tree_json : doc.at("trees")) {
       DecisionTree tree;
       for (const json& n : tree_json.at("nodes")) {
         TreeNode node;
         node.id = n.at("id").get<int32_t>();
         node.depth = n.at("depth").get<int32_t>();
-        node.counts = n.at("counts").get<std::vector<int64_t>>();
+        node.counts = boosted ? std::vector<int64_t>{n.at("rows").get<int64_t>()}
+                              : n.at("counts").get<std::vector<int64_t>>();
         if (n.contains("feature")) {
           node.feature = n.at("feature").get<int32_t>();
           node.threshold = n.at("threshold").get<double>();
           node.left = n.at("left").get<int32_t>();
           node.right = n.at("right").get<int32_t>();
           node.gain = n.at("gain").get<double>();
+        } else if (boosted) {
+          node.value = n.at("value").get<double>();
         } else {
           node.prediction = n.at("prediction").get<int32_t>();
         }
@@ -181,6 +198,18 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
   if (model.trees.empty()) return Damaged(source, "no trees");
   const int32_t num_features = static_cast<int32_t>(model.features.size());
   const int32_t num_classes = static_cast<int32_t>(model.classes.size());
+  const bool boosted = model.parameters.classifier == Classifier::kGbt;
+  if (boosted) {
+    const size_t per_round = static_cast<size_t>(TreesPerRound(num_classes));
+    if (num_classes < 2) return Damaged(source, "gbt needs two or more classes");
+    if (model.base_score.size() != per_round) return Damaged(source, fmt::format("base_score needs {} values", per_round));
+    for (double value : model.base_score) {
+      if (!std::isfinite(value)) return Damaged(source, "base_score is not finite");
+    }
+    if (model.trees.size() % per_round != 0) {
+      return Damaged(source, fmt::format("{} trees is not a whole number of rounds of {}", model.trees.size(), per_round));
+    }
+  }
   for (size_t t = 0; t < model.trees.size(); ++t) {
     const auto& nodes = model.trees[t].nodes;
     const int32_t count = static_cast<int32_t>(nodes.size());
@@ -190,9 +219,12 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
       const TreeNode& node = nodes[static_cast<size_t>(i)];
       const std::string where = fmt::format("tree {} node {}", t, i);
       if (node.id != i) return Damaged(source, where + " has id " + std::to_string(node.id));
-      if (node.counts.size() != static_cast<size_t>(num_classes)) return Damaged(source, where + ": counts");
+      if (node.counts.size() != (boosted ? 1u : static_cast<size_t>(num_classes))) {
+        return Damaged(source, where + (boosted ? ": rows" : ": counts"));
+      }
       if (node.is_leaf()) {
         if (node.prediction < 0 || node.prediction >= num_classes) return Damaged(source, where + ": prediction");
+        if (!std::isfinite(node.value)) return Damaged(source, where + ": value");
         continue;
       }
       if (node.feature >= num_features) return Damaged(source, where + ": feature out of range");
@@ -252,6 +284,24 @@ std::vector<double> Model::FeatureImportances() const {
   }
   return total;
 }
+
+int32_t TreesPerRound(int32_t classes) { return classes == 2 ? 1 : classes; }
+
+void MarginsToProbabilities(const double* margins, int32_t classes, double* probabilities) {
+  if (classes == 2) {
+    probabilities[1] = 1.0 / (1.0 + std::exp(-margins[0]));
+    probabilities[0] = 1.0 - probabilities[1];
+    return;
+  }
+  const double largest = *std::max_element(margins, margins + classes);
+  double sum = 0;
+  for (int32_t c = 0; c < classes; ++c) {
+    probabilities[c] = std::exp(margins[c] - largest);
+    sum += probabilities[c];
+  }
+  for (int32_t c = 0; c < classes; ++c) probabilities[c] /= sum;
+}
+
 
 float FloatThresholdAtOrBelow(double threshold) {
   constexpr float kLargest = std::numeric_limits<float>::max();
@@ -313,9 +363,18 @@ void CompiledTree::LeafBatch(const float* rows, int64_t count, int32_t features,
   Walk(rows, 0, count, features, leaves, [](int32_t node) { return node; });
 }
 
-CompiledModel::CompiledModel(const Model& model) : classes_(static_cast<int32_t>(model.classes.size())) {
+CompiledModel::CompiledModel(const Model& model)
+    : base_score_(model.base_score),
+      boosted_(model.parameters.classifier == Classifier::kGbt),
+      classes_(static_cast<int32_t>(model.classes.size())) {
   for (const auto& tree : model.trees) {
     trees_.emplace_back(tree);
+    if (boosted_) {
+      std::vector<double> values(tree.nodes.size(), 0.0);
+      for (const auto& node : tree.nodes) values[static_cast<size_t>(node.id)] = node.value;
+      leaf_values_.push_back(std::move(values));
+      continue;
+    }
     std::vector<double> shares(tree.nodes.size() * static_cast<size_t>(classes_), 0.0);
     for (const auto& node : tree.nodes) {
       int64_t total = 0;
@@ -331,7 +390,44 @@ CompiledModel::CompiledModel(const Model& model) : classes_(static_cast<int32_t>
 
 void CompiledModel::PredictProbabilities(const float* rows, int64_t count, int32_t features, double* out,
                                          int threads) const {
+  if (boosted_) {
+    PredictBoosted(rows, count, features, out, threads);
+  } else {
+    PredictShares(rows, count, features, out, threads);
+  }
+}
+
+void CompiledModel::PredictBoosted(const float* rows, int64_t count, int32_t features, double* out,
+                                   int threads) const {
   const size_t classes = static_cast<size_t>(classes_);
+  const size_t per_round = base_score_.size();
+  ParallelBlocks(count, threads, [&](int64_t begin, int64_t end, int) {
+    constexpr int64_t kBlock = 256;  // rows per pass over the trees, so the leaves stay in cache
+    std::vector<int32_t> leaves(kBlock);
+    std::vector<double> margins(static_cast<size_t>(kBlock) * per_round);
+    for (int64_t block = begin; block < end; block += kBlock) {
+      const int64_t rows_in_block = std::min(kBlock, end - block);
+      for (int64_t i = 0; i < rows_in_block; ++i) {
+        std::copy(base_score_.begin(), base_score_.end(), margins.begin() + static_cast<ptrdiff_t>(static_cast<size_t>(i) * per_round));
+      }
+      // Trees in model order, so every row sums its leaf values in the same order as training.
+      for (size_t t = 0; t < trees_.size(); ++t) {
+        trees_[t].LeafBatch(rows + block * features, rows_in_block, features, leaves.data());
+        const size_t k = t % per_round;
+        for (int64_t i = 0; i < rows_in_block; ++i) {
+          margins[static_cast<size_t>(i) * per_round + k] += leaf_values_[t][static_cast<size_t>(leaves[static_cast<size_t>(i)])];
+        }
+      }
+      for (int64_t i = 0; i < rows_in_block; ++i) {
+        MarginsToProbabilities(margins.data() + static_cast<size_t>(i) * per_round, classes_,
+                               out + static_cast<size_t>(block + i) * classes);
+      }
+    }
+  });
+}
+
+void CompiledModel::PredictShares(const float* rows, int64_t count, int32_t features, double* out,
+                                  int threads) const {  const size_t classes = static_cast<size_t>(classes_);
   ParallelBlocks(count, threads, [&](int64_t begin, int64_t end, int) {
     constexpr int64_t kBlock = 256;  // rows per pass over the trees, so the leaves stay in cache
     std::vector<int32_t> leaves(kBlock);
@@ -353,7 +449,7 @@ void CompiledModel::PredictProbabilities(const float* rows, int64_t count, int32
 }
 
 void CompiledModel::PredictBatch(const float* rows, int64_t count, int32_t features, int32_t* out, int threads) const {
-  if (trees_.size() == 1) {
+  if (!boosted_ && trees_.size() == 1) {
     trees_.front().PredictBatch(rows, count, features, out, threads);
     return;
   }

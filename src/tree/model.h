@@ -22,13 +22,14 @@ inline constexpr std::string_view kMissingValuesRule =
 struct TreeNode {
   int32_t id = 0;
   int32_t depth = 0;
-  std::vector<int64_t> counts;  // training rows of each class that reached the node
+  std::vector<int64_t> counts;  // training rows of each class that reached the node (gbt: one entry, all rows)
   int32_t feature = -1;         // -1: a leaf
   double threshold = 0;         // go left when value <= threshold
   int32_t left = -1;
   int32_t right = -1;
   double gain = 0;
-  int32_t prediction = 0;       // leaves: index into classes
+  int32_t prediction = 0;       // leaves: index into classes (not used by gbt)
+  double value = 0;             // gbt leaves: what the leaf adds to its class's margin
   bool is_leaf() const { return feature < 0; }
 };
 
@@ -52,7 +53,8 @@ struct Model {
   std::vector<std::string> classes;
   std::string missing_values = std::string(kMissingValuesRule);
   TrainingDataInfo training_data;
-  std::vector<DecisionTree> trees;
+  std::vector<DecisionTree> trees;  // gbt: round-major, TreesPerRound(classes) trees per round
+  std::vector<double> base_score;   // gbt: the initial margins (one per class; two classes: one)
 
   /// The model file's bytes.
   std::string ToJson() const;
@@ -66,6 +68,13 @@ struct Model {
   /// normalised to sum 1; averaged over trees and normalised again.
   std::vector<double> FeatureImportances() const;
 };
+
+/// gbt trees per boosting round: one per class, one for two classes (class 1's log-odds).
+int32_t TreesPerRound(int32_t classes);
+
+/// gbt margins to probabilities, as training and prediction compute them: softmax over `classes`
+/// margins, or for two classes (one margin, class 1's log-odds) [1 - logistic, logistic].
+void MarginsToProbabilities(const double* margins, int32_t classes, double* probabilities);
 
 /// The largest float not above `threshold`. For every float v, `v <= result` holds exactly when
 /// `double(v) <= threshold` (a float above the result is above the threshold, as no float lies
@@ -110,8 +119,9 @@ class CompiledTree {
 };
 
 /// Any model ready for prediction: a decision tree predicts its leaf's class (CompiledTree, as
-/// fast as before); a forest averages its trees' leaf class shares (Spark's probability) and
-/// predicts the most probable class (the lowest index on ties).
+/// fast as before); a forest averages its trees' leaf class shares (Spark's probability); gbt
+/// adds its leaves' values to the base margins and takes the softmax (two classes: the logistic
+/// of class 1's margin). Forests and gbt predict the most probable class (the lowest index on ties).
 class CompiledModel {
  public:
   explicit CompiledModel(const Model& model);
@@ -123,8 +133,13 @@ class CompiledModel {
   void PredictProbabilities(const float* rows, int64_t count, int32_t features, double* out, int threads) const;
 
  private:
+  void PredictShares(const float* rows, int64_t count, int32_t features, double* out, int threads) const;
+  void PredictBoosted(const float* rows, int64_t count, int32_t features, double* out, int threads) const;
   std::vector<CompiledTree> trees_;
-  std::vector<std::vector<double>> leaf_shares_;  // per tree: node × class share of its training rows
+  std::vector<std::vector<double>> leaf_shares_;  // forests and trees: per tree, node × class share of its rows
+  std::vector<std::vector<double>> leaf_values_;  // gbt: per tree, node -> leaf value
+  std::vector<double> base_score_;                // gbt
+  bool boosted_ = false;
   int32_t classes_ = 0;
 };
 

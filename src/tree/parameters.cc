@@ -128,6 +128,7 @@ std::string_view ModelKind(Classifier classifier) {
   switch (classifier) {
     case Classifier::kDecisionTree: return "decision_tree";
     case Classifier::kRandomForest: return "random_forest";
+    case Classifier::kGbt: return "gbt";
   }
   return "decision_tree";
 }
@@ -239,7 +240,7 @@ std::string ParameterDocsTable() {
     if (spec.classifiers == kAllClassifiers) {
       used_by = "all";
     } else {
-      for (Classifier classifier : {Classifier::kDecisionTree, Classifier::kRandomForest}) {
+      for (Classifier classifier : kClassifiers) {
         if (!AppliesTo(spec, classifier)) continue;
         used_by += (used_by.empty() ? "" : ", ") + std::string(kClassifierNames[static_cast<size_t>(classifier)]);
       }

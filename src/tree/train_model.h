@@ -10,7 +10,7 @@
 
 namespace tad {
 
-/// Collective: trains parameters.classifier (a decision tree or a random forest) on the loaded
+/// Collective: trains parameters.classifier (a decision tree, a random forest or gbt) on the loaded
 /// data; every rank returns the same Model, byte for byte, whatever the executor and thread count.
 /// `observer` and `stats` may be null.
 Model TrainModel(TrainingData& data, const TreeParameters& parameters, Communicator& communicator, int threads,

@@ -51,7 +51,9 @@ int32_t SubsetSize(const TreeParameters& parameters, int32_t features) {
   const std::string& strategy = parameters.feature_subset_strategy;
   const double n = features;
   double size = n;
-  if (strategy == "sqrt" || strategy == "auto") {
+  if (strategy == "auto") {  // Spark: sqrt for a forest, all features for boosting
+    size = parameters.classifier == Classifier::kRandomForest ? std::ceil(std::sqrt(n)) : n;
+  } else if (strategy == "sqrt") {
     size = std::ceil(std::sqrt(n));
   } else if (strategy == "log2") {
     size = std::max(1.0, std::ceil(std::log2(n)));
@@ -104,9 +106,30 @@ std::vector<int32_t> CandidateFeatures(const TreeParameters& parameters, int32_t
   return chosen;
 }
 
+std::vector<double> ClassWeightValues(ClassWeights class_weights, const std::vector<int64_t>& class_counts) {
+  if (class_weights == ClassWeights::kNone) return {};
+  int64_t total = 0;
+  for (int64_t count : class_counts) total += count;
+  std::vector<double> weights;
+  for (int64_t count : class_counts) {
+    weights.push_back(count > 0 ? static_cast<double>(total) / (static_cast<double>(class_counts.size()) *
+                                                                static_cast<double>(count))
+                                : 1.0);
+  }
+  return weights;
+}
+
 std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
-                                     const TreeParameters& parameters, Communicator& communicator, int threads,
+                                     const std::vector<double>& class_weights, const TreeParameters& tree_parameters, Communicator& communicator, int threads,
                                      TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats) {
+  // Class weights as integers (at least one unit, so that a class's rows are never lost); sizes
+  // are then compared in the same units.
+  std::vector<int64_t> fixed_class_weights;
+  for (double weight : class_weights) {
+    fixed_class_weights.push_back(std::max<int64_t>(1, std::llround(weight * static_cast<double>(kClassWeightUnit))));
+  }
+  TreeParameters parameters = tree_parameters;
+  if (!fixed_class_weights.empty()) parameters.min_instances_per_node *= kClassWeightUnit;
   const HistogramLayout layout(bins, classes);
   const size_t stride = layout.node_stride();
   const bool forest = parameters.classifier == Classifier::kRandomForest;
@@ -156,7 +179,8 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
       if (!slots[s].derived()) counted_index[s] = counted_slots++;
     }
     counted.resize(static_cast<size_t>(counted_slots) * stride);  // BuildHistograms zeroes it
-    BuildHistograms(rows, tree_count, slot_of_row, weights, counted_index, layout, threads, counted, thread_buffers);
+    BuildHistograms(rows, tree_count, slot_of_row, weights, fixed_class_weights, counted_index, layout, threads, counted,
+                    thread_buffers);
     local_stats.histogram_seconds += SecondsSince(level_start);
 
     const auto reduce_start = std::chrono::steady_clock::now();

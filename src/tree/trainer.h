@@ -23,11 +23,22 @@ struct TrainingStats {
   double split_seconds = 0;               // choosing splits and moving rows to children
 };
 
+/// Fixed-point units of one row in class-weighted counts (--class-weights balanced).
+inline constexpr int64_t kClassWeightUnit = int64_t{1} << 16;
+
+/// --class-weights: none gives no weights (empty); balanced gives class c the weight n / (K · n_c)
+/// from the training rows per class (scikit-learn's); 1 for a class without training rows (no row
+/// carries it; the weight only keeps gbt's prior finite).
+std::vector<double> ClassWeightValues(ClassWeights class_weights, const std::vector<int64_t>& class_counts);
+
 /// Trains the parameters' trees on this rank's binned rows: one for a decision tree, num_trees for
 /// a random forest. All trees' nodes of a level are counted in one pass over the rows and reduced
 /// in one AllReduceSum. All ranks call it together and get the same trees. `work` (optional) is
-/// updated for the observer.
+/// updated for the observer. `class_weights` (ClassWeightValues; empty: none) make a row of class c
+/// count round(w_c · kClassWeightUnit) in every count, min_instances_per_node being compared with
+/// counts in those units.
 std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t classes,
+                                     const std::vector<double>& class_weights,
                                      const TreeParameters& parameters, Communicator& communicator, int threads,
                                      TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats);
 

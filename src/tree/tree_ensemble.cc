@@ -119,6 +119,8 @@ Result<TreeEnsemble> ToTreeEnsemble(const Model& model) {
       return DecisionTreeEnsemble(model);
     case Classifier::kRandomForest:
       return RandomForestEnsemble(model);
+    case Classifier::kGbt:
+      return BoostedEnsemble(model);
   }
   return Status::InvalidData(fmt::format("models of kind '{}' cannot be exported yet",
                                          ModelKind(model.parameters.classifier)));
@@ -151,6 +153,38 @@ Result<TreeEnsemble> RandomForestEnsemble(const Model& model) {
     auto tree = ShareTree(model, t, model.trees.size());
     if (!tree.ok()) return tree.status();
     ensemble.trees.push_back(std::move(tree).value());
+  }
+  TAD_RETURN_IF_ERROR(ensemble.Validate());
+  return ensemble;
+}
+
+}  // namespace tad
+
+namespace tad {
+
+Result<TreeEnsemble> BoostedEnsemble(const Model& model) {
+  TreeEnsemble ensemble = EmptyEnsemble(model);
+  const bool binary = model.classes.size() == 2;
+  const size_t per_round = static_cast<size_t>(TreesPerRound(static_cast<int32_t>(model.classes.size())));
+  ensemble.post_transform = binary ? PostTransform::kLogistic : PostTransform::kSoftmax;
+  for (double base : model.base_score) ensemble.base_values.push_back(static_cast<float>(base));
+  for (size_t t = 0; t < model.trees.size(); ++t) {
+    // Two classes: every tree adds to class 1's log-odds (the binary form); else tree t adds to class t % K.
+    const int32_t class_id = binary ? 1 : static_cast<int32_t>(t % per_round);
+    EnsembleTree tree;
+    for (const TreeNode& node : model.trees[t].nodes) {
+      EnsembleNode converted;
+      if (node.is_leaf()) {
+        converted.weights.push_back({class_id, static_cast<float>(node.value)});
+      } else {
+        converted.feature = node.feature;
+        converted.threshold = FloatThresholdAtOrBelow(node.threshold);
+        converted.left = node.left;
+        converted.right = node.right;
+      }
+      tree.nodes.push_back(std::move(converted));
+    }
+    ensemble.trees.push_back(std::move(tree));
   }
   TAD_RETURN_IF_ERROR(ensemble.Validate());
   return ensemble;

@@ -75,4 +75,9 @@ Result<TreeEnsemble> DecisionTreeEnsemble(const Model& model);
 /// the leaf's class shares, i.e. each leaf weighs share / number of trees and the scores are summed.
 Result<TreeEnsemble> RandomForestEnsemble(const Model& model);
 
+/// Gradient-boosted trees: each leaf weighs its value for its tree's class (round-major trees,
+/// tree t adds to class t % K), base_values are the model's base_score, post-transform SOFTMAX;
+/// two classes: the binary form with LOGISTIC (every tree adds to class 1's log-odds).
+Result<TreeEnsemble> BoostedEnsemble(const Model& model);
+
 }  // namespace tad

@@ -63,7 +63,7 @@ expect_usage() {  # expect_usage MESSAGE -- tad train arguments...
 }
 expect_usage "--num-trees 0 is out of range: it must be between 1 and 10000" -- --classifier random-forest --num-trees 0
 expect_usage "--subsampling-rate 1.5 is out of range: it must be greater than 0 and at most 1" -- --subsampling-rate 1.5
-expect_usage "--classifier 'svm' is not valid: it must be decision-tree or random-forest" -- --classifier svm
+expect_usage "--classifier 'svm' is not valid: it must be decision-tree, random-forest or gbt" -- --classifier svm
 expect_usage "--feature-subset-strategy 'half' is not valid" -- --feature-subset-strategy half
 expect_usage "--bootstrap 'yes' is not valid: it must be true or false" -- --bootstrap yes
 echo "forest_mpi_test: ok"

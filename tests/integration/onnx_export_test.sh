@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tad export --format onnx, checked by real runtimes (docs/export.md):
 #   - the real captures (tests/data/captures) extracted, decision trees trained on all 10 categories
-#     and on two of them (the binary form), exported; ONNX Runtime (onnxruntime-node) gives every
+#     and on two of them (the binary form), exported; a random forest and gbt (softmax, and the
+#     binary LOGISTIC form) trained by tad on the same rows, exported and checked the same way; ONNX Runtime (onnxruntime-node) gives every
 #     row of each dataset (test rows included) tad predict's label and the leaf's class shares within
 #     1e-6, rows with NULL features (non-TCP packets have no TCP fields) included, and some of them
 #     meet their missing value at a split (onnx_runtime_check.mjs);
@@ -34,6 +35,18 @@ for name in multiclass binary; do
   node "$here/onnx_runtime_check.mjs" dataset --model "$work/$name.json" --onnx "$work/$name.onnx" \
     --dataset "$work/$name" --predictions "$work/$name.predictions.parquet" --sql-tool "$sql_tool" \
     --min-missing-splits 1
+done
+# Forests and boosting: every row's label equals tad predict's, probabilities within 1e-6.
+for name in multiclass binary; do
+  for classifier in random-forest gbt; do
+    model=$name.$classifier
+    "$tad" train "$work/$name" --model "$work/$model.json" --executors 1 --threads 2 --classifier "$classifier" \
+      --max-depth 6 --num-trees 5 --max-iter 5 >/dev/null
+    "$tad" predict "$work/$name" --model "$work/$model.json" --out "$work/$model.predictions.parquet" --threads 1 >/dev/null
+    "$tad" export "$work/$model.json" --format onnx --out "$work/$model.onnx" >/dev/null
+    node "$here/onnx_runtime_check.mjs" dataset --model "$work/$model.json" --onnx "$work/$model.onnx" \
+      --dataset "$work/$name" --predictions "$work/$model.predictions.parquet" --sql-tool "$sql_tool"
+  done
 done
 node "$here/onnx_runtime_check.mjs" thresholds --tad "$tad" --sql-tool "$sql_tool" --work "$work/thresholds"
 

@@ -4,7 +4,8 @@
 //   - every class's probability is within 1e-6 of the model's: the class shares of the leaf that
 //     the row reaches when the tad model file is walked here in double (value <= threshold; NULL
 //     and NaN go right), which is the model file's definition (docs/model-format.md), averaged
-//     over the trees for a forest;
+//     over the trees for a forest; for gbt, the softmax (two classes: logistic) of base_score plus
+//     the values of the leaves reached, tree t adding to class t % K;
 //   - the input's feature order is the one in the ONNX file's metadata, equal to the model file's.
 // Rows come from the dataset through DuckDB (parquet_to_tsv --sql), cast to FLOAT as tad reads
 // them, joined with `tad predict` output by (file, row).
@@ -87,6 +88,18 @@ function walk(tree, values) {
   return { leaf: node, missing };
 }
 
+// docs/model-format.md: softmax of the margins; two classes: class 1's log-odds through the logistic.
+function boostedProbabilities(margins, classes) {
+  if (classes === 2) {
+    const p = 1 / (1 + Math.exp(-margins[0]));
+    return [1 - p, p];
+  }
+  const largest = Math.max(...margins);
+  const exps = margins.map((m) => Math.exp(m - largest));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
 async function check(modelPath, onnxPath, dataset, predictions, sqlTool, minMissingSplits) {
   const model = JSON.parse(readFileSync(modelPath, 'utf8'));
   const metadata = onnxMetadata(readFileSync(onnxPath));
@@ -95,7 +108,7 @@ async function check(modelPath, onnxPath, dataset, predictions, sqlTool, minMiss
   const fail = (what) => failures.push(what);
   if (JSON.stringify(features) !== JSON.stringify(model.features)) fail(`metadata features ${metadata.features}`);
   if (metadata.classes !== JSON.stringify(model.classes)) fail(`metadata classes ${metadata.classes}`);
-  if (!['decision_tree', 'random_forest'].includes(model.kind)) fail(`kind ${model.kind}: not checked here yet`);
+  if (!['decision_tree', 'random_forest', 'gbt'].includes(model.kind)) fail(`kind ${model.kind}: not checked here yet`);
 
   const rows = rowsWithPredictions(sqlTool, dataset, predictions, features);
   const width = features.length;
@@ -115,18 +128,24 @@ async function check(modelPath, onnxPath, dataset, predictions, sqlTool, minMiss
   const leaves = new Set();
   rows.forEach((r, i) => {
     const where = `${r.file} row ${r.row}`;
-    const expected = new Array(classes).fill(0);
+    let expected = new Array(classes).fill(0);
+    const margins = model.kind === 'gbt' ? [...model.base_score] : [];
     let missingAtSplits = 0;
     model.trees.forEach((tree, t) => {
       const { leaf, missing } = walk(tree, r.values);
       leaves.add(`${t}:${leaf.id}`);
       missingAtSplits += missing;
+      if (model.kind === 'gbt') {
+        margins[t % margins.length] += leaf.value;
+        return;
+      }
       const total = leaf.counts.reduce((a, b) => a + b, 0);
       leaf.counts.forEach((count, c) => { expected[c] += count / total / model.trees.length; });
       if (model.trees.length === 1 && model.classes[leaf.prediction] !== r.prediction) {
         fail(`${where}: the model file's leaf ${leaf.id} predicts ${model.classes[leaf.prediction]}, tad predict ${r.prediction}`);
       }
     });
+    if (model.kind === 'gbt') expected = boostedProbabilities(margins, classes);
     if (r.values.some(Number.isNaN)) rowsWithNaN += 1;
     if (missingAtSplits > 0) rowsMissingAtSplit += 1;
     if (labels[i] !== r.prediction) {

@@ -59,7 +59,7 @@ TEST(ParameterTableTest, BadValuesNameTheOptionAndWhatItAccepts) {
   EXPECT_EQ(message("max-depth", "deep"), "--max-depth 'deep' is not an integer");
   EXPECT_EQ(message("subsampling-rate", "0"), "--subsampling-rate 0 is out of range: it must be greater than 0 and at most 1");
   EXPECT_EQ(message("classifier", "svm"),
-            "--classifier 'svm' is not valid: it must be decision-tree or random-forest");
+            "--classifier 'svm' is not valid: it must be decision-tree, random-forest or gbt");
   EXPECT_EQ(message("feature-subset-strategy", "1.5"), "--feature-subset-strategy 1.5 is out of range: it must be "
                                                        "greater than 0 and at most 1");
   EXPECT_EQ(message("bootstrap", "yes"), "--bootstrap 'yes' is not valid: it must be true or false");
@@ -68,6 +68,12 @@ TEST(ParameterTableTest, BadValuesNameTheOptionAndWhatItAccepts) {
   EXPECT_TRUE(SetParameter(p, FindParameterSpec("feature-subset-strategy"), "log2").ok());
   EXPECT_TRUE(SetParameter(p, FindParameterSpec("classifier"), "random-forest").ok());
   EXPECT_EQ(p.classifier, Classifier::kRandomForest);
+  EXPECT_EQ(message("max-iter", "0"), "--max-iter 0 is out of range: it must be between 1 and 10000");
+  EXPECT_EQ(message("step-size", "0"), "--step-size 0 is out of range: it must be greater than 0 and at most 1");
+  EXPECT_EQ(message("reg-lambda", "-1"), "--reg-lambda -1 is out of range: it must be at least 0");
+  EXPECT_EQ(message("validation-fraction", "1"), "--validation-fraction 1 is out of range: it must be between 0 and 0.99");
+  EXPECT_TRUE(SetParameter(p, FindParameterSpec("classifier"), "gbt").ok());
+  EXPECT_EQ(p.classifier, Classifier::kGbt);
 }
 
 }  // namespace

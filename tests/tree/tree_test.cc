@@ -13,6 +13,7 @@
 #include "common/hash.h"
 #include "tree/split.h"
 #include "tree/train_model.h"
+#include "tree/trainer.h"
 #include "tree/training_data.h"
 
 namespace tad {
@@ -124,6 +125,137 @@ TEST(ForestTrainingTest, ForestIsByteIdenticalForAnyRankAndThreadCount) {
   parameters.bootstrap = false;
   parameters.feature_subset_strategy = "0.5";
   EXPECT_EQ(TrainModelJson(dir, 3, 2, parameters), TrainModelJson(dir, 1, 1, parameters));
+  fs::remove_all(dir);
+}
+
+TEST(BoostingTest, GbtIsByteIdenticalForAnyRankAndThreadCount) {
+  const fs::path dir = MakeDataset("gbt_determinism", 20000);
+  TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
+  parameters.classifier = Classifier::kGbt;
+  parameters.max_iter = 4;
+  parameters.max_depth = 4;
+  parameters.max_bins = 16;
+  parameters.subsampling_rate = 0.8;
+  const std::string reference = TrainModelJson(dir, 1, 1, parameters);
+  ASSERT_NE(reference.find("\"kind\": \"gbt\""), std::string::npos);
+  ASSERT_NE(reference.find("\"feature\""), std::string::npos) << "the trees should have splits";
+  for (int ranks : {1, 2, 3, 7}) {
+    for (int threads : {1, 2, 3}) {
+      if (ranks == 1 && threads == 1) continue;
+      EXPECT_EQ(TrainModelJson(dir, ranks, threads, parameters), reference) << ranks << " ranks, " << threads << " threads";
+    }
+  }
+  parameters.validation_fraction = 0.2;
+  parameters.feature_subset_strategy = "0.5";
+  EXPECT_EQ(TrainModelJson(dir, 3, 2, parameters), TrainModelJson(dir, 1, 1, parameters));
+  fs::remove_all(dir);
+}
+
+TEST(BoostingTest, GbtLearnsRoundTripsAndStopsEarly) {
+  const fs::path dir = MakeDataset("gbt_model", 20000);
+  TreeParameters parameters;
+  parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
+  parameters.classifier = Classifier::kGbt;
+  parameters.max_iter = 10;
+  parameters.max_depth = 4;
+  const std::string json = TrainModelJson(dir, 2, 2, parameters);
+  auto model = Model::FromJson(json, "test");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ(model->ToJson(), json);
+  ASSERT_EQ(model->trees.size(), 40u);  // one tree per class per round
+  ASSERT_EQ(model->base_score.size(), 4u);
+
+  auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, "category"));
+  ThreadCluster(1).Run([&](Communicator& communicator) {
+    auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
+    const CompiledModel compiled(*model);
+    const int64_t rows = static_cast<int64_t>(data.test_labels.size());
+    std::vector<int32_t> predicted(static_cast<size_t>(rows));
+    std::vector<double> probabilities(static_cast<size_t>(rows) * 4);
+    compiled.PredictBatch(data.test_values.data(), rows, 4, predicted.data(), 2);
+    compiled.PredictProbabilities(data.test_values.data(), rows, 4, probabilities.data(), 3);
+    int64_t correct = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const double* p = probabilities.data() + r * 4;
+      EXPECT_NEAR(p[0] + p[1] + p[2] + p[3], 1.0, 1e-12);
+      EXPECT_EQ(predicted[static_cast<size_t>(r)], std::max_element(p, p + 4) - p);
+      correct += predicted[static_cast<size_t>(r)] == data.test_labels[static_cast<size_t>(r)];
+    }
+    EXPECT_GT(static_cast<double>(correct) / static_cast<double>(rows), 0.85);
+  });
+
+  // A tolerance no round can meet stops after the first round and keeps at least one round.
+  parameters.validation_fraction = 0.2;
+  parameters.validation_tol = 1e6;
+  auto stopped = Model::FromJson(TrainModelJson(dir, 1, 1, parameters), "test");
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped->trees.size(), 4u);
+  parameters.validation_tol = 0;
+  auto full = Model::FromJson(TrainModelJson(dir, 1, 1, parameters), "test");
+  ASSERT_TRUE(full.ok());
+  EXPECT_GT(full->trees.size(), 4u);
+  fs::remove_all(dir);
+}
+
+// The test rows' recall of each class under `model`.
+std::vector<double> TestRecalls(const fs::path& dir, const TreeParameters& parameters, const Model& model) {
+  std::vector<double> recalls;
+  auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db, dir, "category"));
+  ThreadCluster(1).Run([&](Communicator& communicator) {
+    auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
+    const CompiledModel compiled(model);
+    std::vector<int32_t> predicted(data.test_labels.size());
+    compiled.PredictBatch(data.test_values.data(), static_cast<int64_t>(predicted.size()), 4, predicted.data(), 1);
+    std::vector<int64_t> hits(model.classes.size(), 0), totals(model.classes.size(), 0);
+    for (size_t i = 0; i < predicted.size(); ++i) {
+      ++totals[data.test_labels[i]];
+      hits[data.test_labels[i]] += predicted[i] == data.test_labels[i];
+    }
+    for (size_t c = 0; c < totals.size(); ++c) recalls.push_back(static_cast<double>(hits[c]) / static_cast<double>(totals[c]));
+  });
+  return recalls;
+}
+
+TEST(ClassWeightsTest, BalancedWeightsAreDeterministicWeighTheCountsAndRaiseMinorityRecall) {
+  const fs::path dir = MakeDataset("class_weights", 20000);
+  for (Classifier classifier : kClassifiers) {
+    TreeParameters parameters;
+    parameters.split_by = SplitBy::kRow;  // the tests hold out rows, not whole files
+    parameters.classifier = classifier;
+    parameters.max_depth = 3;
+    parameters.num_trees = 4;
+    parameters.max_iter = 5;
+    const std::string name(kClassifierNames[static_cast<size_t>(classifier)]);
+    const std::string plain = TrainModelJson(dir, 1, 1, parameters);
+    EXPECT_EQ(plain.find("class_weights"), std::string::npos) << name << ": none is the default and left out";
+    parameters.class_weights = ClassWeights::kBalanced;
+    const std::string balanced = TrainModelJson(dir, 1, 1, parameters);
+    EXPECT_NE(balanced.find("\"class_weights\": \"balanced\""), std::string::npos) << name;
+    EXPECT_EQ(TrainModelJson(dir, 3, 2, parameters), balanced) << name;
+    EXPECT_EQ(TrainModelJson(dir, 7, 3, parameters), balanced) << name;
+    auto plain_model = Model::FromJson(plain, "plain");
+    auto balanced_model = Model::FromJson(balanced, "balanced");
+    ASSERT_TRUE(plain_model.ok() && balanced_model.ok());
+    EXPECT_EQ(balanced_model->ToJson(), balanced);
+    if (classifier == Classifier::kDecisionTree) {
+      // The root's counts are each class's training rows times its fixed-point weight n / (K n_c).
+      const auto& counts = balanced_model->training_data.class_counts;
+      const std::vector<double> weights = ClassWeightValues(ClassWeights::kBalanced, counts);
+      for (size_t c = 0; c < counts.size(); ++c) {
+        EXPECT_EQ(balanced_model->trees[0].nodes[0].counts[c],
+                  counts[c] * std::llround(weights[c] * static_cast<double>(kClassWeightUnit)));
+      }
+    }
+    // The rarest class gets at least the recall it had without weights.
+    const auto& counts = plain_model->training_data.class_counts;
+    const size_t rarest = static_cast<size_t>(std::min_element(counts.begin(), counts.end()) - counts.begin());
+    const std::vector<double> before = TestRecalls(dir, parameters, *plain_model);
+    const std::vector<double> after = TestRecalls(dir, parameters, *balanced_model);
+    EXPECT_GE(after[rarest], before[rarest]) << name;
+  }
   fs::remove_all(dir);
 }
 
