@@ -1,335 +1,30 @@
 // tad extract INPUT_DIR --out DATASET_DIR: per-packet features (or, with --flows, per-flow
 // features) of every capture, one sub-folder of INPUT_DIR per category, into a hive-partitioned
-// Parquet dataset (see docs/extract.md and docs/flows.md).
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
+// Parquet dataset (see docs/extract.md and docs/flows.md). The pipeline is jobs::Extract.
 #include <cstdio>
-#include <deque>
-#include <exception>
-#include <filesystem>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "capture/capture_format.h"
-#include "capture/dissector.h"
-#include "capture/flow_tracker.h"
-#include "capture/packet_source.h"
 #include "cli/command.h"
-#include "common/atomic_output.h"
-#include "common/hash.h"
-#include "common/progress.h"
-#include "dataset/parquet_writer.h"
+#include "cli/stderr_progress.h"
 #include "dataset/schema.h"
+#include "jobs/extract.h"
 
 namespace tad::cli {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct ExtractOptions {
-  std::string input_dir;
-  std::string out_dir;
-  double sample = 1.0;
-  uint64_t seed = 0;
-  bool overwrite = false;
-  bool skip_invalid = false;
-  bool json = false;
-  int threads = 0;  // reader threads; 0: one per core
-  bool flows = false;  // one row per flow instead of per packet
-  double idle_timeout_s = 120;
-  double active_timeout_s = 1800;
-  int splt = kDefaultSplt;
-  FlowRules Rules() const {
-    return {static_cast<int64_t>(idle_timeout_s * 1e9), static_cast<int64_t>(active_timeout_s * 1e9), splt};
-  }
+struct ExtractCommandOptions {
+  jobs::ExtractOptions job;
+  bool json = false;  // the summary as JSON on stdout
 };
 
-struct InputFile {
-  fs::path path;
-  std::string source_file;  // relative to INPUT_DIR
-  std::string category;
-  uint64_t size = 0;
-};
-
-struct CategorySummary {
-  uint64_t files = 0;
-  uint64_t packets = 0;
-  uint64_t rows = 0;
-};
-
-/// What reading one capture adds to the summary (and, summed, the whole run's packet counts).
-struct FileCounts {
-  uint64_t packets = 0;
-  uint64_t ip_packets = 0;
-  uint64_t non_ip = 0;
-  uint64_t unsupported_link = 0;
-  uint64_t malformed = 0;
-  uint64_t truncated_transport = 0;
-  uint64_t truncated_files = 0;
-  uint64_t later_fragments = 0;  // --flows: fragments without a transport header, in no flow
-  FileCounts& operator+=(const FileCounts& other) {
-    packets += other.packets;
-    ip_packets += other.ip_packets;
-    non_ip += other.non_ip;
-    unsupported_link += other.unsupported_link;
-    malformed += other.malformed;
-    truncated_transport += other.truncated_transport;
-    truncated_files += other.truncated_files;
-    later_fragments += other.later_fragments;
-    return *this;
-  }
-};
-
-struct ExtractSummary {
-  uint64_t files = 0;
-  FileCounts counts;
-  uint64_t rows = 0;
-  uint64_t invalid_files = 0;
-  uint64_t bytes = 0;
-  std::vector<std::string> invalid;
-  std::map<std::string, CategorySummary> categories;
-};
-
-std::vector<InputFile> ListInputs(const fs::path& input) {
-  std::error_code ec;
-  if (!fs::is_directory(input, ec)) {
-    throw Error(Status::InvalidArgument(fmt::format("{}: not a directory", input.string())));
-  }
-  std::vector<fs::path> categories;
-  for (const auto& entry : fs::directory_iterator(input, ec)) {
-    if (entry.is_directory()) categories.push_back(entry.path());
-  }
-  if (ec) throw Error(Status::IoError(fmt::format("{}: {}", input.string(), ec.message())));
-  std::sort(categories.begin(), categories.end());
-  std::vector<InputFile> files;
-  for (const fs::path& dir : categories) {
-    std::vector<fs::path> paths;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (it->is_regular_file()) paths.push_back(it->path());
-    }
-    if (ec) throw Error(Status::IoError(fmt::format("{}: {}", dir.string(), ec.message())));
-    std::sort(paths.begin(), paths.end());
-    for (const fs::path& path : paths) {
-      InputFile file;
-      file.path = path;
-      file.source_file = path.lexically_relative(input).generic_string();
-      file.category = dir.filename().string();
-      file.size = fs::file_size(path, ec);
-      files.push_back(std::move(file));
-    }
-  }
-  return files;
-}
-
-/// Rows of one capture in file order: packet rows, or (--flows) flow rows in the order flows end.
-struct RowBatch {
-  std::vector<PacketFeatures> packets;
-  std::vector<FlowRecord> flows;
-  size_t size() const { return packets.size() + flows.size(); }
-};
-constexpr size_t kBatchRows = 4096;
-
-/// Reads and dissects one capture (the format has been checked already), handing its rows in file
-/// order to `emit` a batch at a time. Runs on a reader thread: touches nothing shared but the
-/// thread-safe progress bar.
-template <typename Emit>
-void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker& flows, ProgressBar& progress,
-              FileCounts& counts, std::string& warning, Emit&& emit) {
-  PacketSource source = ValueOrThrow(PacketSource::Open(file.path.string()));
-  flows.Clear();
-  const uint64_t file_hash = HashBytes(file.source_file, options.seed);
-  const bool sampling = options.sample < 1.0;
-  // Sampling keeps a row by its identity: the packet's record number, or the flow's number.
-  auto sampled_out = [&](int64_t index) {
-    return sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample;
-  };
-  std::vector<FlowRecord> ended;
-  RawPacket raw;
-  PacketFeatures row;
-  RowBatch batch;
-  auto take_ended = [&] {
-    for (FlowRecord& flow : ended) {
-      if (!sampled_out(flow.flow_index)) batch.flows.push_back(std::move(flow));
-    }
-    ended.clear();
-  };
-  auto emit_if_full = [&](size_t at_least) {
-    if (batch.size() < at_least) return;
-    emit(std::move(batch));
-    batch = RowBatch();
-  };
-  int64_t index = 0;
-  uint64_t pending_bytes = 0;
-  uint64_t advanced = 0;
-  for (;;) {
-    const NextResult next = source.Next(raw);
-    if (next == NextResult::kEnd) break;
-    if (next == NextResult::kCorrupt) {
-      // A block that contradicts itself is bad input like a file that is not a capture.
-      if (!options.skip_invalid) throw Error(Status::InvalidData(source.error()));
-      ++counts.truncated_files;
-      warning = fmt::format("tad: warning: {} (kept the {} complete records before it)\n", source.error(), index);
-      break;
-    }
-    if (next == NextResult::kTruncated) {
-      ++counts.malformed;
-      ++counts.truncated_files;
-      warning = fmt::format("tad: warning: {}: {} (kept the {} complete records before it)\n", file.source_file,
-                            source.error(), index);
-      break;
-    }
-    ++index;
-    pending_bytes += raw.bytes.size() + 16;
-    if ((index & 0xfff) == 0) {
-      progress.Advance(pending_bytes);
-      advanced += pending_bytes;
-      pending_bytes = 0;
-    }
-    bool transport_truncated = false;
-    const DissectResult result = Dissect(raw.bytes, raw.wire_len, raw.link_type, row, transport_truncated);
-    if (result != DissectResult::kOk) {
-      if (result == DissectResult::kNotIp) ++counts.non_ip;
-      if (result == DissectResult::kUnsupportedLink) ++counts.unsupported_link;
-      if (result == DissectResult::kMalformed) ++counts.malformed;
-      continue;
-    }
-    if (transport_truncated) ++counts.truncated_transport;
-    ++counts.ip_packets;
-    row.packet_index = index;
-    row.timestamp_ns = raw.timestamp_ns;
-    row.frame_len = static_cast<int32_t>(raw.wire_len);
-    flows.Observe(row, ended);  // flow state advances over every packet, sampled or not
-    if (options.flows) {
-      if (row.later_fragment) ++counts.later_fragments;
-      take_ended();
-    } else if (!sampled_out(index)) {
-      batch.packets.push_back(row);
-    }
-    emit_if_full(kBatchRows);
-  }
-  flows.Finish(ended);
-  take_ended();
-  emit_if_full(1);
-  counts.packets = static_cast<uint64_t>(index);
-  if (file.size > advanced) progress.Advance(file.size - advanced);
-}
-
-/// Reader threads take the captures in order, each into its own slot; the writer (the calling
-/// thread) drains the slots in file order. Files are independent (a flow never crosses files), so
-/// each reader has its own flow tracker, and the writer sees the same rows in the same order as
-/// with one thread: the dataset does not depend on the thread count. A slot holds at most
-/// kMaxQueued batches, so memory stays bounded however far readers run ahead; the writer always
-/// drains the lowest unfinished file, so the reader of that file never waits forever.
-class ParallelExtract {
- public:
-  ParallelExtract(const std::vector<InputFile>& files, const ExtractOptions& options, ProgressBar& progress,
-                  int threads)
-      : files_(files), options_(options), progress_(progress), slots_(files.size()) {
-    for (int i = 0; i < threads; ++i) readers_.emplace_back([this] { ReadLoop(); });
-  }
-  ~ParallelExtract() {
-    {
-      std::lock_guard lock(mutex_);
-      cancelled_ = true;  // readers blocked on a full slot (the writer gave up) stop too
-    }
-    room_.notify_all();
-    for (std::thread& reader : readers_) reader.join();
-  }
-  ParallelExtract(const ParallelExtract&) = delete;
-  ParallelExtract& operator=(const ParallelExtract&) = delete;
-
-  /// Hands file `index`'s rows to `row` in order, then returns its counts and warning; rethrows
-  /// what ended the reading of that file.
-  template <typename OnRow, typename OnFlow>
-  FileCounts Drain(size_t index, std::string& warning, OnRow&& on_row, OnFlow&& on_flow) {
-    Slot& slot = slots_[index];
-    for (;;) {
-      RowBatch batch;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return !slot.batches.empty() || slot.done; });
-        if (slot.batches.empty()) break;
-        batch = std::move(slot.batches.front());
-        slot.batches.pop_front();
-      }
-      room_.notify_all();
-      for (const PacketFeatures& row : batch.packets) on_row(row);
-      for (const FlowRecord& flow : batch.flows) on_flow(flow);
-    }
-    if (slot.error) std::rethrow_exception(slot.error);
-    warning = std::move(slot.warning);
-    return slot.counts;
-  }
-
- private:
-  static constexpr size_t kMaxQueued = 8;
-
-  struct Slot {
-    std::deque<RowBatch> batches;
-    bool done = false;
-    FileCounts counts;
-    std::string warning;
-    std::exception_ptr error;
-  };
-
-  void ReadLoop() {
-    FlowTracker flows(options_.Rules(), options_.flows);
-    for (;;) {
-      const size_t index = next_file_.fetch_add(1);
-      if (index >= files_.size()) return;
-      Slot& slot = slots_[index];
-      FileCounts counts;
-      std::string warning;
-      std::exception_ptr error;
-      try {
-        ReadFile(files_[index], options_, flows, progress_, counts, warning, [&](RowBatch&& batch) {
-          std::unique_lock lock(mutex_);
-          room_.wait(lock, [&] { return slot.batches.size() < kMaxQueued || cancelled_; });
-          if (cancelled_) throw Error(Status::Cancelled("extract cancelled"));
-          slot.batches.push_back(std::move(batch));
-          lock.unlock();
-          ready_.notify_all();
-        });
-      } catch (...) {
-        error = std::current_exception();
-      }
-      {
-        std::lock_guard lock(mutex_);
-        slot.counts = counts;
-        slot.warning = std::move(warning);
-        slot.error = error;
-        slot.done = true;
-        if (cancelled_) return;
-      }
-      ready_.notify_all();
-    }
-  }
-
-  const std::vector<InputFile>& files_;
-  const ExtractOptions& options_;
-  ProgressBar& progress_;
-  std::vector<Slot> slots_;
-  std::atomic<size_t> next_file_{0};
-  std::mutex mutex_;
-  std::condition_variable ready_;  // a slot got a batch or is done
-  std::condition_variable room_;   // a slot has room again, or the run is cancelled
-  bool cancelled_ = false;
-  std::vector<std::thread> readers_;
-};
-
-void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, double seconds) {
+void PrintSummary(const jobs::ExtractSummary& summary, const ExtractCommandOptions& command) {
+  const jobs::ExtractOptions& options = command.job;
+  const double seconds = summary.seconds;
   const double rate = seconds > 0 ? static_cast<double>(summary.counts.packets) / seconds : 0.0;
-  if (options.json) {
+  if (command.json) {
     nlohmann::ordered_json json;
     json["input_dir"] = options.input_dir;
     json["out_dir"] = options.out_dir;
@@ -379,91 +74,22 @@ void PrintSummary(const ExtractSummary& summary, const ExtractOptions& options, 
                static_cast<unsigned long long>(summary.counts.malformed),
                static_cast<unsigned long long>(summary.counts.truncated_transport),
                static_cast<unsigned long long>(summary.counts.truncated_files),
-               static_cast<unsigned long long>(summary.invalid_files));
+               static_cast<unsigned long long>(summary.invalid.size()));
 }
 
-int ResolveThreads(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-int RunExtract(const ExtractOptions& options) {
-  if (!(options.sample > 0.0 && options.sample <= 1.0)) {
-    throw Error(Status::InvalidArgument(fmt::format("--sample must be in (0, 1], got {}", options.sample)));
-  }
-  if (!(options.idle_timeout_s > 0) || !(options.active_timeout_s > 0) || options.idle_timeout_s > 1e9 ||
-      options.active_timeout_s > 1e9) {
-    throw Error(Status::InvalidArgument("--idle-timeout and --active-timeout must be in (0, 1e9] seconds"));
-  }
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<InputFile> files = ListInputs(options.input_dir);
-  if (files.empty()) {
-    throw Error(Status::InvalidArgument(fmt::format("{}: no category sub-folders with files", options.input_dir)));
-  }
-
-  // Every file is checked before anything is written: a bad one ends the run with no dataset.
-  ExtractSummary summary;
-  std::vector<InputFile> captures;
-  for (InputFile& file : files) {
-    auto format = DetectCaptureFormat(file.path);
-    if (!format.ok()) {
-      if (!options.skip_invalid) throw Error(format.status());
-      std::fprintf(stderr, "tad: warning: skipped %s\n", format.status().message().c_str());
-      summary.invalid.push_back(file.source_file);
-      ++summary.invalid_files;
-      continue;
-    }
-    summary.bytes += file.size;
-    captures.push_back(std::move(file));
-  }
-
-  AtomicOutput output = ValueOrThrow(AtomicOutput::Create(options.out_dir, options.overwrite));
-  // One DuckDB thread: a parallel partitioned COPY interleaves the rows of its table in whatever
-  // order its threads finish, so the same input would not always give the same files. The readers
-  // are where the parallelism is.
-  // Flushes of two Parquet row groups (DuckDB's 122,880 rows each): the writer's chunks stay small
-  // enough to be reused hot from flush to flush, which measured faster than flushes of 2^20 rows.
-  // Flow rows are about six times as wide as packet rows: flushes of a sixth as many rows keep the
-  // writer's buffered chunks (its memory) about the same size.
-  const uint64_t flush_rows = options.flows ? 2 * 122880 / 6 : 2 * 122880;
-  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(
-      output.temp_path(), options.flows ? FlowColumns(options.splt) : PacketColumns(), flush_rows, 1));
-  // More readers than files would have nothing to do.
-  const int threads = std::max(1, std::min(ResolveThreads(options.threads), static_cast<int>(captures.size())));
-  {
-    ProgressBar progress("extract", summary.bytes, "bytes", StderrIsTerminal());
-    ParallelExtract readers(captures, options, progress, threads);
-    for (size_t i = 0; i < captures.size(); ++i) {
-      const InputFile& file = captures[i];
-      progress.SetLabel(file.source_file);
-      writer->SetSource(file.source_file, file.category);
-      CategorySummary& category = summary.categories[file.category];
-      ++category.files;
-      std::string warning;
-      auto append = [&](const auto& row) {
-        ThrowIfError(writer->Append(row));
-        ++category.rows;
-      };
-      const FileCounts counts = readers.Drain(i, warning, append, append);
-      // Warnings come out in file order, whichever reader got there first.
-      if (!warning.empty()) std::fputs(warning.c_str(), stderr);
-      category.packets += counts.packets;
-      summary.counts += counts;
-      ++summary.files;
-    }
-    ThrowIfError(writer->Finish());
-  }
-  for (const auto& [name, c] : summary.categories) summary.rows += c.rows;
-  ThrowIfError(output.Commit());
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  PrintSummary(summary, options, seconds);
+int RunExtract(ExtractCommandOptions& command) {
+  StderrProgress progress;
+  command.job.progress = &progress;
+  const jobs::ExtractSummary summary = ValueOrThrow(jobs::Extract(command.job));
+  PrintSummary(summary, command);
   return kExitOk;
 }
 
 }  // namespace
 
 CommandRunner AddExtractCommand(CLI::App& app) {
-  auto options = std::make_shared<ExtractOptions>();
+  auto command_options = std::make_shared<ExtractCommandOptions>();
+  jobs::ExtractOptions* options = &command_options->job;
   CLI::App* command = app.add_subcommand(
       "extract",
       "Per-packet (or, with --flows, per-flow) features of pcap/pcapng captures (one sub-folder per category) into a "
@@ -482,7 +108,7 @@ CommandRunner AddExtractCommand(CLI::App& app) {
                    "Threads reading captures (0: one per core); the dataset does not depend on it")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
-  command->add_flag("--json", options->json, "Print the summary as JSON on stdout");
+  command->add_flag("--json", command_options->json, "Print the summary as JSON on stdout");
   command->add_flag("--flows", options->flows,
                     "One row per bidirectional flow (columns and rules: docs/flows.md) instead of per packet");
   command->add_option("--idle-timeout", options->idle_timeout_s,
@@ -494,7 +120,7 @@ CommandRunner AddExtractCommand(CLI::App& app) {
   command->add_option("--splt", options->splt, "Packets in the splt_size/dir/iat columns (--flows)")
       ->capture_default_str()
       ->check(CLI::Range(0, kMaxSplt));
-  return [options] { return RunExtract(*options); };
+  return [command_options] { return RunExtract(*command_options); };
 }
 
 }  // namespace tad::cli

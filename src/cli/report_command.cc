@@ -8,9 +8,11 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "common/atomic_output.h"
+#include "common/text_file.h"
+#include "jobs/run_results.h"
 #include "report/files.h"
 #include "report/html_report.h"
-#include "report/run_results.h"
 
 #ifndef TAD_VERSION
 #define TAD_VERSION "0.0.0"
@@ -71,13 +73,11 @@ int RunReport(const ReportOptions& options) {
         fmt::format("{}: no results.json (write one with tad train --run-dir)", results_dir.string())));
   }
   report::ReportInputs inputs;
-  inputs.results = ValueOrThrow(report::ReadJsonFile(results_path));
-  if (auto summary = report::SummariseRun(inputs.results); !summary.ok()) {
-    throw Error(summary.status().WithContext(results_path.string()));
-  }
+  inputs.results =
+      ValueOrThrow(jobs::RunResults::FromJson(ValueOrThrow(ReadTextFile(results_path)), results_path.string()));
   // The model path as train recorded it: relative to the run directory, or as given on its
   // command line (relative to where train ran); the file beside results.json is tried too.
-  const fs::path recorded = inputs.results.value("/model/path"_json_pointer, std::string("model.json"));
+  const fs::path recorded = inputs.results.model.path.empty() ? "model.json" : inputs.results.model.path;
   fs::path model_path = results_dir / recorded.filename();
   for (const fs::path& candidate : {recorded.is_absolute() ? recorded : results_dir / recorded, recorded,
                                     results_dir / recorded.filename()}) {
@@ -105,7 +105,7 @@ int RunReport(const ReportOptions& options) {
   inputs.generated_at = UtcNow();
   const std::string html = ValueOrThrow(report::RenderHtmlReport(inputs));
   const fs::path out = options.out.empty() ? run_dir / "report.html" : fs::path(options.out);
-  ThrowIfError(report::WriteTextFile(out, html, true));  // a report is derived: always replaced
+  ThrowIfError(WriteFileAtomically(out, html, true));  // a report is derived: always replaced
   std::printf("%s\n", out.string().c_str());
   return kExitOk;
 }

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <unordered_map>
 
@@ -402,6 +403,26 @@ FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins) {
 
 bool InBinSample(uint64_t identity, double sample_fraction) {
   return UnitInterval(Mix64(identity ^ 0x6a09e667f3bcc909ULL)) < sample_fraction;
+}
+
+std::vector<std::string> ChooseFeatures(const ParquetDataset& dataset, const std::string& features_option) {
+  std::vector<std::string> features;
+  if (!features_option.empty()) {
+    std::stringstream stream(features_option);
+    std::string item;
+    while (std::getline(stream, item, ',')) {
+      if (!item.empty()) features.push_back(item);
+    }
+    return features;
+  }
+  features = dataset.DefaultFeatures();
+  if (!features.empty()) return features;
+  static const std::set<std::string> kNotFeatures = {"source_file", "packet_index", "timestamp_ns", "row_id", "id"};
+  for (const auto& column : dataset.columns()) {
+    if (column.name == dataset.label() || kNotFeatures.count(column.name)) continue;
+    if (dataset.CheckColumns({column.name}).ok()) features.push_back(column.name);
+  }
+  return features;
 }
 
 }  // namespace tad

@@ -94,6 +94,11 @@ class ParquetDataset {
   std::string row_index_column_;
 };
 
+/// --features as given (comma-separated), or when empty the default: the schema's numeric feature
+/// columns present in the dataset, or when it has none of them every numeric column except
+/// identifiers and the label.
+std::vector<std::string> ChooseFeatures(const ParquetDataset& dataset, const std::string& features_option);
+
 /// Rows read from row groups, appended block by block.
 struct LoadedRows {
   int32_t features = 0;

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iterator>
 
-#include "cli/train_options.h"
 #include "common/elapsed.h"
 #include "common/hash.h"
 #include "dataset/duckdb_database.h"
@@ -63,7 +62,7 @@ Result<RunResults> Eval(const EvalOptions& options) {
   results.command = options.command;
   results.dataset = {options.dataset, dataset.fingerprint(), dataset.total_rows(), {}, {}, evaluated_rows,
                      options.all_rows ? "all" : "test"};
-  results.parameters = cli::ParametersJson(model.parameters, model.features);
+  results.parameters = ParametersJson(model.parameters, model.features);
   results.executors = 1;
   results.threads = threads;
   results.model = ModelSummary::Of(model, options.model, model_text);

@@ -1,6 +1,6 @@
 #include "jobs/prediction.h"
 
-#include "cli/train_options.h"
+#include "jobs/threads.h"
 
 namespace tad::jobs {
 
@@ -8,7 +8,7 @@ Status OpenScoring(const std::string& model_path, const std::string& dataset_pat
   auto model = Model::Load(model_path);
   if (!model.ok()) return model.status();
   scoring.model = std::move(*model);
-  scoring.threads = threads > 0 ? threads : cli::DefaultThreads(1);
+  scoring.threads = threads > 0 ? threads : DefaultThreads(1);
   auto db = DuckDatabase::OpenInMemory(scoring.threads);
   if (!db.ok()) return db.status();
   scoring.db.emplace(std::move(*db));

@@ -180,4 +180,14 @@ Result<RunResults> RunResults::FromJson(std::string_view text, const std::string
   }
 }
 
+nlohmann::ordered_json ParametersJson(const TreeParameters& p, const std::vector<std::string>& features) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (const auto& spec : kTreeParameterSpecs) {
+    if (!AppliesTo(spec, p.classifier)) continue;
+    json[ParameterKey(spec)] = nlohmann::ordered_json::parse(ParameterJson(p, spec));
+  }
+  json["features"] = features;
+  return json;
+}
+
 }  // namespace tad::jobs

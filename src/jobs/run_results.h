@@ -15,6 +15,7 @@
 #include "eval/classification_report.h"
 #include "eval/confusion_matrix.h"
 #include "tree/model.h"
+#include "tree/parameters.h"
 
 namespace tad::jobs {
 
@@ -102,5 +103,9 @@ struct RunResults {
   /// Parses and checks a results.json; `source` names it in messages.
   static Result<RunResults> FromJson(std::string_view text, const std::string& source);
 };
+
+/// results.json's "parameters": those the classifier uses (the model file's set, plus
+/// "classifier") and the features.
+nlohmann::ordered_json ParametersJson(const TreeParameters& parameters, const std::vector<std::string>& features);
 
 }  // namespace tad::jobs

@@ -6,15 +6,14 @@
 #include <filesystem>
 #include <optional>
 #include <span>
-#include <thread>
 
-#include "cli/train_options.h"
 #include "cluster/collectives.h"
 #include "common/atomic_output.h"
 #include "common/elapsed.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
 #include "jobs/prediction.h"
+#include "jobs/threads.h"
 #include "tree/train_model.h"
 #include "tree/training_data.h"
 
@@ -59,7 +58,7 @@ Status WriteOutputs(const TrainOptions& options, const Model& model, const RunRe
 
 Result<RunResults> Train(const TrainOptions& options, Communicator& communicator, TrainingObserver* observer) {
   const auto start = SteadyClock::now();
-  const int threads = options.threads > 0 ? options.threads : cli::DefaultThreads(communicator.size());
+  const int threads = options.threads > 0 ? options.threads : DefaultThreads(communicator.size());
   if (observer) observer->OnPhase(TrainingPhase::kStarting);
 
   // Every rank opens and checks its own dataset (in an MPMD job they may be given different ones).
@@ -69,7 +68,7 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   TAD_RETURN_IF_ERROR(AgreeOnStatus(communicator, Attempt([&] {
     db.emplace(ValueOrThrow(DuckDatabase::OpenInMemory(1)));
     dataset.emplace(ValueOrThrow(ParquetDataset::Open(*db, options.dataset, options.parameters.label)));
-    features = cli::ChooseFeatures(*dataset, options.features);
+    features = ChooseFeatures(*dataset, options.features);
     TAD_RETURN_IF_ERROR(dataset->CheckColumns(features));
     if (static_cast<size_t>(communicator.size()) > dataset->row_groups().size()) {
       return Status::InvalidArgument(fmt::format(
@@ -131,13 +130,12 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   results.job = options.job_name;
   results.command = options.command;
   results.dataset = {options.dataset, dataset->fingerprint(), data.rows, data.train_rows, data.test_rows, {}, {}};
-  results.parameters = cli::ParametersJson(model.parameters, features);
+  results.parameters = ParametersJson(model.parameters, features);
   results.split = SplitSummary{SplitByName(data.split.split), data.split.reason};
   results.executors = communicator.size();
   results.threads = threads;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  results.placement = Placement{static_cast<int>(cores), static_cast<unsigned>(communicator.size() * threads) > cores,
-                                hosts};
+  const int cores = HostCores();
+  results.placement = Placement{cores, communicator.size() * threads > cores, hosts};
   Communication communication;
   double predict_rate = 0;
   for (size_t r = 0; r < executors; ++r) {

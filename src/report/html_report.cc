@@ -1,4 +1,3 @@
-#include "jobs/run_results.h"
 #include "report/html_report.h"
 
 #include <fmt/format.h>
@@ -6,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "jobs/scaling_study.h"
 #include "report/assets.h"
 #include "report/tree_summary.h"
 
@@ -54,13 +54,6 @@ double NumberAt(const json& doc, const std::string& pointer, double fallback = 0
   return doc.at(where).get<double>();
 }
 
-std::string TextAt(const json& doc, const std::string& pointer) {
-  const json::json_pointer where(pointer);
-  if (!doc.contains(where)) return "";
-  const json& v = doc.at(where);
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
 std::string KeyValueRows(const json& object) {
   std::string rows;
   if (!object.is_object()) return rows;
@@ -79,24 +72,33 @@ std::string KeyValueRows(const json& object) {
   return rows;
 }
 
-std::string ResultsSection(const json& r) {
+// The optional count as results.json writes it, or nothing when it is absent.
+std::string CountText(const std::optional<int64_t>& count) { return count ? std::to_string(*count) : ""; }
+
+std::string ResultsSection(const jobs::RunResults& run) {
+  const ClassificationReport& figures = run.evaluation.report;
   std::string html = "<section id=\"results\"><h2>Results</h2>\n<table id=\"results-table\" class=\"grid\">\n";
   html +=
       "<tr><th>executors</th><th>training time (s)</th><th>total time (s)</th><th>accuracy</th>"
       "<th>precision</th><th>recall</th><th>F1</th><th>model hash</th></tr>\n<tr>";
-  html += BoundCell("results", "/executors", NumberAt(r, "/executors"), 0);
-  html += BoundCell("results", "/timing/train_seconds", NumberAt(r, "/timing/train_seconds"), 3);
-  html += BoundCell("results", "/timing/total_seconds", NumberAt(r, "/timing/total_seconds"), 3);
-  for (const char* key : {"accuracy", "weighted_precision", "weighted_recall", "weighted_f1"}) {
-    html += BoundCell("results", std::string("/metrics/") + key, NumberAt(r, std::string("/metrics/") + key), 4);
+  html += BoundCell("results", "/executors", run.executors, 0);
+  html += BoundCell("results", "/timing/train_seconds", run.timing.train_seconds.value_or(0), 3);
+  html += BoundCell("results", "/timing/total_seconds", run.timing.total_seconds, 3);
+  for (const auto& [key, value] : {std::pair{"accuracy", figures.accuracy},
+                                   {"weighted_precision", figures.weighted_precision},
+                                   {"weighted_recall", figures.weighted_recall},
+                                   {"weighted_f1", figures.weighted_f1}}) {
+    html += BoundCell("results", std::string("/metrics/") + key, value, 4);
   }
-  html += fmt::format("<td><code>{}</code></td></tr>\n</table>\n", EscapeHtml(TextAt(r, "/model/hash")));
+  html += fmt::format("<td><code>{}</code></td></tr>\n</table>\n", EscapeHtml(run.model.hash));
   html += fmt::format(
       "<p class=\"note\">Weighted precision, recall and F1 as Spark computes them, on {} test rows of {}. "
       "Load {:.3f} s, evaluation {:.3f} s.{}</p>\n</section>\n",
-      TextAt(r, "/dataset/test_rows"), TextAt(r, "/dataset/rows"), NumberAt(r, "/timing/load_seconds"),
-      NumberAt(r, "/timing/evaluate_seconds"),
-      r.value("oversubscribed", false) ? " <strong>Oversubscribed:</strong> more executors than cores." : "");
+      CountText(run.dataset.test_rows), run.dataset.rows, run.timing.load_seconds.value_or(0),
+      run.timing.evaluate_seconds.value_or(0),
+      run.placement && run.placement->oversubscribed
+          ? " <strong>Oversubscribed:</strong> more executors than cores."
+          : "");
   return html;
 }
 
@@ -149,20 +151,21 @@ std::string ScalingSection(const json& s) {
   return html;
 }
 
-std::string ClassSection(const json& r) {
+std::string ClassSection(const jobs::RunResults& run) {
   std::string html =
       "<section id=\"classes\"><h2>Confusion matrix and per-class metrics</h2>\n"
       "<div class=\"chart tall\" id=\"chart-confusion\"></div>\n"
       "<table id=\"per-class-table\" class=\"grid\"><tr><th>class</th><th>precision</th><th>recall</th>"
       "<th>F1</th><th>support</th></tr>\n";
-  const json& per_class = r.contains("per_class") ? r.at("per_class") : json::array();
+  const std::vector<ClassMetrics>& per_class = run.evaluation.report.per_class;
   for (size_t i = 0; i < per_class.size(); ++i) {
+    const ClassMetrics& m = per_class[i];
     const std::string base = fmt::format("/per_class/{}", i);
-    html += fmt::format("<tr><th>{}</th>", EscapeHtml(TextAt(r, base + "/class")));
-    for (const char* key : {"precision", "recall", "f1"}) {
-      html += BoundCell("results", base + "/" + key, NumberAt(r, base + "/" + key), 4);
+    html += fmt::format("<tr><th>{}</th>", EscapeHtml(m.name));
+    for (const auto& [key, value] : {std::pair{"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}}) {
+      html += BoundCell("results", base + "/" + key, value, 4);
     }
-    html += BoundCell("results", base + "/support", NumberAt(r, base + "/support"), 0) + "</tr>\n";
+    html += BoundCell("results", base + "/support", static_cast<double>(m.support), 0) + "</tr>\n";
   }
   html += "</table>\n<div class=\"chart\" id=\"chart-per-class\"></div>\n</section>\n";
   return html;
@@ -195,20 +198,20 @@ std::string ModelSection(const std::optional<Model>& model) {
   return html + "</section>\n";
 }
 
-std::string SettingsSection(const json& r, const std::string& run_dir) {
+// `written` is the run's results.json as jobs::RunResults writes it.
+std::string SettingsSection(const jobs::RunResults& run, const json& written, const std::string& run_dir) {
   std::string html = "<section id=\"settings\"><h2>Parameters and environment</h2>\n<div class=\"columns\">\n";
   html += "<table class=\"kv\" id=\"parameters-table\"><caption>parameters</caption>\n" +
-          KeyValueRows(r.value("parameters", json::object())) + "</table>\n";
+          KeyValueRows(written.at("parameters")) + "</table>\n";
   json environment = {{"run directory", run_dir},
-                      {"job", r.value("job", "")},
-                      {"command", r.value("command", "")},
-                      {"executors", r.value("executors", 0)},
-                      {"threads", r.value("threads", 0)},
-                      {"cores", r.value("cores", 0)},
-                      {"oversubscribed", r.value("oversubscribed", false)},
-                      {"hosts", r.value("hosts", json::array())}};
-  const json dataset = r.value("dataset", json::object());
-  for (const auto& [key, value] : dataset.items()) environment["dataset " + key] = value;
+                      {"job", run.job},
+                      {"command", run.command},
+                      {"executors", run.executors},
+                      {"threads", run.threads},
+                      {"cores", run.placement ? run.placement->cores : 0},
+                      {"oversubscribed", run.placement && run.placement->oversubscribed},
+                      {"hosts", run.placement ? run.placement->hosts : std::vector<std::string>{}}};
+  for (const auto& [key, value] : written.at("dataset").items()) environment["dataset " + key] = value;
   html += "<table class=\"kv\" id=\"environment-table\"><caption>environment</caption>\n" + KeyValueRows(environment) +
           "</table>\n</div>\n<div class=\"chart\" id=\"chart-communication\"></div>\n</section>\n";
   return html;
@@ -259,11 +262,10 @@ std::string JsonForScript(const json& value) {
 }
 
 Result<std::string> RenderHtmlReport(const ReportInputs& inputs) {
-  const json& r = inputs.results;
-  if (!r.is_object() || r.value("schema", "") != jobs::kRunResultsSchema) {
-    return Status::InvalidData(fmt::format("results are not a {} object", jobs::kRunResultsSchema));
-  }
-  if (inputs.scaling && !ScalingFromJson(*inputs.scaling).ok()) {
+  const jobs::RunResults& run = inputs.results;
+  // The run's data for the page's charts, as results.json has it.
+  const json written = json::parse(run.ToJson());
+  if (inputs.scaling && !jobs::ScalingFromJson(*inputs.scaling).ok()) {
     return Status::InvalidData("scaling data are not a tad.scaling/1 object");
   }
   json tree = nullptr;
@@ -275,9 +277,9 @@ Result<std::string> RenderHtmlReport(const ReportInputs& inputs) {
             {"nodes_per_level", shape.nodes_per_level},
             {"leaves_per_level", shape.leaves_per_level}};
   }
-  const json data = {{"results", r}, {"scaling", inputs.scaling ? *inputs.scaling : json(nullptr)}, {"tree", tree}};
+  const json data = {{"results", written}, {"scaling", inputs.scaling ? *inputs.scaling : json(nullptr)}, {"tree", tree}};
 
-  const std::string title = fmt::format("tad report — {}", r.value("job", "run"));
+  const std::string title = fmt::format("tad report — {}", run.job);
   std::string html;
   html.reserve(EchartsScript().size() + 64 * 1024);
   html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
@@ -285,11 +287,11 @@ Result<std::string> RenderHtmlReport(const ReportInputs& inputs) {
   html += "<title>" + EscapeHtml(title) + "</title>\n<style>\n" + std::string(ReportStyle()) + "</style>\n</head>\n";
   html += "<body>\n<header><h1>" + EscapeHtml(title) + "</h1>\n";
   html += fmt::format("<p class=\"note\">{} · dataset <code>{}</code> · generated {} by tad {}</p>\n</header>\n",
-                      EscapeHtml(inputs.run_dir), EscapeHtml(TextAt(r, "/dataset/path")),
+                      EscapeHtml(inputs.run_dir), EscapeHtml(run.dataset.path),
                       EscapeHtml(inputs.generated_at), EscapeHtml(inputs.tad_version));
-  html += "<main>\n" + ResultsSection(r);
+  html += "<main>\n" + ResultsSection(run);
   if (inputs.scaling) html += ScalingSection(*inputs.scaling);
-  html += ClassSection(r) + ModelSection(inputs.model) + SettingsSection(r, inputs.run_dir);
+  html += ClassSection(run) + ModelSection(inputs.model) + SettingsSection(run, written, inputs.run_dir);
   html += "</main>\n<script id=\"tad-data\" type=\"application/json\">" + JsonForScript(data) + "</script>\n";
   html += "<script>\n" + SafeScriptText(EchartsScript()) + "\n</script>\n";
   html += "<script>\n" + SafeScriptText(ReportScript()) + "\n</script>\n</body>\n</html>\n";

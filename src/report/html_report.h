@@ -7,15 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tree/model.h"
-#include "report/run_results.h"
-#include "report/scaling.h"
 #include "common/status.h"
+#include "jobs/run_results.h"
+#include "tree/model.h"
 
 namespace tad::report {
 
 struct ReportInputs {
-  nlohmann::json results;                 // tad.run/1
+  jobs::RunResults results;
   std::optional<Model> model;         // absent when the model file could not be found
   std::optional<nlohmann::json> scaling;  // tad.scaling/1, when the run is part of a study
   std::string run_dir;
@@ -23,7 +22,7 @@ struct ReportInputs {
   std::string generated_at;  // UTC, ISO 8601
 };
 
-/// Fails (InvalidData) when the results are not `tad.run/1` or the scaling JSON is malformed.
+/// Fails (InvalidData) when the scaling JSON is malformed.
 Result<std::string> RenderHtmlReport(const ReportInputs& inputs);
 
 /// HTML-escapes text for element content and attribute values.

@@ -1,10 +1,10 @@
 #include "report/scaling_charts.h"
 
-#include "report/files.h"
+#include "common/atomic_output.h"
 
 namespace tad::report {
 
-std::vector<std::pair<std::string, LineChart>> ScalingCharts(const ScalingStudy& study) {
+std::vector<std::pair<std::string, LineChart>> ScalingCharts(const jobs::ScalingStudy& study) {
   ChartSeries train{"training time", {}, "#3b6fb6"};
   ChartSeries total{"total time", {}, "#d9822b"};
   ChartSeries ideal_time{"ideal (training)", {}, "#868e96", true};
@@ -13,8 +13,8 @@ std::vector<std::pair<std::string, LineChart>> ScalingCharts(const ScalingStudy&
   ChartSeries efficiency{"efficiency", {}, "#2f9e44"};
   ChartSeries ideal_efficiency{"ideal", {}, "#868e96", true};
   if (!study.points.empty()) {
-    const ScalingPoint& base = study.points.front();
-    for (const ScalingPoint& p : study.points) {
+    const jobs::ScalingPoint& base = study.points.front();
+    for (const jobs::ScalingPoint& p : study.points) {
       const double x = p.executors;
       train.points.emplace_back(x, p.train_seconds.median);
       total.points.emplace_back(x, p.total_seconds.median);
@@ -34,11 +34,11 @@ std::vector<std::pair<std::string, LineChart>> ScalingCharts(const ScalingStudy&
   };
 }
 
-Result<WrittenCharts> WriteScalingCharts(const ScalingStudy& study, const std::filesystem::path& dir) {
+Result<WrittenCharts> WriteScalingCharts(const jobs::ScalingStudy& study, const std::filesystem::path& dir) {
   WrittenCharts written;
   for (const auto& [name, chart] : ScalingCharts(study)) {
     const auto svg = dir / (name + ".svg");
-    TAD_RETURN_IF_ERROR(WriteTextFile(svg, RenderSvg(chart), true));
+    TAD_RETURN_IF_ERROR(WriteFileAtomically(svg, RenderSvg(chart), true));
     written.files.push_back(svg);
     if (!written.png_problem.empty()) continue;
     const auto png = dir / (name + ".png");

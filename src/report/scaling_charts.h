@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "report/scaling.h"
+#include "jobs/scaling_study.h"
 #include "report/svg_chart.h"
 
 namespace tad::report {
 
 /// {"scaling_time", chart}, {"scaling_speedup", chart}, {"scaling_efficiency", chart}.
-std::vector<std::pair<std::string, LineChart>> ScalingCharts(const ScalingStudy& study);
+std::vector<std::pair<std::string, LineChart>> ScalingCharts(const jobs::ScalingStudy& study);
 
 struct WrittenCharts {
   std::vector<std::filesystem::path> files;
@@ -21,6 +21,6 @@ struct WrittenCharts {
 
 /// Writes `<name>.svg` and `<name>.png` into `dir`. SVG failures are errors; a missing converter
 /// only leaves `png_problem` set.
-Result<WrittenCharts> WriteScalingCharts(const ScalingStudy& study, const std::filesystem::path& dir);
+Result<WrittenCharts> WriteScalingCharts(const jobs::ScalingStudy& study, const std::filesystem::path& dir);
 
 }  // namespace tad::report

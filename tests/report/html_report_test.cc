@@ -3,14 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "report/assets.h"
-#include "report/files.h"
+#include "common/text_file.h"
 
 namespace tad::report {
 namespace {
 
 ReportInputs FixtureInputs() {
   ReportInputs inputs;
-  inputs.results = *ReadJsonFile(std::string(TAD_TESTDATA_DIR) + "/run/results.json");
+  const std::string results_path = std::string(TAD_TESTDATA_DIR) + "/run/results.json";
+  inputs.results = *jobs::RunResults::FromJson(*ReadTextFile(results_path), results_path);
   inputs.model = *Model::Load(std::string(TAD_TESTDATA_DIR) + "/run/model.json");
   inputs.run_dir = "runs/demo";
   inputs.tad_version = "0.1.0";
@@ -65,7 +66,7 @@ TEST(HtmlReport, ScalingSectionWhenAStudyIsGiven) {
 
 TEST(HtmlReport, DataCannotCloseItsScriptElement) {
   auto inputs = FixtureInputs();
-  inputs.results["job"] = "</script><script>alert(1)</script>";
+  inputs.results.job = "</script><script>alert(1)</script>";
   auto html = RenderHtmlReport(inputs);
   ASSERT_TRUE(html.ok());
   EXPECT_EQ(html->find("</script><script>alert"), std::string::npos);
@@ -73,9 +74,9 @@ TEST(HtmlReport, DataCannotCloseItsScriptElement) {
   EXPECT_EQ(JsonForScript(nlohmann::json("a</b")), "\"a<\\/b\"");
 }
 
-TEST(HtmlReport, RejectsWhatIsNotARun) {
+TEST(HtmlReport, RejectsAMalformedStudy) {
   auto inputs = FixtureInputs();
-  inputs.results = nlohmann::json{{"schema", "nope"}};
+  inputs.scaling = nlohmann::json{{"schema", "nope"}};
   EXPECT_FALSE(RenderHtmlReport(inputs).ok());
 }
 

@@ -7,6 +7,9 @@
 namespace tad::report {
 namespace {
 
+// The study's data and its JSON are jobs/; its table and CSV are report/.
+using namespace tad::jobs;
+
 TEST(ExecutorCounts, ParsesRangesAndLists) {
   EXPECT_EQ(*ParseExecutorCounts("1-7"), (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
   EXPECT_EQ(*ParseExecutorCounts("4,1,2"), (std::vector<int>{1, 2, 4}));

@@ -7,6 +7,9 @@
 namespace tad::report {
 namespace {
 
+// The study's data is jobs/; its charts are report/.
+using namespace tad::jobs;
+
 size_t Count(const std::string& text, const std::string& what) {
   size_t count = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
