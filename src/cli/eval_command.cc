@@ -27,7 +27,7 @@ CommandRunner AddEvalCommand(CLI::App& app) {
   return [options] {
     options->job.command = CommandLineText();
     const jobs::RunResults results = ValueOrThrow(jobs::Eval(options->job));
-    if (options->json != "-") PrintEvaluation(1, 0, results.timing.total_seconds, results.evaluation, false);
+    PrintEvaluation(HumanOutput(options->json), 1, 0, results.timing.total_seconds, results.evaluation, false);
     if (!options->json.empty()) WriteTextOutput(options->json, results.ToJson(), true);
     return kExitOk;
   };

@@ -121,10 +121,11 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       const jobs::Evaluation& evaluation = results->evaluation;
       training_telemetry->RecordQuality(evaluation.report.accuracy, evaluation.report.weighted_precision,
                                evaluation.report.weighted_recall, evaluation.report.weighted_f1);
-      PrintEvaluation(communicator->size(), *results->timing.train_seconds, results->timing.total_seconds, evaluation,
+      std::FILE* human = HumanOutput(options->json);
+      PrintEvaluation(human, communicator->size(), *results->timing.train_seconds, results->timing.total_seconds, evaluation,
                       true);
       if (results->split) {
-        std::printf("test rows held out by %s (--split-by): %s\n", results->split->by.c_str(),
+        std::fprintf(human, "test rows held out by %s (--split-by): %s\n", results->split->by.c_str(),
                     results->split->reason.c_str());
       }
       if (!options->json.empty()) WriteTextOutput(options->json, results->ToJson(), job.overwrite || options->json == "-");

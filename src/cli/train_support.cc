@@ -33,16 +33,18 @@ std::string CommandLineText() {
   return text;
 }
 
-void PrintEvaluation(int executors, double train_seconds, double total_seconds, const jobs::Evaluation& e,
-                     bool with_training_time) {
+void PrintEvaluation(std::FILE* out, int executors, double train_seconds, double total_seconds,
+                     const jobs::Evaluation& e, bool with_training_time) {
   SeedTableRow row;
   row.executors = executors;
   if (with_training_time) row.train_seconds = train_seconds;
   row.total_seconds = total_seconds;
-  std::printf("%s\n%s\n%s", FormatSeedTable(row, e.report).c_str(), FormatPerClassTable(e.report).c_str(),
-              FormatConfusionMatrix(e.matrix).c_str());
-  std::fflush(stdout);
+  std::fprintf(out, "%s\n%s\n%s", FormatSeedTable(row, e.report).c_str(), FormatPerClassTable(e.report).c_str(),
+               FormatConfusionMatrix(e.matrix).c_str());
+  std::fflush(out);
 }
+
+std::FILE* HumanOutput(const std::string& json_path) { return json_path == "-" ? stderr : stdout; }
 
 void WriteTextOutput(const std::string& path, const std::string& text, bool overwrite) {
   if (path == "-") {

@@ -194,6 +194,10 @@ Status ParquetDataset::CheckColumns(const std::vector<std::string>& features) co
     return Status::InvalidArgument(fmt::format("dataset {} has no label column '{}' (and no {}=… directories)",
                                                root_.string(), label_, label_));
   }
+  return CheckFeatures(features);
+}
+
+Status ParquetDataset::CheckFeatures(const std::vector<std::string>& features) const {
   if (features.empty()) return Status::InvalidArgument("no features chosen");
   std::set<std::string> seen;
   for (const auto& feature : features) {
@@ -202,8 +206,8 @@ Status ParquetDataset::CheckColumns(const std::vector<std::string>& features) co
     const ColumnInfo* column = FindColumn(feature);
     if (!column) return Status::InvalidArgument(fmt::format("dataset {} has no column '{}'", root_.string(), feature));
     if (!IsNumericType(column->type)) {
-      return Status::InvalidArgument(
-          fmt::format("feature '{}' is not numeric (its type is {})", feature, column->type));
+      return Status::InvalidArgument(fmt::format("dataset {}: feature '{}' is not numeric (its type is {})",
+                                                 root_.string(), feature, column->type));
     }
   }
   return Status::Ok();
