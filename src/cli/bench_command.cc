@@ -4,8 +4,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,21 @@ struct ScalingOptions {
 int Cores() {
   const long online = sysconf(_SC_NPROCESSORS_ONLN);
   return online > 0 ? static_cast<int>(online) : static_cast<int>(std::thread::hardware_concurrency());
+}
+
+// The run's own error line from its log ("tad: error: …" without the prefix), or its last line.
+std::string LastErrorLine(const fs::path& log) {
+  std::ifstream in(log);
+  std::string line;
+  std::string last;
+  std::string error;
+  constexpr std::string_view kPrefix = "tad: error: ";
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    last = line;
+    if (line.rfind(kPrefix, 0) == 0) error = line.substr(kPrefix.size());
+  }
+  return error.empty() ? last : error;
 }
 
 int RunScaling(const ScalingOptions& options) {
@@ -84,8 +101,9 @@ int RunScaling(const ScalingOptions& options) {
       const fs::path log = runs_dir / (name + ".log");
       const ProcessOutcome outcome = ValueOrThrow(RunProcess(argv, {.output_log = log}));
       if (outcome.exit_code != 0) {
-        throw Error(Status::Internal(fmt::format("training with {} executors failed (exit {}); see {}", executors,
-                                                 outcome.exit_code, log.string())));
+        throw Error(Status::Internal(fmt::format("training with {} executor{} failed (exit {}): {} (see {})",
+                                                 executors, executors == 1 ? "" : "s", outcome.exit_code,
+                                                 LastErrorLine(log), log.string())));
       }
       const fs::path results_path = run_dir / "results.json";
       const auto results = ValueOrThrow(report::ReadJsonFile(results_path));
@@ -129,7 +147,7 @@ CommandRunner AddBenchCommand(CLI::App& app) {
       "scaling",
       "Train once per executor count (each its own MPI job), R times each; print the table, write "
       "scaling.{md,csv,json} and charts. Options after -- go to every tad train (e.g. -- --max-depth 8)");
-  scaling->add_option("DATASET", options->dataset, "Dataset folder written by tad extract or tad synth")->required();
+  scaling->add_option("DATASET", options->dataset, "Dataset folder written by tad extract (from captures, e.g. tad synth's)")->required();
   scaling->add_option("--executors", options->executors, "Executor counts: a range 1-7, a list 1,2,4, or both")
       ->capture_default_str();
   scaling->add_option("--repeat", options->repeat, "Runs per executor count; medians (min–max) are reported")
