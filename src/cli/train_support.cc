@@ -39,6 +39,12 @@ void PrintEvaluation(std::FILE* out, int executors, double train_seconds, double
   row.executors = executors;
   if (with_training_time) row.train_seconds = train_seconds;
   row.total_seconds = total_seconds;
+  if (e.matrix.total() == 0) {
+    std::fprintf(out, "no test rows: nothing was held out (--test-fraction 0 or an empty split), so there are no "
+                      "figures; tad eval --all-rows scores the model on every row\n");
+    std::fflush(out);
+    return;
+  }
   std::fprintf(out, "%s\n%s\n%s", FormatSeedTable(row, e.report).c_str(), FormatPerClassTable(e.report).c_str(),
                FormatConfusionMatrix(e.matrix).c_str());
   std::fflush(out);
