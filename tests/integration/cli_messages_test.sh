@@ -70,4 +70,34 @@ set -e
 [ "$status" -ne 0 ] || fail "bench scaling with a bad --max-depth succeeded"
 grep -q "training with 1 executor failed (exit 2): --max-depth 0 is out of range" "$work/bench.err" ||
   fail "bench scaling does not quote the run's error: $(cat "$work/bench.err")"
+# 5. One executor sends nothing to another: bytes_sent_per_executor is [0].
+/usr/bin/python3 - "$work/train.out" <<'PY'
+import json, sys
+sent = json.load(open(sys.argv[1]))["communication"]["bytes_sent_per_executor"]
+assert sent == [0], sent
+PY
+
+# 6. results.json names the model relative to the run folder: a copy of the folder without its
+# model gets the warning instead of the original's model (found relative to where train ran).
+(cd "$work" && "$tad" train ds --run-dir run1 --model run1/model.json "${small[@]}" >/dev/null)
+/usr/bin/python3 -c 'import json, sys; p = json.load(open(sys.argv[1]))["model"]["path"]; assert p == "model.json", p' \
+  "$work/run1/results.json"
+cp -r "$work/run1" "$work/run1_copy" && rm "$work/run1_copy/model.json"
+(cd "$work" && "$tad" report run1_copy >/dev/null 2>"$work/report.err")
+grep -q "warning: run1_copy/model.json: no such file" "$work/report.err" ||
+  fail "report of a copied run without its model: $(cat "$work/report.err")"
+
+# 7. --test-fraction 0: no figures, a line that says why.
+"$tad" train "$work/ds" --model "$work/all.json" "${small[@]}" --test-fraction 0 >"$work/nosplit.out" 2>&1
+grep -q "^no test rows: nothing was held out" "$work/nosplit.out" || fail "--test-fraction 0: $(cat "$work/nosplit.out")"
+! grep -q "accuracy" "$work/nosplit.out" || fail "--test-fraction 0 printed figures: $(cat "$work/nosplit.out")"
+
+# 8. eval says which rows it evaluated, and warns on data the model was not trained on.
+grep -q "^evaluated the model's test split: [0-9]* of the 20000 rows" "$work/eval.err" ||
+  fail "eval does not say it evaluated the test split: $(cat "$work/eval.err")"
+"$gen" "$work/other" 30000 >/dev/null
+"$tad" eval "$work/other" --model "$work/model.json" --all-rows >"$work/other.out" 2>"$work/other.err"
+grep -q "^evaluated all 30000 rows" "$work/other.out" || fail "eval --all-rows: $(cat "$work/other.out")"
+grep -q "warning: .*is not the data the model was trained on" "$work/other.err" ||
+  fail "eval on other data does not warn: $(cat "$work/other.err")"
 echo "cli_messages_test: all cases passed"
