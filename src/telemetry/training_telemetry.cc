@@ -74,10 +74,11 @@ Result<std::unique_ptr<TrainingTelemetry>> TrainingTelemetry::Start(const Teleme
             MetricsServer::Start(options.address, options.port + attempt, self->metrics_);
         if (server.ok()) {
           self->server_ = std::move(server).value();
-          if (attempt > 0) {
-            fmt::print(stderr, "tad[rank 0] telemetry: port {} is in use; serving metrics on port {}\n", options.port,
-                       self->server_->port());
-          }
+          // Say where: the user who wants to watch the job needs the address, not the default.
+          const int port = self->server_->port();
+          const std::string moved = attempt > 0 ? fmt::format("port {} is in use; ", options.port) : "";
+          fmt::print(stderr, "tad[rank 0] telemetry: {}serving metrics on port {}: http://{}:{}/metrics (status page /)\n",
+                     moved, port, Hostname(), port);
           break;
         }
         bind_status = server.status();
