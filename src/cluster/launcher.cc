@@ -24,6 +24,7 @@
 #include "cluster/mpi_communicator.h"
 #include "common/hostname.h"
 #include "common/process.h"
+#include "common/progress.h"
 
 extern char** environ;
 
@@ -213,6 +214,8 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   char pid_template[] = "/tmp/tad-ranks.XXXXXX";
   const std::string pid_directory = mkdtemp(pid_template) ? pid_template : "";
   environment.push_back(std::string(kLaunchedMarker) + "=" + (pid_directory.empty() ? "1" : pid_directory));
+  // The ranks' stderr is mpirun's pipe, passed through here: they may draw progress when ours is a terminal.
+  if (isatty(STDERR_FILENO) == 1) environment.push_back(std::string(kStderrTerminalVariable) + "=1");
   // A dead rank ends the job (Open MPI's default, made explicit).
   if (!Env("OMPI_MCA_orte_abort_on_non_zero_status")) environment.push_back("OMPI_MCA_orte_abort_on_non_zero_status=1");
   if (geteuid() == 0) {
