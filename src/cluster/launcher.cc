@@ -243,6 +243,8 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
+  // SIGINT/SIGTERM go to mpirun, which stops the ranks; this process ends with the signal after it.
+  InterruptForwarder forwarder;
   pid_t pid = 0;
   std::fflush(stdout);
   std::fflush(stderr);
@@ -255,8 +257,7 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
     return Status::IoError("cannot start " + mpirun + " for " + std::to_string(executors) +
                            " executors: " + std::strerror(spawn_error) + " (is Open MPI installed?)");
   }
-  // SIGINT/SIGTERM go to mpirun, which stops the ranks; this process ends with the signal after it.
-  InterruptForwarder forwarder(pid);
+  forwarder.ForwardTo(pid);
 
   // Pass mpirun's stderr (its own and the ranks') through, line by line, minus its failure boxes.
   // A partial line (a progress bar redrawn with \r) is passed through at once.

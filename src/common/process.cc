@@ -32,9 +32,9 @@ extern "C" void ForwardToChild(int signal_number) {
 
 }  // namespace
 
-InterruptForwarder::InterruptForwarder(pid_t child) {
+InterruptForwarder::InterruptForwarder() {
   g_received_signal = 0;
-  g_forward_to = child;
+  g_forward_to = 0;
   struct sigaction forward {};
   forward.sa_handler = ForwardToChild;
   sigemptyset(&forward.sa_mask);
@@ -44,6 +44,11 @@ InterruptForwarder::InterruptForwarder(pid_t child) {
 }
 
 InterruptForwarder::~InterruptForwarder() { Restore(); }
+
+void InterruptForwarder::ForwardTo(pid_t child) {
+  g_forward_to = child;
+  if (g_received_signal != 0) kill(child, g_received_signal);
+}
 
 void InterruptForwarder::Restore() {
   if (restored_) return;
@@ -87,6 +92,7 @@ Result<ProcessOutcome> RunProcess(const std::vector<std::string>& argv, const Pr
   args.push_back(nullptr);
 
   const auto start = SteadyClock::now();
+  InterruptForwarder forwarder;
   pid_t pid = 0;
   const int error = options.search_path
                         ? posix_spawnp(&pid, argv[0].c_str(), &actions, &attributes, args.data(), environ)
@@ -94,7 +100,7 @@ Result<ProcessOutcome> RunProcess(const std::vector<std::string>& argv, const Pr
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) return Status::IoError(argv[0] + ": cannot start: " + std::strerror(error));
-  InterruptForwarder forwarder(pid);
+  forwarder.ForwardTo(pid);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return Status::IoError(argv[0] + ": waiting failed: " + std::strerror(errno));

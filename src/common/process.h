@@ -31,16 +31,19 @@ struct ProcessOptions {
 /// as that signal would have ended it (exit 128 + signal, temporaries removed).
 Result<ProcessOutcome> RunProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
-/// While alive, SIGINT, SIGTERM and SIGHUP do not end this process but are passed on to `child`,
-/// once: the first one only, because a second SIGINT makes mpirun exit at once and abandon its
-/// ranks. The owner waits for the child, then calls EndIfInterrupted. One at a time.
+/// While alive, SIGINT, SIGTERM and SIGHUP do not end this process but are passed on to the
+/// child, once: the first one only, because a second SIGINT makes mpirun exit at once and abandon
+/// its ranks. Made before the child is started (a signal in between is passed on as soon as the
+/// child is named); the owner waits for the child, then calls EndIfInterrupted. One at a time.
 class InterruptForwarder {
  public:
-  explicit InterruptForwarder(pid_t child);
+  InterruptForwarder();
   InterruptForwarder(const InterruptForwarder&) = delete;
   InterruptForwarder& operator=(const InterruptForwarder&) = delete;
   ~InterruptForwarder();  // restores the handlers there were
 
+  /// The child to pass signals to; one received already goes to it now.
+  void ForwardTo(pid_t child);
   /// The first signal received so far, or 0.
   int signal() const;
   /// When a signal was received: restores the handlers and raises it again, so this process ends
