@@ -64,11 +64,11 @@ expect_error extract_exists 1 "^tad: error: $work/extracted: $exists" -- \
 
 # 4. bench scaling quotes the failed run's error line, "1 executor".
 set +e
-"$tad" bench scaling "$work/ds" --executors 1 --out "$work/bench" -- --max-depth 0 >/dev/null 2>"$work/bench.err"
+"$tad" bench scaling "$work/ds" --executors 1 --out "$work/bench" -- --max-depth 99 >/dev/null 2>"$work/bench.err"
 status=$?
 set -e
 [ "$status" -ne 0 ] || fail "bench scaling with a bad --max-depth succeeded"
-grep -q "training with 1 executor failed (exit 2): --max-depth 0 is out of range" "$work/bench.err" ||
+grep -q "training with 1 executor failed (exit 2): --max-depth 99 is out of range" "$work/bench.err" ||
   fail "bench scaling does not quote the run's error: $(cat "$work/bench.err")"
 # 5. One executor sends nothing to another: bytes_sent_per_executor is [0].
 /usr/bin/python3 - "$work/train.out" <<'PY'
