@@ -138,7 +138,7 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   RunResults results;
   results.job = options.job_name;
   results.command = options.command;
-  results.dataset = {options.dataset, dataset->fingerprint(), data.rows, data.train_rows, data.test_rows, {}, {}};
+  results.dataset = {options.dataset, dataset->fingerprint(), data.rows, data.train_rows, data.test_rows, {}, {}, {}};
   results.parameters = cli::ParametersJson(model.parameters, features);
   results.split = SplitSummary{SplitByName(data.split.split), data.split.reason};
   results.executors = communicator.size();
