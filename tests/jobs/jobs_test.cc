@@ -168,6 +168,7 @@ TEST(SchemaCheckTest, AVarcharFeatureIsRefusedByTrainEvalAndPredict) {
   const fs::path good = MakeDataset("schema_good");
   const fs::path text = TestDir() / "schema_text";
   fs::remove_all(text);
+  fs::create_directories(text);
   auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
   ThrowIfError(db.Execute("COPY (SELECT frame_len, ip_ttl::VARCHAR AS ip_ttl, payload_len, category FROM read_parquet(" +
                           SqlQuote((good / "**" / "*.parquet").string()) + ", hive_partitioning = true)) TO " +
