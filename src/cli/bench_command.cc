@@ -2,6 +2,7 @@
 // then its table, CSV and charts (report/).
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -50,7 +51,7 @@ CommandRunner AddBenchCommand(CLI::App& app) {
       "scaling",
       "Train once per executor count (each its own MPI job), R times each; print the table, write "
       "scaling.{md,csv,json} and charts. Options after -- go to every tad train (e.g. -- --max-depth 8)");
-  scaling->add_option("DATASET", options->dataset, "Dataset folder written by tad extract or tad synth")->required();
+  scaling->add_option("DATASET", options->dataset, "Dataset folder written by tad extract (from captures, e.g. tad synth's)")->required();
   scaling->add_option("--executors", options->executors, "Executor counts: a range 1-7, a list 1,2,4, or both")
       ->capture_default_str();
   scaling->add_option("--repeat", options->repeat, "Runs per executor count; medians (min–max) are reported")

@@ -1,9 +1,14 @@
 // tad: packet captures in, a trained traffic classifier out.
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -32,6 +37,47 @@ void ReexecWithHugePages(char** argv) {
   if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
   execv("/proc/self/exe", argv);
   // execv returns only when it failed: go on with ordinary pages.
+}
+
+// The option a CLI11 ConversionError ("Could not convert: --threads = abc") is about, with the
+// type it expects, e.g. "--threads: 'abc' is not an integer".
+std::string ConversionText(const CLI::App& app, const std::string& message) {
+  static const std::regex kConversion(R"(Could not convert: (\S+) = (.*))");
+  std::smatch match;
+  if (!std::regex_search(message, match, kConversion)) return {};
+  const std::string name = match[1].str();
+  std::string expected = "a valid value";
+  for (const CLI::App* command : app.get_subcommands()) {
+    for (const CLI::App* scope : {command, &app}) {
+      const CLI::Option* option = scope->get_option_no_throw(name);
+      if (!option) continue;
+      const std::string type = option->get_type_name();
+      if (type.rfind("UINT", 0) == 0) expected = "a whole number of 0 or more";
+      else if (type.rfind("INT", 0) == 0) expected = "an integer";
+      else if (type.rfind("FLOAT", 0) == 0) expected = "a number";
+    }
+  }
+  return fmt::format("{}: '{}' is not {}", name, match[2].str(), expected);
+}
+
+// One line for any command-line error: CLI11's own text (which can run over lines) flattened,
+// a conversion error naming the option and the type it expects, an unknown command listed
+// against the commands there are.
+std::string ParseErrorText(const CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
+  std::string message = error.what();
+  if (const std::string conversion = ConversionText(app, message); !conversion.empty()) return conversion;
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    bool known = false;
+    for (const CLI::App* command : app.get_subcommands({})) {
+      names.push_back(command->get_name());
+      known = known || command->get_name() == argv[1];
+    }
+    if (!known) return fmt::format("unknown command '{}'; the commands are {}", argv[1], fmt::join(names, ", "));
+  }
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  while (!message.empty() && message.back() == ' ') message.pop_back();
+  return message;
 }
 
 }  // namespace
@@ -66,7 +112,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "tad: %s\nRun 'tad --help' or 'tad <command> --help' for usage.\n", e.what());
+    std::fprintf(stderr, "tad: error: %s (see 'tad --help' or 'tad COMMAND --help')\n",
+                 ParseErrorText(app, argc, argv, e).c_str());
     return kExitUsage;
   }
 

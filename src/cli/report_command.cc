@@ -75,12 +75,11 @@ int RunReport(const ReportOptions& options) {
   report::ReportInputs inputs;
   inputs.results =
       ValueOrThrow(jobs::RunResults::FromJson(ValueOrThrow(ReadTextFile(results_path)), results_path.string()));
-  // The model path as train recorded it: relative to the run directory, or as given on its
-  // command line (relative to where train ran); the file beside results.json is tried too.
+  // The model path as train recorded it, relative to the run directory (never to where report
+  // runs: a copied run folder would draw another run's model); the file beside results.json too.
   const fs::path recorded = inputs.results.model.path.empty() ? "model.json" : inputs.results.model.path;
-  fs::path model_path = results_dir / recorded.filename();
-  for (const fs::path& candidate : {recorded.is_absolute() ? recorded : results_dir / recorded, recorded,
-                                    results_dir / recorded.filename()}) {
+  fs::path model_path = recorded.is_absolute() ? recorded : results_dir / recorded;
+  for (const fs::path& candidate : {model_path, results_dir / recorded.filename()}) {
     if (fs::is_regular_file(candidate)) {
       model_path = candidate;
       break;

@@ -1,7 +1,5 @@
 // tad train DATASET --model MODEL: a decision tree trained over N executors (MPI ranks), the same
 // model bit for bit for any N; prints the seed's table and writes results.json.
-#include <fmt/format.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "cluster/communicator.h"
 #include "cluster/launcher.h"
 #include "cluster/mpi_communicator.h"
+#include "common/atomic_output.h"
 #include "common/hostname.h"
 #include "common/status.h"
 #include "jobs/train.h"
@@ -49,7 +48,7 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       ->required();
   command->add_option("--model", options->job.model, "where to write the model file (default: RUN_DIR/model.json)");
   AddTreeOptions(*command, options->tree);
-  command->add_option("--features", options->job.features,
+  CLI::Option* features_option = command->add_option("--features", options->job.features,
                       "comma-separated feature columns (default: the schema's numeric feature columns present; "
                       "for flow rows every numeric column but " + FlowNonFeatureSummary() + ")");
   CLI::Option* executors_option = command->add_option("--executors", options->executors, "MPI ranks; starts mpirun itself when not under one")
@@ -72,17 +71,20 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       ->default_val(5);
   command->add_flag("--overwrite", options->job.overwrite, "replace an existing model file");
 
-  return [options, executors_option] {
+  return [options, executors_option, features_option] {
     jobs::TrainOptions& job = options->job;
     job.parameters = ValueOrThrow(ParseTreeOptions(options->tree));
     if (options->executors < 1) throw Error(Status::InvalidArgument("--executors must be at least 1"));
+    if (features_option->count() > 0 && job.features.empty()) {
+      throw Error(Status::InvalidArgument("--features is empty: name at least one feature column, or leave it out"));
+    }
     if (job.threads < 0) throw Error(Status::InvalidArgument("--threads must be 0 (automatic) or more"));
     if (job.model.empty()) {
       if (job.run_dir.empty()) throw Error(Status::InvalidArgument("--model (or --run-dir) is required"));
       job.model = (fs::path(job.run_dir) / "model.json").string();
     }
     if (fs::exists(job.model) && !job.overwrite) {
-      throw Error(Status::InvalidArgument(fmt::format("{} exists; pass --overwrite to replace it", job.model)));
+      throw Error(OutputExists(job.model));
     }
 
     // Under mpirun (or an MPIJob) use the ranks we have; otherwise start mpirun ourselves.
@@ -121,10 +123,11 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       const jobs::Evaluation& evaluation = results->evaluation;
       training_telemetry->RecordQuality(evaluation.report.accuracy, evaluation.report.weighted_precision,
                                evaluation.report.weighted_recall, evaluation.report.weighted_f1);
-      PrintEvaluation(communicator->size(), *results->timing.train_seconds, results->timing.total_seconds, evaluation,
+      std::FILE* human = HumanOutput(options->json);
+      PrintEvaluation(human, communicator->size(), *results->timing.train_seconds, results->timing.total_seconds, evaluation,
                       true);
       if (results->split) {
-        std::printf("test rows held out by %s (--split-by): %s\n", results->split->by.c_str(),
+        std::fprintf(human, "test rows held out by %s (--split-by): %s\n", results->split->by.c_str(),
                     results->split->reason.c_str());
       }
       if (!options->json.empty()) WriteTextOutput(options->json, results->ToJson(), job.overwrite || options->json == "-");

@@ -33,16 +33,24 @@ std::string CommandLineText() {
   return text;
 }
 
-void PrintEvaluation(int executors, double train_seconds, double total_seconds, const jobs::Evaluation& e,
-                     bool with_training_time) {
+void PrintEvaluation(std::FILE* out, int executors, double train_seconds, double total_seconds,
+                     const jobs::Evaluation& e, bool with_training_time) {
   SeedTableRow row;
   row.executors = executors;
   if (with_training_time) row.train_seconds = train_seconds;
   row.total_seconds = total_seconds;
-  std::printf("%s\n%s\n%s", FormatSeedTable(row, e.report).c_str(), FormatPerClassTable(e.report).c_str(),
-              FormatConfusionMatrix(e.matrix).c_str());
-  std::fflush(stdout);
+  if (e.matrix.total() == 0) {
+    std::fprintf(out, "no test rows: nothing was held out (--test-fraction 0 or an empty split), so there are no "
+                      "figures; tad eval --all-rows scores the model on every row\n");
+    std::fflush(out);
+    return;
+  }
+  std::fprintf(out, "%s\n%s\n%s", FormatSeedTable(row, e.report).c_str(), FormatPerClassTable(e.report).c_str(),
+               FormatConfusionMatrix(e.matrix).c_str());
+  std::fflush(out);
 }
+
+std::FILE* HumanOutput(const std::string& json_path) { return json_path == "-" ? stderr : stdout; }
 
 void WriteTextOutput(const std::string& path, const std::string& text, bool overwrite) {
   if (path == "-") {

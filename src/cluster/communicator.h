@@ -39,7 +39,8 @@ class Communicator {
   /// Bytes this rank has sent and seconds it spent inside collectives (waiting for the others
   /// included): the communication side of the compute/communication split. Bytes sent are the
   /// payload this rank hands to collectives, counted alike by every implementation: the values of
-  /// an allreduce, its own part of an allgather, the bytes of a broadcast on its root (0 elsewhere).
+  /// an allreduce, its own part of an allgather, the bytes of a broadcast on its root (0 elsewhere);
+  /// with a single rank nothing crosses to another, so 0.
   virtual uint64_t bytes_sent() const = 0;
   virtual double seconds_in_collectives() const = 0;
 };

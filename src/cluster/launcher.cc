@@ -6,19 +6,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <thread>
 
 #include "cluster/collectives.h"
 #include "cluster/local_communicator.h"
 #include "cluster/mpi_communicator.h"
+#include "common/hostname.h"
+#include "common/process.h"
+#include "common/progress.h"
 
 extern char** environ;
 
@@ -36,11 +42,38 @@ std::string SelfPath() {
   return length > 0 ? std::string(path, static_cast<size_t>(length)) : std::string();
 }
 
-// The mpirun child, for the signal handlers that pass SIGINT/SIGTERM on to it.
-volatile sig_atomic_t g_mpirun_pid = 0;
+bool ProcessAlive(pid_t pid) {
+  if (kill(pid, 0) != 0) return false;
+  // A zombie nobody has reaped yet (PID 1 of a container may never) has stopped all the same.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t state = text.rfind(')');
+  return state == std::string::npos || state + 2 >= text.size() || text[state + 2] != 'Z';
+}
 
-void ForwardSignal(int signal_number) {
-  if (g_mpirun_pid > 0) kill(static_cast<pid_t>(g_mpirun_pid), signal_number);
+// After an interrupt: mpirun has ended, but a local rank it failed to stop (it abandons them on
+// a second SIGINT) must not run on and write its outputs. Each local rank left its pid in
+// `pid_directory`; those still alive get `signal_number`, then SIGKILL after a grace period.
+void StopLeftoverRanks(const std::string& pid_directory, int signal_number) {
+  if (pid_directory.empty()) return;
+  std::vector<pid_t> alive;
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(pid_directory, ignored)) {
+    std::ifstream file(entry.path());
+    long pid = 0;
+    std::string host;
+    if (file >> pid >> host && pid > 0 && host == Hostname() && ProcessAlive(static_cast<pid_t>(pid))) {
+      alive.push_back(static_cast<pid_t>(pid));
+      kill(static_cast<pid_t>(pid), signal_number);
+    }
+  }
+  constexpr auto kGrace = std::chrono::milliseconds(1000);
+  const auto deadline = std::chrono::steady_clock::now() + kGrace;
+  while (!alive.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::erase_if(alive, [](pid_t pid) { return !ProcessAlive(pid); });
+  }
+  for (pid_t pid : alive) kill(pid, SIGKILL);
 }
 
 bool IsBoxRule(const std::string& line) {
@@ -181,6 +214,8 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   char pid_template[] = "/tmp/tad-ranks.XXXXXX";
   const std::string pid_directory = mkdtemp(pid_template) ? pid_template : "";
   environment.push_back(std::string(kLaunchedMarker) + "=" + (pid_directory.empty() ? "1" : pid_directory));
+  // The ranks' stderr is mpirun's pipe, passed through here: they may draw progress when ours is a terminal.
+  if (isatty(STDERR_FILENO) == 1) environment.push_back(std::string(kStderrTerminalVariable) + "=1");
   // A dead rank ends the job (Open MPI's default, made explicit).
   if (!Env("OMPI_MCA_orte_abort_on_non_zero_status")) environment.push_back("OMPI_MCA_orte_abort_on_non_zero_status=1");
   if (geteuid() == 0) {
@@ -200,24 +235,29 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  // The ranks read nothing; mpirun in a background process group must not stop on reading a terminal.
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  // mpirun gets its own process group, so that a Ctrl-C (to the whole foreground group) reaches it
+  // once, forwarded by this process: a second SIGINT would make it exit and abandon the ranks.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  // SIGINT/SIGTERM go to mpirun, which stops the ranks; this process ends with the signal after it.
+  InterruptForwarder forwarder;
   pid_t pid = 0;
   std::fflush(stdout);
   std::fflush(stderr);
-  const int spawn_error = posix_spawnp(&pid, mpirun.c_str(), &actions, nullptr, argv.data(), envp.data());
+  const int spawn_error = posix_spawnp(&pid, mpirun.c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   close(pipe_fds[1]);
   if (spawn_error != 0) {
     close(pipe_fds[0]);
     return Status::IoError("cannot start " + mpirun + " for " + std::to_string(executors) +
                            " executors: " + std::strerror(spawn_error) + " (is Open MPI installed?)");
   }
-  g_mpirun_pid = pid;
-  struct sigaction forward = {};
-  forward.sa_handler = ForwardSignal;
-  struct sigaction old_int = {};
-  struct sigaction old_term = {};
-  sigaction(SIGINT, &forward, &old_int);
-  sigaction(SIGTERM, &forward, &old_term);
+  forwarder.ForwardTo(pid);
 
   // Pass mpirun's stderr (its own and the ranks') through, line by line, minus its failure boxes.
   // A partial line (a progress bar redrawn with \r) is passed through at once.
@@ -242,7 +282,11 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
         pending_shown = false;
         continue;
       }
-      for (const auto& out : filter.Feed(line)) show(out + "\n");
+      const std::vector<std::string> shown = filter.Feed(line);
+      // After an interrupt mpirun's notices about the ranks it stopped are noise.
+      if (forwarder.signal() == 0) {
+        for (const auto& out : shown) show(out + "\n");
+      }
     }
     if (!pending.empty() && !pending_shown && pending.front() != '-') {
       show(pending);
@@ -255,23 +299,28 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
     std::fflush(stderr);
   }
   close(pipe_fds[0]);
-  if (!pending.empty() && !pending_shown) {
-    for (const auto& out : filter.Feed(pending)) show(out + "\n");
+  std::vector<std::string> held;
+  if (!pending.empty() && !pending_shown) held = filter.Feed(pending);
+  for (auto& out : filter.Finish()) held.push_back(std::move(out));
+  if (forwarder.signal() == 0) {
+    for (const auto& out : held) show(out + "\n");
   }
-  for (const auto& out : filter.Finish()) show(out + "\n");
 
   int wait_status = 0;
   while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
   }
-  g_mpirun_pid = 0;
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
+  if (forwarder.signal() != 0) StopLeftoverRanks(pid_directory, forwarder.signal());
   std::fflush(stderr);
   if (!pid_directory.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(pid_directory, ignored);
   }
 
+  if (forwarder.signal() != 0) {
+    std::fprintf(stderr, "tad: interrupted (%s): every executor stopped, nothing written\n",
+                 strsignal(forwarder.signal()));
+    forwarder.EndIfInterrupted();
+  }
   if (!filter.death().empty()) {
     std::fprintf(stderr, "tad: error: %s\n", filter.death().c_str());
     return std::optional<int>(1);

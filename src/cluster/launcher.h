@@ -35,6 +35,9 @@ std::vector<std::string> MpirunArguments(const std::string& mpirun, int executor
 /// When this process must hand over to `mpirun -np executors`: runs it (same binary, same
 /// arguments), passes its output through, and returns the exit code to end with. A rank killed by
 /// a signal becomes "tad: error: executor K (pid P, host H) died: killed by signal S" and exit 1.
+/// A SIGINT or SIGTERM to this process (alone or with its process group) goes to mpirun, which
+/// stops the ranks (they remove their unfinished outputs); a local rank still running after
+/// mpirun has ended is stopped too, and then this process ends with that signal (exit 130, 143).
 /// Returns nullopt when this process should run as a rank itself: under MPI already (a warning if
 /// `executors` differs from the ranks there are), or `executors` is 1.
 /// The mpirun binary is $TAD_MPIRUN if set, else `mpirun` on PATH.

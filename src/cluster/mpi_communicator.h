@@ -32,7 +32,7 @@ class MpiCommunicator : public Communicator {
   /// MPI_Allgather of the sizes, then MPI_Allgatherv of the bytes.
   std::vector<std::vector<std::byte>> AllGather(std::span<const std::byte> local) override;
   void Barrier() override;
-  uint64_t bytes_sent() const override { return bytes_sent_; }
+  uint64_t bytes_sent() const override { return size_ > 1 ? bytes_sent_ : 0; }
   double seconds_in_collectives() const override { return seconds_; }
 
   /// Ends every rank of the job now (MPI_Abort) with `exit_code`: for a rank that cannot go on

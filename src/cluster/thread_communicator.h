@@ -29,7 +29,7 @@ class ThreadCommunicator : public Communicator {
   void Broadcast(std::vector<std::byte>& bytes, int root) override;
   std::vector<std::vector<std::byte>> AllGather(std::span<const std::byte> local) override;
   void Barrier() override;
-  uint64_t bytes_sent() const override { return bytes_sent_; }
+  uint64_t bytes_sent() const override { return size() > 1 ? bytes_sent_ : 0; }
   double seconds_in_collectives() const override { return seconds_; }
 
  private:

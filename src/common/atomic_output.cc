@@ -66,10 +66,14 @@ extern "C" void OnInterrupt(int signal_number) {
 
 }  // namespace
 
+Status OutputExists(const std::filesystem::path& target) {
+  return Status::AlreadyExists(target.string() + ": already exists (use --overwrite to replace it)");
+}
+
 Result<AtomicOutput> AtomicOutput::Create(const std::filesystem::path& target, bool overwrite) {
   std::error_code ec;
   if (std::filesystem::exists(target, ec) && !overwrite) {
-    return Status::AlreadyExists(target.string() + ": already exists (use --overwrite to replace it)");
+    return OutputExists(target);
   }
   std::filesystem::path parent = target.parent_path();
   if (parent.empty()) parent = ".";

@@ -36,6 +36,10 @@ class AtomicOutput {
   bool active_ = false;
 };
 
+/// The one error of every command whose output exists already and --overwrite was not given:
+/// AlreadyExists (exit 1), "PATH: already exists (use --overwrite to replace it)".
+Status OutputExists(const std::filesystem::path& target);
+
 /// Writes `text` to `target` through an AtomicOutput: the whole text or nothing.
 Status WriteFileAtomically(const std::filesystem::path& target, std::string_view text, bool overwrite);
 

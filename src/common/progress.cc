@@ -3,10 +3,28 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace tad {
 
-bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
+bool StderrIsTerminal() {
+  const char* relayed = std::getenv(kStderrTerminalVariable);
+  return isatty(STDERR_FILENO) == 1 || (relayed && std::string(relayed) == "1");
+}
+
+std::string FormatRate(double per_second, const std::string& unit) {
+  char text[64];
+  if (unit == "bytes") {
+    std::snprintf(text, sizeof(text), "%.1f MB/s", per_second / 1e6);
+  } else if (per_second >= 1e6) {
+    std::snprintf(text, sizeof(text), "%.1f M %s/s", per_second / 1e6, unit.c_str());
+  } else if (per_second >= 1e4) {
+    std::snprintf(text, sizeof(text), "%.0f k %s/s", per_second / 1e3, unit.c_str());
+  } else {
+    std::snprintf(text, sizeof(text), "%.0f %s/s", per_second, unit.c_str());
+  }
+  return text;
+}
 
 ProgressBar::ProgressBar(std::string label, uint64_t total, std::string unit, bool enabled)
     : label_(std::move(label)),
@@ -52,11 +70,11 @@ void ProgressBar::Draw(bool force) {
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(kWidth, '.');
     double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : 0.0;
-    std::fprintf(stderr, "\r\033[K%s [%s] %5.1f%% %.3g %s/s ETA %.0fs", label_.c_str(), bar.c_str(), fraction * 100.0,
-                 rate, unit_.c_str(), eta);
+    std::fprintf(stderr, "\r\033[K%s [%s] %5.1f%% %s ETA %.0fs", label_.c_str(), bar.c_str(), fraction * 100.0,
+                 FormatRate(rate, unit_).c_str(), eta);
   } else {
-    std::fprintf(stderr, "\r\033[K%s %llu %s (%.3g %s/s)", label_.c_str(), static_cast<unsigned long long>(done),
-                 unit_.c_str(), rate, unit_.c_str());
+    std::fprintf(stderr, "\r\033[K%s %llu %s (%s)", label_.c_str(), static_cast<unsigned long long>(done),
+                 unit_.c_str(), FormatRate(rate, unit_).c_str());
   }
   std::fflush(stderr);
 }

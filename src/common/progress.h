@@ -37,7 +37,14 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-/// True when stderr is a terminal.
+/// Set by tad's mpirun launcher for its ranks when its own stderr is a terminal: a rank's stderr
+/// is mpirun's pipe, which the launcher passes through to that terminal.
+inline constexpr const char* kStderrTerminalVariable = "TAD_STDERR_IS_TERMINAL";
+
+/// True when stderr is a terminal (or leads to one through tad's launcher).
 bool StderrIsTerminal();
+
+/// A rate for people: bytes as "12.3 MB/s", other units as "1.2 M rows/s", "850 rows/s".
+std::string FormatRate(double per_second, const std::string& unit);
 
 }  // namespace tad

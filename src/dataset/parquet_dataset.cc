@@ -195,6 +195,10 @@ Status ParquetDataset::CheckColumns(const std::vector<std::string>& features) co
     return Status::InvalidArgument(fmt::format("dataset {} has no label column '{}' (and no {}=… directories)",
                                                root_.string(), label_, label_));
   }
+  return CheckFeatures(features);
+}
+
+Status ParquetDataset::CheckFeatures(const std::vector<std::string>& features) const {
   if (features.empty()) return Status::InvalidArgument("no features chosen");
   std::set<std::string> seen;
   for (const auto& feature : features) {
@@ -203,8 +207,8 @@ Status ParquetDataset::CheckColumns(const std::vector<std::string>& features) co
     const ColumnInfo* column = FindColumn(feature);
     if (!column) return Status::InvalidArgument(fmt::format("dataset {} has no column '{}'", root_.string(), feature));
     if (!IsNumericType(column->type)) {
-      return Status::InvalidArgument(
-          fmt::format("feature '{}' is not numeric (its type is {})", feature, column->type));
+      return Status::InvalidArgument(fmt::format("dataset {}: feature '{}' is not numeric (its type is {})",
+                                                 root_.string(), feature, column->type));
     }
   }
   return Status::Ok();
@@ -291,6 +295,8 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   // Last label seen, to skip the dictionary search for runs of equal labels.
   std::string last_label;
   int32_t last_label_id = -1;
+  // The file row of the chunk's first row: the scan keeps the file's order.
+  int64_t chunk_first_row = group.first_row;
   while (duckdb_data_chunk chunk = result->FetchChunk()) {
     const idx_t n = duckdb_data_chunk_get_size(chunk);
     const size_t base = out.identity.size();
@@ -315,7 +321,8 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
         if (validity && !duckdb_validity_row_is_valid(validity, r)) {
           duckdb_destroy_data_chunk(&chunk);
           return Status::InvalidData(
-              fmt::format("{}: row {} has no {} (NULL label)", group.relative, group.first_row, dataset.label()));
+              fmt::format("{}: row {} (counting from 0) has no {} (NULL label)", group.relative,
+                          chunk_first_row + static_cast<int64_t>(r), dataset.label()));
         }
         std::string_view name = StringOf(&data[r]);
         if (last_label_id < 0 || name != last_label) {
@@ -366,6 +373,7 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
                            out.identity.end());
     }
     out.bytes_read += n * static_cast<uint64_t>(num_features) * sizeof(float);
+    chunk_first_row += static_cast<int64_t>(n);
     duckdb_destroy_data_chunk(&chunk);
   }
   return Status::Ok();

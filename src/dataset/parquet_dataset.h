@@ -77,6 +77,10 @@ class ParquetDataset {
 
   /// Every feature exists and is numeric; the label exists. InvalidArgument naming the column.
   Status CheckColumns(const std::vector<std::string>& features) const;
+  /// The schema check of every command that reads features (train, eval, predict): each feature
+  /// is listed once, is not the label, exists and is numeric. InvalidArgument naming the dataset
+  /// and the column.
+  Status CheckFeatures(const std::vector<std::string>& features) const;
 
   /// Row groups of `rank` out of `size`: global index i goes to rank i % size.
   std::vector<size_t> RowGroupsForRank(int rank, int size) const;

@@ -32,6 +32,9 @@ ClassificationReport ClassificationReport::From(const ConfusionMatrix& matrix) {
 }
 
 std::string FormatDuration(double seconds) {
+  // A short run in ms: "0.00 s" would say it took no time.
+  if (seconds < 0.01) return fmt::format("{:.1f} ms", seconds * 1000);
+  if (seconds < 1) return fmt::format("{:.0f} ms", seconds * 1000);
   if (seconds < 60) return fmt::format("{:.2f} s", seconds);
   if (seconds < 3600) return fmt::format("{:.1f} min", seconds / 60);
   const auto minutes = static_cast<int64_t>(seconds / 60);

@@ -1,5 +1,8 @@
 #include "jobs/bench_scaling.h"
 
+#include <fstream>
+#include <string_view>
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -11,6 +14,21 @@
 
 namespace tad::jobs {
 namespace {
+
+// The run's own error line from its log ("tad: error: …" without the prefix), or its last line.
+std::string LastErrorLine(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::string line;
+  std::string last;
+  std::string error;
+  constexpr std::string_view kPrefix = "tad: error: ";
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    last = line;
+    if (line.rfind(kPrefix, 0) == 0) error = line.substr(kPrefix.size());
+  }
+  return error.empty() ? last : error;
+}
 
 namespace fs = std::filesystem;
 
@@ -60,8 +78,9 @@ ScalingStudy RunStudy(const BenchScalingOptions& options) {
       const fs::path log = runs_dir / (name + ".log");
       const ProcessOutcome outcome = ValueOrThrow(RunProcess(argv, {.output_log = log}));
       if (outcome.exit_code != 0) {
-        throw Error(Status::Internal(fmt::format("training with {} executors failed (exit {}); see {}", executors,
-                                                 outcome.exit_code, log.string())));
+        throw Error(Status::Internal(fmt::format("training with {} executor{} failed (exit {}): {} (see {})",
+                                                 executors, executors == 1 ? "" : "s", outcome.exit_code,
+                                                 LastErrorLine(log), log.string())));
       }
       const fs::path results_path = run_dir / "results.json";
       const std::string text = ValueOrThrow(ReadTextFile(results_path));

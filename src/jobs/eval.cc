@@ -61,7 +61,7 @@ Result<RunResults> Eval(const EvalOptions& options) {
   results.job = "tad-eval";
   results.command = options.command;
   results.dataset = {options.dataset, dataset.fingerprint(), dataset.total_rows(), {}, {}, evaluated_rows,
-                     options.all_rows ? "all" : "test"};
+                     options.all_rows ? "all" : "test", model.training_data.fingerprint};
   results.parameters = ParametersJson(model.parameters, model.features);
   results.executors = 1;
   results.threads = threads;

@@ -1,7 +1,5 @@
 #include "jobs/predict.h"
 
-#include <fmt/format.h>
-
 #include "common/elapsed.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
@@ -19,12 +17,6 @@ Result<PredictSummary> Predict(const PredictOptions& options) {
   const int threads = scoring.threads;
   DuckDatabase& db = *scoring.db;
   const ParquetDataset& dataset = *scoring.dataset;
-  for (const auto& feature : model.features) {
-    if (!dataset.FindColumn(feature)) {
-      return Status::InvalidArgument(
-          fmt::format("dataset {} has no column '{}' (a feature of the model)", options.dataset, feature));
-    }
-  }
   std::vector<std::string> probability_columns;
   if (options.probabilities) {
     for (const auto& name : model.classes) probability_columns.push_back("probability_" + name);

@@ -15,7 +15,7 @@ Status OpenScoring(const std::string& model_path, const std::string& dataset_pat
   auto dataset = ParquetDataset::Open(*scoring.db, dataset_path, scoring.model.parameters.label);
   if (!dataset.ok()) return dataset.status();
   scoring.dataset.emplace(std::move(*dataset));
-  return Status::Ok();
+  return scoring.dataset->CheckFeatures(scoring.model.features);
 }
 
 std::vector<int32_t> PredictClasses(const Model& model, const float* values, int64_t rows, int threads) {

@@ -22,8 +22,8 @@ struct Scoring {
   std::optional<ParquetDataset> dataset;
 };
 
-/// Loads the model and opens the dataset (its label column named by the model); `threads` 0 means
-/// all cores.
+/// Loads the model, opens the dataset (its label column named by the model) and checks that it has
+/// the model's features, numeric (ParquetDataset::CheckFeatures); `threads` 0 means all cores.
 Status OpenScoring(const std::string& model_path, const std::string& dataset_path, int threads, Scoring& scoring);
 
 /// Class indices for `rows` rows of `model.features.size()` values each, row-major.

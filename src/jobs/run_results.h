@@ -39,6 +39,8 @@ struct DatasetSummary {
   // Evaluation runs: rows counted and which ("test" or "all").
   std::optional<int64_t> evaluated_rows;
   std::optional<std::string> split;
+  // Evaluation runs: the fingerprint of the data the model was trained on (from the model file).
+  std::optional<std::string> model_fingerprint;
 };
 
 struct Timing {

@@ -40,6 +40,14 @@ Status Attempt(Step&& step) {
 constexpr size_t kFiguresPerExecutor = 4;
 
 // Driver only: the model file, then results.json in the run folder; neither is left if either fails.
+// The model path results.json records: relative to the run folder when there is one, so that a
+// copied run folder names its own model (tad report resolves it there); else as given.
+std::string RecordedModelPath(const TrainOptions& options) {
+  if (options.run_dir.empty()) return options.model;
+  const fs::path model = fs::absolute(options.model).lexically_normal();
+  return model.lexically_relative(fs::absolute(options.run_dir).lexically_normal()).string();
+}
+
 Status WriteOutputs(const TrainOptions& options, const Model& model, const RunResults& results) {
   TAD_RETURN_IF_ERROR(model.Save(options.model, options.overwrite));
   if (options.run_dir.empty()) return Status::Ok();
@@ -129,7 +137,7 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   RunResults results;
   results.job = options.job_name;
   results.command = options.command;
-  results.dataset = {options.dataset, dataset->fingerprint(), data.rows, data.train_rows, data.test_rows, {}, {}};
+  results.dataset = {options.dataset, dataset->fingerprint(), data.rows, data.train_rows, data.test_rows, {}, {}, {}};
   results.parameters = ParametersJson(model.parameters, features);
   results.split = SplitSummary{SplitByName(data.split.split), data.split.reason};
   results.executors = communicator.size();
@@ -156,7 +164,7 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
     results.evaluation = std::move(*evaluation);
     if (!communicator.is_driver()) return Status::Ok();
     const std::string model_text = model.ToJson();
-    results.model = ModelSummary::Of(model, options.model, model_text);
+    results.model = ModelSummary::Of(model, RecordedModelPath(options), model_text);
     results.timing = {load_seconds, train_seconds, evaluate_seconds, SecondsSince(start), predict_rate};
     return WriteOutputs(options, model, results);
   });

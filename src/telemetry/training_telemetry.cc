@@ -11,6 +11,7 @@
 #include "common/atomic_output.h"
 #include "telemetry/executor_report.h"
 #include "common/hostname.h"
+#include "common/progress.h"
 #include "telemetry/process_stats.h"
 
 namespace tad::telemetry {
@@ -21,12 +22,25 @@ class TrainingTelemetry::Observer : public TrainingObserver {
   Observer(Communicator& communicator, JobMetrics& metrics) : communicator_(communicator), metrics_(metrics) {}
 
   void OnPhase(TrainingPhase phase) override {
-    if (communicator_.is_driver()) metrics_.SetPhase(phase);
+    if (!communicator_.is_driver()) return;
+    metrics_.SetPhase(phase);
+    phase_ = phase;
+    // A line on a terminal while the job loads and trains, so a long run does not look stuck; it
+    // is cleared before the results are printed.
+    progress_.reset();
+    if (phase == TrainingPhase::kLoading || phase == TrainingPhase::kBinning || phase == TrainingPhase::kTraining) {
+      progress_ = std::make_unique<ProgressBar>(TrainingPhaseName(phase), 0, "steps", StderrIsTerminal());
+    }
   }
 
   void OnProgress(const ExecutorWork& local_work, const TreeProgress& tree) override {
     last_work_ = local_work;
     last_progress_ = tree;
+    if (progress_ && phase_ == TrainingPhase::kTraining) {
+      progress_->SetLabel(fmt::format("training: tree {} of {}, level {} of {}", tree.tree_index + 1, tree.trees_total,
+                                      tree.level, tree.max_depth));
+    }
+    if (progress_) progress_->Advance(1);
     Gather();
   }
 
@@ -47,6 +61,8 @@ class TrainingTelemetry::Observer : public TrainingObserver {
   JobMetrics& metrics_;
   ExecutorWork last_work_;
   TreeProgress last_progress_;
+  TrainingPhase phase_ = TrainingPhase::kStarting;
+  std::unique_ptr<ProgressBar> progress_;  // the driver's, on a terminal
 };
 
 TrainingTelemetry::TrainingTelemetry(const TelemetryOptions& options, Communicator& communicator)
@@ -74,10 +90,11 @@ Result<std::unique_ptr<TrainingTelemetry>> TrainingTelemetry::Start(const Teleme
             MetricsServer::Start(options.address, options.port + attempt, self->metrics_);
         if (server.ok()) {
           self->server_ = std::move(server).value();
-          if (attempt > 0) {
-            fmt::print(stderr, "tad[rank 0] telemetry: port {} is in use; serving metrics on port {}\n", options.port,
-                       self->server_->port());
-          }
+          // Say where: the user who wants to watch the job needs the address, not the default.
+          const int port = self->server_->port();
+          const std::string moved = attempt > 0 ? fmt::format("port {} is in use; ", options.port) : "";
+          fmt::print(stderr, "tad[rank 0] telemetry: {}serving metrics on port {}: http://{}:{}/metrics (status page /)\n",
+                     moved, port, Hostname(), port);
           break;
         }
         bind_status = server.status();

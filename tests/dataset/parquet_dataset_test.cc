@@ -61,6 +61,31 @@ TEST_F(ParquetDatasetTest, LabelsFromPartitionsRowGroupsSharedOutAndNullsBecomeN
   EXPECT_TRUE(dataset.CheckColumns({"x"}).ok());
 }
 
+TEST_F(ParquetDatasetTest, NullLabelNamesTheFileRowItself) {
+  // One row group of several DuckDB chunks (2048 rows each): the NULL at row 5000 is in the third.
+  ThrowIfError(db_.Execute(
+      "COPY (SELECT i::INTEGER AS x, CASE WHEN i = 5000 THEN NULL ELSE 'Games' END AS category "
+      "FROM range(10000) t(i)) TO " + SqlQuote((dir_ / "part.parquet").string()) +
+      " (FORMAT parquet, ROW_GROUP_SIZE 10000)"));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_, "category"));
+  LoadedRows rows;
+  Status status;
+  for (const auto& group : dataset.row_groups()) {
+    status = ReadRowGroup(db_, dataset, group, {"x"}, 0, rows);
+    if (!status.ok()) break;
+  }
+  EXPECT_EQ(status.message(), "part.parquet: row 5000 (counting from 0) has no category (NULL label)");
+}
+
+TEST_F(ParquetDatasetTest, ANonNumericFeatureIsOneLineNamingTheDatasetAndType) {
+  ThrowIfError(db_.Execute("COPY (SELECT i::INTEGER AS x, '64' AS ip_ttl, 'Games' AS category FROM range(10) t(i)) TO " +
+                           SqlQuote((dir_ / "part.parquet").string()) + " (FORMAT parquet)"));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_, "category"));
+  const Status status = dataset.CheckFeatures({"x", "ip_ttl"});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "dataset " + dir_.string() + ": feature 'ip_ttl' is not numeric (its type is VARCHAR)");
+}
+
 TEST_F(ParquetDatasetTest, PartitionValuesWithSpacesAreDecoded) {
   // DuckDB percent-encodes partition directories (category=Health%20Fitness); labels are decoded.
   ThrowIfError(db_.Execute(

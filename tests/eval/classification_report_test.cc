@@ -79,7 +79,9 @@ TEST(ClassificationReportTest, PerfectAndEmpty) {
 }
 
 TEST(FormatTest, Durations) {
-  EXPECT_EQ(FormatDuration(0.844), "0.84 s");
+  EXPECT_EQ(FormatDuration(0.844), "844 ms");
+  EXPECT_EQ(FormatDuration(0.0042), "4.2 ms");
+  EXPECT_EQ(FormatDuration(1.5), "1.50 s");
   EXPECT_EQ(FormatDuration(756), "12.6 min");
   EXPECT_EQ(FormatDuration(4380), "1 h 13 min");
 }

@@ -13,6 +13,7 @@
 #include "cluster/thread_communicator.h"
 #include "dataset/duckdb_database.h"
 #include "jobs/eval.h"
+#include "jobs/predict.h"
 #include "jobs/run_results.h"
 #include "jobs/train.h"
 
@@ -159,6 +160,48 @@ TEST(TrainJobFailureTest, CorruptParquetFileOnOneRank) {
 TEST(TrainJobFailureTest, RanksChoosingDifferentFeatures) {
   // Without --features each rank takes the feature columns its dataset has.
   ExpectAllRanksFail(MakeDataset("fewer_columns", false), "executor 0's gives", "");
+}
+
+// One schema check for every job that reads features: a VARCHAR column holding numbers ('64')
+// is refused by train, eval and predict alike, with one line naming the dataset and the type.
+TEST(SchemaCheckTest, AVarcharFeatureIsRefusedByTrainEvalAndPredict) {
+  const fs::path good = MakeDataset("schema_good");
+  const fs::path text = TestDir() / "schema_text";
+  fs::remove_all(text);
+  fs::create_directories(text);
+  auto db = ValueOrThrow(DuckDatabase::OpenInMemory(1));
+  ThrowIfError(db.Execute("COPY (SELECT frame_len, ip_ttl::VARCHAR AS ip_ttl, payload_len, category FROM read_parquet(" +
+                          SqlQuote((good / "**" / "*.parquet").string()) + ", hive_partitioning = true)) TO " +
+                          SqlQuote((text / "part.parquet").string()) + " (FORMAT parquet)"));
+  const std::string expected = "dataset " + text.string() + ": feature 'ip_ttl' is not numeric (its type is VARCHAR)";
+
+  const fs::path model = TestDir() / "schema_model.json";
+  fs::remove(model);
+  ThreadCluster(1).Run([&](Communicator& communicator) {
+    auto refused = Train(Options(text, TestDir() / "schema_refused.json"), communicator, nullptr);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(refused.status().message(), expected);
+    ASSERT_TRUE(Train(Options(good, model), communicator, nullptr).ok());
+  });
+
+  EvalOptions eval;
+  eval.dataset = text.string();
+  eval.model = model.string();
+  auto evaluated = Eval(eval);
+  ASSERT_FALSE(evaluated.ok());
+  EXPECT_EQ(evaluated.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(evaluated.status().message(), expected);
+
+  PredictOptions predict;
+  predict.dataset = text.string();
+  predict.model = model.string();
+  predict.out = (TestDir() / "schema_predictions.parquet").string();
+  auto predicted = Predict(predict);
+  ASSERT_FALSE(predicted.ok());
+  EXPECT_EQ(predicted.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(predicted.status().message(), expected);
+  EXPECT_FALSE(fs::exists(predict.out));
 }
 
 }  // namespace
