@@ -345,6 +345,9 @@ class LiveMetrics {
 }  // namespace
 
 Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
+  if (options.out != "-" && !options.out.ends_with(".jsonl")) {
+    return Status::InvalidArgument(fmt::format("--out {}: a live capture writes JSON lines: FILE.jsonl or -", options.out));
+  }
   auto model = Model::Load(options.model);
   if (!model.ok()) return model.status();
   auto classifier = FlowClassifier::Create(*model, options.timeouts);
