@@ -26,9 +26,11 @@ Result<LivePacketSource> LivePacketSource::Open(const std::string& interface, co
   const int activated = pcap_activate(handle);
   if (activated < 0) {
     // pcap_statustostr names the cause (no such device, permission denied); geterr adds detail.
-    std::string detail = pcap_geterr(handle);
-    const std::string message = fmt::format("interface {}: cannot capture: {}{}{}", interface,
-                                            pcap_statustostr(activated), detail.empty() ? "" : ": ", detail);
+    const std::string status = pcap_statustostr(activated);
+    const std::string detail = pcap_geterr(handle);
+    const bool adds = !detail.empty() && detail != status;
+    const std::string message =
+        fmt::format("interface {}: cannot capture: {}{}{}", interface, status, adds ? ": " : "", adds ? detail : "");
     pcap_close(handle);
     return Status::IoError(message);
   }
