@@ -19,7 +19,7 @@ PACKAGES=(
   tshark libndpi-bin prometheus prometheus-pushgateway
   python3-sklearn python3-xgboost python3-numpy
   clang libclang-rt-14-dev
-  chromium wrk iproute2 curl
+  chromium wrk iproute2 curl tcpreplay
   librsvg2-bin
   python3-yaml python3-scapy python3-jsonschema
   libonnx-dev libprotobuf-dev python3-onnx

@@ -256,6 +256,19 @@ void FlowTracker::Observe(PacketFeatures& packet, std::vector<FlowRecord>& ended
   if (assemble_) AddToRecord(flow, packet, direction, gap_us);
 }
 
+void FlowTracker::Expire(int64_t now_ns, std::vector<FlowRecord>& ended) {
+  if (!clock_started_ || now_ns <= clock_) return;
+  clock_ = now_ns;
+  while (oldest_ != kNone && clock_ - flows_[oldest_].last_clock > rules_.idle_timeout_ns) {
+    End(oldest_, FlowEndReason::kIdle, ended);
+  }
+  std::vector<uint32_t> expired;
+  for (uint32_t id = oldest_; id != kNone; id = flows_[id].newer) {
+    if (clock_ - flows_[id].first_clock >= rules_.active_timeout_ns) expired.push_back(id);
+  }
+  for (uint32_t id : expired) End(id, FlowEndReason::kActive, ended);
+}
+
 void FlowTracker::Finish(std::vector<FlowRecord>& ended) {
   // Flows idle at the capture's end were handed out (as idle) at its last packet already.
   while (oldest_ != kNone) End(oldest_, FlowEndReason::kEnd, ended);

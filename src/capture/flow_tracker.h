@@ -34,6 +34,10 @@ class FlowTracker {
   /// Sets the packet's flow columns and adds it to its flow. Flows that end are appended to
   /// `ended` when assembling (in the order they end).
   void Observe(PacketFeatures& packet, std::vector<FlowRecord>& ended);
+  /// Time passed without packets (a live capture's wall clock, `now_ns` since the epoch): moves
+  /// the clock forward to `now_ns` and ends the flows idle past the idle timeout (end reason idle)
+  /// and those open for at least the active timeout (end reason active), as the next packet would.
+  void Expire(int64_t now_ns, std::vector<FlowRecord>& ended);
   /// The capture ended: appends every open flow to `ended` (when assembling, in the order of their
   /// last packets) with end reason `end`, and forgets them all.
   void Finish(std::vector<FlowRecord>& ended);

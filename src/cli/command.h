@@ -28,5 +28,6 @@ CommandRunner AddPredictCommand(CLI::App& app);
 CommandRunner AddBenchCommand(CLI::App& app);
 CommandRunner AddReportCommand(CLI::App& app);
 CommandRunner AddExportCommand(CLI::App& app);
+CommandRunner AddClassifyCommand(CLI::App& app);
 
 }  // namespace tad::cli

@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   runners.push_back(AddBenchCommand(app));
   runners.push_back(AddReportCommand(app));
   runners.push_back(AddExportCommand(app));
+  runners.push_back(AddClassifyCommand(app));
 
   try {
     app.parse(argc, argv);

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <arpa/inet.h>
-
 #include <system_error>
+
+#include "dataset/labeled_flow_writer.h"  // AddressText
 
 namespace tad {
 namespace {
@@ -29,13 +29,6 @@ duckdb_type DuckType(ColumnType type) {
 
 // One thread scans, so the COPY sees the rows in the order they were appended.
 void Init(duckdb_init_info info) { duckdb_init_set_max_threads(info, 1); }
-
-/// Text of an address as tshark prints it (dotted quad; RFC 5952 for IPv6).
-std::string AddressText(const std::array<uint8_t, 16>& address, int version) {
-  char text[INET6_ADDRSTRLEN] = {};
-  inet_ntop(version == 4 ? AF_INET : AF_INET6, address.data(), text, sizeof(text));
-  return text;
-}
 
 template <typename T>
 inline void Put(duckdb_vector vector, idx_t row, T value) {

@@ -1,9 +1,8 @@
 #include "jobs/bench_scaling.h"
 
+#include <filesystem>
 #include <fstream>
 #include <string_view>
-
-#include <filesystem>
 
 #include <fmt/format.h>
 

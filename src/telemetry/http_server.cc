@@ -30,6 +30,26 @@ httplib::Server::Handler Serve(Render render, const char* content_type) {
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address, int port,
                                                            const JobMetrics& metrics) {
+  const JobMetrics* m = &metrics;
+  return Listen(address, port, [m](httplib::Server& server) {
+    server.Get("/", Serve([m] { return m->RenderStatusPage(); }, "text/html; charset=utf-8"));
+    server.Get("/metrics", Serve([m] { return m->RenderTad(); }, kExpositionType));
+    server.Get("/metrics/", Serve([m] { return m->RenderTad(); }, kExpositionType));
+    server.Get(R"(/metrics/executors/prometheus/?)", Serve([m] { return m->RenderSparkExecutors(); }, kExpositionType));
+    server.Get(R"(/metrics/prometheus/?)", Serve([m] { return m->RenderSparkDriver(); }, kExpositionType));
+  });
+}
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address, int port,
+                                                           const Registry& registry) {
+  const Registry* r = &registry;
+  return Listen(address, port, [r](httplib::Server& server) {
+    server.Get(R"(/metrics/?)", Serve([r] { return r->Render(); }, kExpositionType));
+  });
+}
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Listen(const std::string& address, int port,
+                                                            const std::function<void(httplib::Server&)>& add_routes) {
   std::unique_ptr<MetricsServer> self(new MetricsServer());
   auto server = std::make_unique<httplib::Server>();
   server->new_task_queue = [] { return new httplib::ThreadPool(2); };
@@ -63,12 +83,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& a
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  const JobMetrics* m = &metrics;
-  server->Get("/", Serve([m] { return m->RenderStatusPage(); }, "text/html; charset=utf-8"));
-  server->Get("/metrics", Serve([m] { return m->RenderTad(); }, kExpositionType));
-  server->Get("/metrics/", Serve([m] { return m->RenderTad(); }, kExpositionType));
-  server->Get(R"(/metrics/executors/prometheus/?)", Serve([m] { return m->RenderSparkExecutors(); }, kExpositionType));
-  server->Get(R"(/metrics/prometheus/?)", Serve([m] { return m->RenderSparkDriver(); }, kExpositionType));
+  add_routes(*server);
 
   int bound = 0;
   if (port == 0) {

@@ -8,12 +8,14 @@
 ///   /metrics/executors/prometheus   Spark executor metric names (docs/metrics.md)
 ///   /metrics/prometheus/            Spark driver metric names
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "common/status.h"
 #include "telemetry/job_metrics.h"
+#include "telemetry/metrics.h"
 
 namespace httplib {
 class Server;
@@ -26,6 +28,8 @@ class MetricsServer {
   /// Binds `address:port` (port 0: any free port, see port()) and starts serving `metrics`, which
   /// must outlive the server.
   static Result<std::unique_ptr<MetricsServer>> Start(const std::string& address, int port, const JobMetrics& metrics);
+  /// Serves `registry` (which must outlive the server) at /metrics alone: `tad classify --interface`.
+  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& address, int port, const Registry& registry);
   ~MetricsServer();  // stops serving and joins the thread
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -34,6 +38,9 @@ class MetricsServer {
 
  private:
   MetricsServer() = default;
+  /// Binds and starts the server thread with the routes `add_routes` declares.
+  static Result<std::unique_ptr<MetricsServer>> Listen(const std::string& address, int port,
+                                                       const std::function<void(httplib::Server&)>& add_routes);
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -172,3 +172,34 @@ TEST(FlowAssemblyTest, MemoryHoldsOpenFlowsOnly) {
 
 }  // namespace
 }  // namespace tad
+
+namespace tad {
+namespace {
+
+// A live capture's wall clock ends flows between packets, by the same rules as the next packet.
+TEST(FlowAssemblyTest, ExpireEndsIdleAndActiveFlowsWithoutPackets) {
+  Tracked run(Rules(10, 100));
+  run.Add(Tcp(1, 2, 5000, 443, 0, kSyn));  // flow 1: open from 0 s, a packet every 5 s up to 95 s
+  for (int64_t s = 5; s <= 90; s += 5) run.Add(Tcp(1, 2, 5000, 443, s * kSecond, kAck));
+  run.Add(Tcp(3, 4, 5001, 443, 95 * kSecond, kSyn));  // flow 2: its only packet at 95 s
+  run.Add(Tcp(1, 2, 5000, 443, 95 * kSecond, kAck));
+  run.tracker.Expire(99 * kSecond, run.ended);
+  EXPECT_TRUE(run.ended.empty());
+  run.tracker.Expire(50 * kSecond, run.ended);  // the clock never goes back
+  EXPECT_TRUE(run.ended.empty());
+  run.tracker.Expire(100 * kSecond, run.ended);  // flow 1 has been open for the active timeout
+  ASSERT_EQ(run.ended.size(), 1u);
+  EXPECT_EQ(run.ended[0].flow_index, 1);
+  EXPECT_EQ(run.ended[0].end_reason, FlowEndReason::kActive);
+  EXPECT_EQ(run.tracker.open_flows(), 1u);
+  run.tracker.Expire(105 * kSecond, run.ended);  // 10 s since flow 2's packet is not more than 10 s
+  EXPECT_EQ(run.ended.size(), 1u);
+  run.tracker.Expire(105 * kSecond + 1, run.ended);
+  ASSERT_EQ(run.ended.size(), 2u);
+  EXPECT_EQ(run.ended[1].flow_index, 2);
+  EXPECT_EQ(run.ended[1].end_reason, FlowEndReason::kIdle);
+  EXPECT_EQ(run.tracker.open_flows(), 0u);
+}
+
+}  // namespace
+}  // namespace tad

@@ -229,8 +229,31 @@ def check_dashboard_copies(fail):
         fail(f"the dashboard ConfigMap lists {sorted(listed)}, deploy/grafana/dashboards has {sorted(originals)}")
 
 
+def check_classify_daemonset(fail):
+    """deploy/k8s/classify: a DaemonSet on the host network that may capture and nothing more."""
+    objects = render(K8S / "classify")
+    sets = [o for o in objects if o["kind"] == "DaemonSet"]
+    if len(sets) != 1:
+        fail(f"classify: renders {len(sets)} DaemonSets, want 1")
+        return
+    spec = sets[0]["spec"]["template"]["spec"]
+    if spec.get("hostNetwork") is not True:
+        fail("classify: the DaemonSet is not on the host network")
+    for container in spec["containers"]:
+        security = container.get("securityContext", {})
+        capabilities = security.get("capabilities", {})
+        if capabilities.get("drop") != ["ALL"] or sorted(capabilities.get("add", [])) != ["NET_ADMIN", "NET_RAW"]:
+            fail(f"classify: container {container['name']} capabilities {capabilities}, want drop ALL, "
+                 "add NET_RAW and NET_ADMIN only")
+        if security.get("readOnlyRootFilesystem") is not True or security.get("allowPrivilegeEscalation") is not False:
+            fail(f"classify: container {container['name']} needs a read-only root and no privilege escalation")
+        if security.get("privileged"):
+            fail(f"classify: container {container['name']} is privileged")
+
+
 def main():
     failures = []
+    check_classify_daemonset(failures.append)
     for overlay in sorted((K8S / "overlays").iterdir()):
         check_objects(overlay.name, render(overlay), failures.append)
     # One setting picks the worker count (1 to 7 for the scaling study).

@@ -114,7 +114,9 @@ def render(overlay):
 
 
 def overlays(root):
-    return sorted(p for p in (root / "deploy" / "k8s" / "overlays").iterdir() if (p / "kustomization.yaml").exists())
+    """The training overlays, and deploy/k8s/classify (the tad classify DaemonSet)."""
+    training = sorted(p for p in (root / "deploy" / "k8s" / "overlays").iterdir() if (p / "kustomization.yaml").exists())
+    return training + [root / "deploy" / "k8s" / "classify"]
 
 
 def main(root):
@@ -139,13 +141,6 @@ EXTRA_OBJECTS = [
      "metadata": {"name": "reader", "namespace": "tad"},
      "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
      "subjects": [{"kind": "ServiceAccount", "name": "tad", "namespace": "tad"}]},
-    {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "tad-classify", "namespace": "tad"},
-     "spec": {"selector": {"matchLabels": {"app": "tad-classify"}},
-              "template": {"metadata": {"labels": {"app": "tad-classify"}},
-                           "spec": {"hostNetwork": True, "nodeSelector": {"kubernetes.io/os": "linux"},
-                                    "containers": [{"name": "classify", "image": "tad:latest",
-                                                    "ports": [{"name": "metrics", "containerPort": 4040}],
-                                                    "resources": {"limits": {"cpu": 1, "memory": "1Gi"}}}]}}}},
 ]
 
 
@@ -245,7 +240,8 @@ def self_test(root):
     registry = Registry()
     problems = rule_problems()
     objects = {}
-    for obj in render(root / "deploy" / "k8s" / "overlays" / "minikube") + EXTRA_OBJECTS:
+    rendered = render(root / "deploy" / "k8s" / "overlays" / "minikube") + render(root / "deploy" / "k8s" / "classify")
+    for obj in rendered + EXTRA_OBJECTS:
         objects.setdefault(obj["kind"], obj)
     for kind, obj in objects.items():
         problems += [f"self-test: the unbroken {kind} fails: {line}" for line in registry.errors(obj)]

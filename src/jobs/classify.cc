@@ -1,0 +1,439 @@
+#include "jobs/classify.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "capture/capture_format.h"
+#include "capture/dissector.h"
+#include "capture/live_source.h"
+#include "capture/packet_source.h"
+#include "common/atomic_output.h"
+#include "common/elapsed.h"
+#include "telemetry/http_server.h"
+#include "telemetry/metrics.h"
+
+namespace tad::jobs {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct InputFile {
+  fs::path path;
+  std::string source_file;  // relative to the folder given, or the file's name when given itself
+};
+
+Result<std::vector<InputFile>> ListInputs(const std::vector<std::string>& inputs) {
+  std::vector<InputFile> files;
+  for (const std::string& input : inputs) {
+    std::error_code ec;
+    if (fs::is_regular_file(input, ec)) {
+      files.push_back({input, fs::path(input).filename().string()});
+      continue;
+    }
+    if (!fs::is_directory(input, ec)) return Status::InvalidArgument(fmt::format("{}: no such file or folder", input));
+    std::vector<fs::path> paths;
+    for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::follow_directory_symlink, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file()) paths.push_back(it->path());
+    }
+    if (ec) return Status::IoError(fmt::format("{}: {}", input, ec.message()));
+    std::sort(paths.begin(), paths.end());
+    for (const fs::path& path : paths) files.push_back({path, path.lexically_relative(input).generic_string()});
+  }
+  if (files.empty()) return Status::InvalidArgument("no capture files in the inputs");
+  return files;
+}
+
+/// Where the labeled flows go: JSON lines (stdout or a file) or a Parquet file.
+class RecordSink {
+ public:
+  static Result<std::unique_ptr<RecordSink>> Open(const std::string& out, bool overwrite) {
+    std::unique_ptr<RecordSink> sink(new RecordSink());
+    if (out.empty()) return sink;
+    if (out == "-") {
+      sink->json_ = stdout;
+      return sink;
+    }
+    if (out.ends_with(".parquet")) {
+      auto writer = LabeledFlowWriter::Create(out, overwrite);
+      if (!writer.ok()) return writer.status();
+      sink->parquet_ = std::move(*writer);
+      return sink;
+    }
+    if (!out.ends_with(".jsonl")) {
+      return Status::InvalidArgument(fmt::format("--out {}: give FILE.parquet, FILE.jsonl or - (stdout)", out));
+    }
+    auto output = AtomicOutput::Create(out, overwrite);
+    if (!output.ok()) return output.status();
+    sink->json_ = std::fopen(output->temp_path().c_str(), "w");
+    if (!sink->json_) return Status::IoError(fmt::format("{}: cannot write", output->temp_path().string()));
+    sink->output_.emplace(std::move(*output));
+    return sink;
+  }
+  ~RecordSink() {
+    if (json_ && json_ != stdout) std::fclose(json_);
+  }
+
+  void Write(const LabeledFlow& record) {
+    if (parquet_) parquet_->Append(record);
+    if (json_) {
+      const std::string line = LabeledFlowJson(record).dump() + "\n";
+      std::fwrite(line.data(), 1, line.size(), json_);
+    }
+  }
+
+  Status Finish() {
+    if (parquet_) return parquet_->Finish();
+    if (!json_) return Status::Ok();
+    if (json_ == stdout) return std::fflush(stdout) == 0 ? Status::Ok() : Status::IoError("stdout: write failed");
+    const bool written = std::ferror(json_) == 0;
+    const bool closed = std::fclose(json_) == 0;
+    json_ = nullptr;
+    if (!written || !closed) return Status::IoError(fmt::format("{}: write failed", output_->target().string()));
+    return output_->Commit();
+  }
+
+ private:
+  RecordSink() = default;
+  std::unique_ptr<LabeledFlowWriter> parquet_;
+  std::FILE* json_ = nullptr;
+  std::optional<AtomicOutput> output_;
+};
+
+}  // namespace
+
+nlohmann::ordered_json LabeledFlowJson(const LabeledFlow& record) {
+  const FlowRecord& flow = *record.flow;
+  nlohmann::ordered_json json;
+  json["source_file"] = record.source_file;
+  json["flow_index"] = flow.flow_index;
+  json["src_ip"] = AddressText(flow.src_addr, flow.ip_version);
+  json["dst_ip"] = AddressText(flow.dst_addr, flow.ip_version);
+  json["src_port"] = flow.has_ports ? nlohmann::ordered_json(flow.src_port) : nlohmann::ordered_json(nullptr);
+  json["dst_port"] = flow.has_ports ? nlohmann::ordered_json(flow.dst_port) : nlohmann::ordered_json(nullptr);
+  json["ip_proto"] = flow.ip_proto;
+  json["first_timestamp_ns"] = flow.first_timestamp_ns;
+  json["last_timestamp_ns"] = flow.last_timestamp_ns;
+  json["packets"] = flow.sizes.count;
+  json["bytes"] = flow.sizes.sum;
+  json["end_reason"] = FlowEndReasonName(flow.end_reason);
+  json["prediction"] = record.prediction;
+  json["probability"] = record.probability;
+  return json;
+}
+
+Result<FlowClassifier> FlowClassifier::Create(const Model& model, FlowTimeouts timeouts) {
+  if (!(timeouts.idle_timeout_s > 0) || !(timeouts.active_timeout_s > 0) || timeouts.idle_timeout_s > 1e9 ||
+      timeouts.active_timeout_s > 1e9) {
+    return Status::InvalidArgument("--idle-timeout and --active-timeout must be in (0, 1e9] seconds");
+  }
+  auto features = FeatureRowBuilder::Create(model.features);
+  if (!features.ok()) return features.status();
+  // SPLT packets beyond the model's last splt feature would change no value it reads.
+  const FlowRules rules{static_cast<int64_t>(timeouts.idle_timeout_s * 1e9),
+                        static_cast<int64_t>(timeouts.active_timeout_s * 1e9), features->splt()};
+  return FlowClassifier(model, std::move(*features), rules);
+}
+
+FlowClassifier::FlowClassifier(const Model& model, FeatureRowBuilder features, FlowRules rules)
+    : compiled_(model),
+      features_(std::move(features)),
+      tracker_(rules, true),
+      row_(features_.size()),
+      probabilities_(static_cast<size_t>(compiled_.classes())) {}
+
+void FlowClassifier::Label(std::vector<FlowRecord>& ended, const Emit& emit) {
+  const auto classes = static_cast<size_t>(compiled_.classes());
+  const auto features = static_cast<int32_t>(features_.size());
+  for (const FlowRecord& flow : ended) {
+    int32_t predicted = 0;
+    if (features_.rows() == FeatureRows::kFlows) {
+      // As `tad predict`: the class from PredictBatch, its probability from PredictProbabilities.
+      features_.Fill(flow, row_.data());
+      compiled_.PredictBatch(row_.data(), 1, features, &predicted, 1);
+      compiled_.PredictProbabilities(row_.data(), 1, features, probabilities_.data(), 1);
+    } else {
+      auto sums = packet_sums_.find(flow.flow_index);
+      const double packets = static_cast<double>(flow.sizes.count);
+      for (size_t c = 0; c < classes; ++c) probabilities_[c] = sums->second[c] / packets;
+      packet_sums_.erase(sums);
+      predicted = static_cast<int32_t>(std::max_element(probabilities_.begin(), probabilities_.end()) -
+                                       probabilities_.begin());
+    }
+    emit(flow, predicted, probabilities_[static_cast<size_t>(predicted)]);
+  }
+  ended.clear();
+}
+
+void FlowClassifier::Observe(PacketFeatures& packet, const Emit& emit) {
+  tracker_.Observe(packet, ended_);
+  // Flows that ended on this packet do not include it: label them before it joins a sum.
+  if (!ended_.empty()) Label(ended_, emit);
+  if (features_.rows() == FeatureRows::kPackets && packet.flow_index != 0) {
+    features_.Fill(packet, row_.data());
+    compiled_.PredictProbabilities(row_.data(), 1, static_cast<int32_t>(features_.size()), probabilities_.data(), 1);
+    std::vector<double>& sums = packet_sums_[packet.flow_index];
+    sums.resize(probabilities_.size(), 0.0);
+    for (size_t c = 0; c < sums.size(); ++c) sums[c] += probabilities_[c];
+  }
+}
+
+void FlowClassifier::Expire(int64_t now_ns, const Emit& emit) {
+  tracker_.Expire(now_ns, ended_);
+  Label(ended_, emit);
+}
+
+void FlowClassifier::Finish(const Emit& emit) {
+  tracker_.Finish(ended_);
+  Label(ended_, emit);
+  packet_sums_.clear();
+}
+
+Result<ClassifySummary> Classify(const ClassifyOptions& options) {
+  const auto start = SteadyClock::now();
+  auto model = Model::Load(options.model);
+  if (!model.ok()) return model.status();
+  auto classifier = FlowClassifier::Create(*model, options.timeouts);
+  if (!classifier.ok()) return classifier.status().WithContext(options.model);
+  auto files = ListInputs(options.inputs);
+  if (!files.ok()) return files.status();
+
+  ClassifySummary summary;
+  summary.rows = classifier->rows();
+  summary.categories = model->classes;
+  summary.totals.resize(model->classes.size());
+  // Every file is checked before anything is written, as extract does.
+  std::vector<InputFile> captures;
+  for (InputFile& file : *files) {
+    auto format = DetectCaptureFormat(file.path);
+    if (!format.ok()) {
+      if (!options.skip_invalid) return format.status();
+      summary.invalid_files.push_back(file.source_file);
+      continue;
+    }
+    captures.push_back(std::move(file));
+  }
+  auto sink = RecordSink::Open(options.out, options.overwrite);
+  if (!sink.ok()) return sink.status();
+
+  LabeledFlow record;
+  const FlowClassifier::Emit emit = [&](const FlowRecord& flow, int32_t predicted, double probability) {
+    record.flow = &flow;
+    record.prediction = model->classes[static_cast<size_t>(predicted)];
+    record.probability = probability;
+    (*sink)->Write(record);
+    CategoryTotals& totals = summary.totals[static_cast<size_t>(predicted)];
+    ++totals.flows;
+    totals.packets += static_cast<int64_t>(flow.sizes.count);
+    totals.bytes += flow.sizes.sum;
+    ++summary.flows;
+  };
+  RawPacket raw;
+  PacketFeatures packet;
+  for (const InputFile& file : captures) {
+    auto source = PacketSource::Open(file.path.string());
+    if (!source.ok()) return source.status();
+    record.source_file = file.source_file;
+    int64_t index = 0;
+    for (;;) {
+      const NextResult next = source->Next(raw);
+      if (next == NextResult::kEnd) break;
+      if (next == NextResult::kCorrupt && !options.skip_invalid) return Status::InvalidData(source->error());
+      if (next != NextResult::kPacket) {
+        const std::string where = next == NextResult::kCorrupt ? source->error()
+                                                               : fmt::format("{}: {}", file.source_file, source->error());
+        summary.warnings.push_back(fmt::format("{} (kept the {} complete records before it)", where, index));
+        break;
+      }
+      ++index;
+      bool transport_truncated = false;
+      if (Dissect(raw.bytes, raw.wire_len, raw.link_type, packet, transport_truncated) != DissectResult::kOk) continue;
+      packet.packet_index = index;
+      packet.timestamp_ns = raw.timestamp_ns;
+      packet.frame_len = static_cast<int32_t>(raw.wire_len);
+      classifier->Observe(packet, emit);
+    }
+    classifier->Finish(emit);
+    summary.packets += index;
+    ++summary.files;
+  }
+  TAD_RETURN_IF_ERROR((*sink)->Finish());
+  summary.seconds = SecondsSince(start);
+  return summary;
+}
+
+}  // namespace tad::jobs
+
+namespace tad::jobs {
+namespace {
+
+// The running live capture, for the signal handler: SIGINT and SIGTERM stop it.
+std::atomic<LivePacketSource*> g_live_source{nullptr};
+
+void StopLiveCapture(int) {
+  if (LivePacketSource* source = g_live_source.load()) source->Stop();
+}
+
+/// SIGINT/SIGTERM stop `source` while this lives; the previous handlers come back after.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(LivePacketSource& source) {
+    g_live_source.store(&source);
+    struct sigaction action {};
+    action.sa_handler = StopLiveCapture;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+  }
+  ~StopOnSignal() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+    g_live_source.store(nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
+
+int64_t WallClockNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The live metrics (docs/classify.md), refreshed after every flow and every read timeout.
+class LiveMetrics {
+ public:
+  explicit LiveMetrics(const std::vector<std::string>& categories) : categories_(categories) {}
+  void Update(const ClassifySummary& summary, uint64_t open_flows, const LiveStats& stats) {
+    for (size_t c = 0; c < categories_.size(); ++c) {
+      const telemetry::Labels labels = {{"category", categories_[c]}};
+      registry_.Counter("tad_classify_flows_total", "Flows labeled, by predicted category", labels,
+                        static_cast<double>(summary.totals[c].flows));
+      registry_.Counter("tad_classify_bytes_total", "Bytes (IP lengths) of the flows labeled, by predicted category",
+                        labels, static_cast<double>(summary.totals[c].bytes));
+    }
+    registry_.Gauge("tad_classify_open_flows", "Flows open now", {}, static_cast<double>(open_flows));
+    registry_.Counter("tad_classify_packets_received_total", "Packets the kernel handed to the capture (pcap_stats)",
+                      {}, static_cast<double>(stats.received));
+    registry_.Counter("tad_classify_packets_dropped_total",
+                      "Packets the kernel dropped because the capture buffer was full (pcap_stats)", {},
+                      static_cast<double>(stats.dropped));
+  }
+  const telemetry::Registry& registry() const { return registry_; }
+
+ private:
+  std::vector<std::string> categories_;
+  telemetry::Registry registry_;
+};
+
+}  // namespace
+
+Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
+  if (options.out != "-" && !options.out.ends_with(".jsonl")) {
+    return Status::InvalidArgument(fmt::format("--out {}: a live capture writes JSON lines: FILE.jsonl or -", options.out));
+  }
+  auto model = Model::Load(options.model);
+  if (!model.ok()) return model.status();
+  auto classifier = FlowClassifier::Create(*model, options.timeouts);
+  if (!classifier.ok()) return classifier.status().WithContext(options.model);
+  auto source = LivePacketSource::Open(options.interface, options.filter);
+  if (!source.ok()) return source.status();
+
+  std::FILE* out = stdout;
+  if (options.out != "-") {
+    out = std::fopen(options.out.c_str(), "a");
+    if (!out) return Status::IoError(fmt::format("{}: cannot write: {}", options.out, std::strerror(errno)));
+  }
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(out == stdout ? nullptr : out, std::fclose);
+
+  LiveClassifySummary summary;
+  ClassifySummary& flows = summary.flows;
+  flows.rows = classifier->rows();
+  flows.categories = model->classes;
+  flows.totals.resize(model->classes.size());
+  LiveMetrics metrics(model->classes);
+  std::unique_ptr<telemetry::MetricsServer> server;
+  if (options.metrics_port > 0) {
+    auto started = telemetry::MetricsServer::Start(options.metrics_address, options.metrics_port, metrics.registry());
+    if (!started.ok()) return started.status();
+    server = std::move(*started);
+  }
+
+  LabeledFlow record;
+  record.source_file = options.interface;
+  const FlowClassifier::Emit emit = [&](const FlowRecord& flow, int32_t predicted, double probability) {
+    record.flow = &flow;
+    record.prediction = model->classes[static_cast<size_t>(predicted)];
+    record.probability = probability;
+    const std::string line = LabeledFlowJson(record).dump() + "\n";
+    std::fwrite(line.data(), 1, line.size(), out);
+    std::fflush(out);  // a line per flow as it ends, not when a buffer fills
+    CategoryTotals& totals = flows.totals[static_cast<size_t>(predicted)];
+    ++totals.flows;
+    totals.packets += static_cast<int64_t>(flow.sizes.count);
+    totals.bytes += flow.sizes.sum;
+    ++flows.flows;
+  };
+  const auto start = SteadyClock::now();
+  auto update_metrics = [&]() -> Status {
+    auto stats = source->Stats();
+    if (!stats.ok()) return stats.status();
+    summary.received = stats->received;
+    summary.dropped = stats->dropped;
+    metrics.Update(flows, classifier->open_flows(), *stats);
+    return Status::Ok();
+  };
+  TAD_RETURN_IF_ERROR(update_metrics());
+  {
+    StopOnSignal stop(*source);
+    RawPacket raw;
+    PacketFeatures packet;
+    int64_t index = 0;
+    auto last_expiry = SteadyClock::now();
+    for (;;) {
+      auto next = source->Next(raw);
+      if (!next.ok()) return next.status();
+      if (*next == LiveNext::kStopped) break;
+      if (*next == LiveNext::kPacket) {
+        ++index;
+        bool transport_truncated = false;
+        if (Dissect(raw.bytes, raw.wire_len, raw.link_type, packet, transport_truncated) == DissectResult::kOk) {
+          packet.packet_index = index;
+          packet.timestamp_ns = raw.timestamp_ns;
+          packet.frame_len = static_cast<int32_t>(raw.wire_len);
+          classifier->Observe(packet, emit);
+        }
+      }
+      // A quiet network still ends flows: the wall clock expires them between packets.
+      if (*next == LiveNext::kTimeout || SecondsSince(last_expiry) >= options.expiry_interval_s) {
+        classifier->Expire(WallClockNs(), emit);
+        last_expiry = SteadyClock::now();
+        TAD_RETURN_IF_ERROR(update_metrics());
+      }
+    }
+    flows.packets = index;
+  }
+  classifier->Finish(emit);
+  TAD_RETURN_IF_ERROR(update_metrics());
+  flows.seconds = SecondsSince(start);
+  if (std::ferror(out)) return Status::IoError(fmt::format("{}: write failed", options.out));
+  return summary;
+}
+
+}  // namespace tad::jobs

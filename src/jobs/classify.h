@@ -1,0 +1,114 @@
+#pragma once
+/// `tad classify` as library functions: the flows of captures (or of a live interface), built as
+/// `tad extract --flows` builds them, each labeled by a model (docs/classify.md). A flow model
+/// labels each flow from its own features; a packet model labels each packet, and a flow gets the
+/// class with the highest mean probability over its packets (the lowest class index on ties).
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "capture/flow_tracker.h"
+#include "common/status.h"
+#include "dataset/feature_row.h"
+#include "dataset/labeled_flow_writer.h"
+#include "tree/model.h"
+
+namespace tad::jobs {
+
+/// Flow timeouts, as `tad extract --idle-timeout/--active-timeout` (its defaults).
+struct FlowTimeouts {
+  double idle_timeout_s = 120;
+  double active_timeout_s = 1800;
+};
+
+struct ClassifyOptions {
+  std::vector<std::string> inputs;  // capture files or folders (every file below, any layout)
+  std::string model;
+  std::string out;                  // "": no records; "-": JSON lines on stdout; FILE.parquet or FILE.jsonl
+  bool overwrite = false;
+  bool skip_invalid = false;        // warn about files that are not captures (or are corrupt) and go on
+  FlowTimeouts timeouts;
+};
+
+/// Flows, packets and bytes (IP lengths) labeled with one category.
+struct CategoryTotals {
+  int64_t flows = 0;
+  int64_t packets = 0;
+  int64_t bytes = 0;
+};
+
+struct ClassifySummary {
+  FeatureRows rows = FeatureRows::kFlows;  // what the model labels
+  int64_t files = 0;
+  std::vector<std::string> invalid_files;  // skipped (--skip-invalid)
+  std::vector<std::string> warnings;       // files cut short, kept up to their last complete record
+  int64_t packets = 0;                     // records read
+  int64_t flows = 0;
+  std::vector<std::string> categories;     // the model's classes
+  std::vector<CategoryTotals> totals;      // per category, in the order of `categories`
+  double seconds = 0;
+};
+
+/// Labels flows as they end: packets in (dissected, in capture order), labeled flows out.
+class FlowClassifier {
+ public:
+  using Emit = std::function<void(const FlowRecord& flow, int32_t predicted, double probability)>;
+  /// InvalidArgument naming the model's features that captures cannot give.
+  static Result<FlowClassifier> Create(const Model& model, FlowTimeouts timeouts);
+
+  FeatureRows rows() const { return features_.rows(); }
+  /// Adds a packet to its flow; flows that end on it are labeled and handed to `emit`.
+  void Observe(PacketFeatures& packet, const Emit& emit);
+  /// Wall-clock expiry of a live capture (FlowTracker::Expire); ended flows go to `emit`.
+  void Expire(int64_t now_ns, const Emit& emit);
+  /// The capture ended: labels and hands out every open flow (end reason `end`), and starts over.
+  void Finish(const Emit& emit);
+  uint64_t open_flows() const { return tracker_.open_flows(); }
+
+ private:
+  FlowClassifier(const Model& model, FeatureRowBuilder features, FlowRules rules);
+  void Label(std::vector<FlowRecord>& ended, const Emit& emit);
+
+  CompiledModel compiled_;
+  FeatureRowBuilder features_;
+  FlowTracker tracker_;
+  std::vector<FlowRecord> ended_;
+  std::vector<float> row_;
+  std::vector<double> probabilities_;
+  // Packet models: the sum of each open flow's packet probabilities, by flow_index.
+  std::unordered_map<int64_t, std::vector<double>> packet_sums_;
+};
+
+struct LiveClassifyOptions {
+  std::string interface;
+  std::string filter;            // BPF; "" for every packet
+  std::string model;
+  std::string out = "-";         // "-": JSON lines on stdout; FILE.jsonl: appended line by line as flows end
+  FlowTimeouts timeouts;
+  int metrics_port = 0;          // 0: no endpoint
+  std::string metrics_address = "0.0.0.0";
+  double expiry_interval_s = 1;  // how often the wall clock expires idle and active flows
+};
+
+struct LiveClassifySummary {
+  ClassifySummary flows;  // files 0; packets: packets handed to tad
+  uint64_t received = 0;  // pcap_stats
+  uint64_t dropped = 0;   // by the kernel
+};
+
+/// `tad classify --interface IF`: a JSON line per flow as it ends, until SIGINT or SIGTERM; then
+/// the open flows are handed out (end reason `end`) and the summary returned.
+Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options);
+
+/// One labeled flow as a JSON object (a line of `--out FILE.jsonl` or `-`), keys in record order.
+nlohmann::ordered_json LabeledFlowJson(const LabeledFlow& record);
+
+/// `tad classify INPUT... --model M`: every capture's flows labeled, written to `options.out`.
+Result<ClassifySummary> Classify(const ClassifyOptions& options);
+
+}  // namespace tad::jobs

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# tad classify on the real captures (issue 14) equals tad extract followed by tad predict:
+# - a flow model (a random forest trained on `extract --flows` of the same captures, non-default
+#   timeouts and SPLT): every record (key, times, packets, bytes, end reason, prediction and the
+#   predicted class's probability) equals the extracted flow row joined with `tad predict
+#   --probabilities`, as Parquet and as JSON lines, and no flow is missing or extra;
+# - a packet model: each flow's label is the class of highest mean `tad predict` probability over
+#   the flow's packets, computed here from the packet dataset;
+# - the summary's per-category totals are the sums of the records;
+# - a model feature captures cannot give exits 2 naming it; a file that is not a capture exits 1
+#   naming it and writes nothing.
+# Usage: classify_test.sh TAD PARQUET_TO_TSV CAPTURES WORK_DIR
+set -euo pipefail
+tad=$1 to_tsv=$2 captures=$3 work=$4
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
+  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+rm -rf "$work" && mkdir -p "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+timeouts=(--idle-timeout 30 --active-timeout 300)
+
+# Flow model.
+"$tad" extract "$captures" --out "$work/flows" --flows --splt 12 "${timeouts[@]}" --skip-invalid 2>/dev/null
+"$tad" train "$work/flows" --model "$work/flow_model.json" --classifier random-forest --num-trees 5 --max-depth 8 \
+  >/dev/null
+"$tad" predict "$work/flows" --model "$work/flow_model.json" --out "$work/flow_predictions.parquet" --probabilities \
+  >/dev/null
+"$tad" classify "$captures" --model "$work/flow_model.json" "${timeouts[@]}" --skip-invalid \
+  --out "$work/classified.parquet" --json >"$work/summary.json" 2>/dev/null
+"$tad" classify "$captures" --model "$work/flow_model.json" "${timeouts[@]}" --skip-invalid \
+  --out "$work/classified.jsonl" >/dev/null 2>&1
+"$tad" classify "$captures" --model "$work/flow_model.json" "${timeouts[@]}" --skip-invalid --out - \
+  2>/dev/null >"$work/stdout.jsonl"
+cmp "$work/classified.jsonl" "$work/stdout.jsonl" || fail "--out - differs from --out FILE.jsonl"
+
+# Packet model.
+"$tad" extract "$captures" --out "$work/packets" "${timeouts[@]}" --skip-invalid 2>/dev/null
+"$tad" train "$work/packets" --model "$work/packet_model.json" --max-depth 8 >/dev/null
+"$tad" predict "$work/packets" --model "$work/packet_model.json" --out "$work/packet_predictions.parquet" \
+  --probabilities >/dev/null
+"$tad" classify "$captures" --model "$work/packet_model.json" "${timeouts[@]}" --skip-invalid \
+  --out "$work/packet_classified.jsonl" >/dev/null 2>&1
+
+# Rows of a dataset joined with tad predict's output (file relative to the dataset, row number in it).
+joined() {  # DATASET PREDICTIONS ID_COLUMNS
+  "$to_tsv" --sql "COPY (SELECT d.* EXCLUDE (filename, file_row_number), p.* EXCLUDE (file, \"row\")
+    FROM read_parquet('$1/**/*.parquet', filename = true, file_row_number = true, hive_partitioning = false) d
+    JOIN read_parquet('$2') p ON d.filename = '$1/' || p.file AND d.file_row_number = p.\"row\")
+    TO '/dev/stdout' (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')"
+}
+joined "$work/flows" "$work/flow_predictions.parquet" >"$work/flows_predicted.tsv"
+joined "$work/packets" "$work/packet_predictions.parquet" >"$work/packets_predicted.tsv"
+"$to_tsv" --sql "COPY (SELECT * FROM read_parquet('$work/classified.parquet')) TO '/dev/stdout'
+  (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')" >"$work/classified.tsv"
+
+/usr/bin/python3 - "$work" <<'PY'
+import collections, csv, json, sys
+work = sys.argv[1]
+csv.field_size_limit(1 << 30)
+
+def tsv(name):
+    with open(f"{work}/{name}") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+def jsonl(name):
+    with open(f"{work}/{name}") as f:
+        return [json.loads(line) for line in f]
+
+def text(value):
+    return "" if value is None else str(value)
+
+# Flow model: the records equal extract --flows + predict --probabilities, key by key.
+want = {}
+for row in tsv("flows_predicted.tsv"):
+    want[(row["source_file"], int(row["flow_index"]))] = row
+columns = ["src_ip", "dst_ip", "src_port", "dst_port", "ip_proto", "first_timestamp_ns", "last_timestamp_ns",
+           "packets", "bytes", "end_reason", "prediction"]
+for name, records in [("parquet", tsv("classified.tsv")), ("jsonl", jsonl("classified.jsonl"))]:
+    got = {(r["source_file"], int(r["flow_index"])): r for r in records}
+    assert len(got) == len(records), f"{name}: duplicate flow keys"
+    assert got.keys() == want.keys(), (name, len(got), len(want), sorted(got.keys() ^ want.keys())[:5])
+    for key, r in got.items():
+        w = want[key]
+        for c in columns:
+            assert text(r[c]) == w[c], (name, key, c, r[c], w[c])
+        expected = float(w["probability_" + w["prediction"]])
+        assert float(r["probability"]) == expected, (name, key, r["probability"], expected)
+print(f"flow model: {len(want)} flows equal extract --flows + predict")
+
+# The summary's totals are the records' sums, and every category of the model is listed.
+summary = json.load(open(f"{work}/summary.json"))
+totals = collections.defaultdict(lambda: [0, 0, 0])
+for r in jsonl("classified.jsonl"):
+    t = totals[r["prediction"]]
+    t[0] += 1; t[1] += r["packets"]; t[2] += r["bytes"]
+assert summary["flows"] == len(want), summary["flows"]
+for category, t in summary["categories"].items():
+    assert [t["flows"], t["packets"], t["bytes"]] == totals.get(category, [0, 0, 0]), (category, t)
+assert set(totals) <= set(summary["categories"])
+
+# Packet model: a flow's label is the class of highest mean packet probability (first on ties).
+model = json.load(open(f"{work}/packet_model.json"))
+classes = model["classes"]
+sums = {}
+# In capture order, so the sums add the same numbers in the same order as tad (exact equality).
+packet_rows = sorted(tsv("packets_predicted.tsv"), key=lambda row: (row["source_file"], int(row["packet_index"])))
+for row in packet_rows:
+    if row["flow_index"] == "":
+        continue  # later fragments belong to no flow
+    key = (row["source_file"], int(row["flow_index"]))
+    probabilities = [float(row["probability_" + c]) for c in classes]
+    s = sums.setdefault(key, [0, [0.0] * len(classes)])
+    s[0] += 1
+    s[1] = [a + b for a, b in zip(s[1], probabilities)]
+records = jsonl("packet_classified.jsonl")
+assert {(r["source_file"], r["flow_index"]) for r in records} == sums.keys()
+for r in records:
+    count, total = sums[(r["source_file"], r["flow_index"])]
+    assert r["packets"] == count, (r, count)
+    means = [t / count for t in total]
+    best = max(range(len(classes)), key=lambda c: (means[c], -c))
+    assert r["prediction"] == classes[best], (r, means)
+    assert r["probability"] == means[best], (r, means[best])
+print(f"packet model: {len(records)} flows labeled by their packets' mean probability")
+PY
+
+# Bad input.
+/usr/bin/python3 -c '
+import json, sys
+model = json.load(open(sys.argv[1]))
+model["features"][model["features"].index("packets")] = "no_such_column"
+json.dump(model, open(sys.argv[2], "w"))' "$work/flow_model.json" "$work/bad_model.json"
+set +e
+"$tad" classify "$captures" --model "$work/bad_model.json" --skip-invalid 2>"$work/bad_model.err" >/dev/null
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "a model feature captures cannot give: exit $rc, want 2"
+grep -q no_such_column "$work/bad_model.err" || fail "the message does not name the feature: $(cat "$work/bad_model.err")"
+mkdir "$work/corrupt"
+cp "$captures/Games/activision.pcap" "$work/corrupt/"
+echo "not a capture" >"$work/corrupt/notes.pcap"
+set +e
+"$tad" classify "$work/corrupt" --model "$work/flow_model.json" --out "$work/corrupt.jsonl" 2>"$work/corrupt.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "a file that is not a capture: exit $rc, want 1"
+grep -q notes.pcap "$work/corrupt.err" || fail "the message does not name the file: $(cat "$work/corrupt.err")"
+[ "$(wc -l <"$work/corrupt.err")" -eq 1 ] || fail "more than one line: $(cat "$work/corrupt.err")"
+[ ! -e "$work/corrupt.jsonl" ] || fail "output written despite the error"
+echo "classify_test: OK"
