@@ -1,6 +1,7 @@
 #include "capture/live_source.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,14 @@ Result<LivePacketSource> LivePacketSource::Open(const std::string& interface, co
     pcap_close(handle);
     return Status::IoError(message);
   }
+  // Non-blocking reads and our own poll() with a timeout: Linux's TPACKET_V3 read timeout only
+  // fires once a packet has arrived, so a blocking read on a quiet interface would never return
+  // and idle flows, metrics and a stop request would wait for the next packet.
+  if (pcap_setnonblock(handle, 1, error) != 0) {
+    const std::string message = fmt::format("interface {}: {}", interface, error);
+    pcap_close(handle);
+    return Status::IoError(message);
+  }
   LivePacketSource source(handle, interface, pcap_datalink(handle));
   if (!filter.empty()) {
     bpf_program program;
@@ -59,7 +68,16 @@ LivePacketSource::~LivePacketSource() {
 Result<LiveNext> LivePacketSource::Next(RawPacket& packet) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
-  const int rc = pcap_next_ex(static_cast<pcap_t*>(handle_), &header, &data);
+  pcap_t* handle = static_cast<pcap_t*>(handle_);
+  if (stopped_) return LiveNext::kStopped;
+  int rc = pcap_next_ex(handle, &header, &data);
+  if (rc == 0) {
+    // Nothing buffered: wait up to the read timeout for the capture descriptor (a signal ends the
+    // wait early; Stop() is then seen by the next read).
+    pollfd descriptor{pcap_get_selectable_fd(handle), POLLIN, 0};
+    if (descriptor.fd >= 0 && poll(&descriptor, 1, kReadTimeoutMs) > 0) rc = pcap_next_ex(handle, &header, &data);
+    if (stopped_) return LiveNext::kStopped;
+  }
   if (rc == 1) {
     packet.timestamp_ns =
         static_cast<int64_t>(header->ts.tv_sec) * 1000000000LL + static_cast<int64_t>(header->ts.tv_usec);
@@ -70,10 +88,13 @@ Result<LiveNext> LivePacketSource::Next(RawPacket& packet) {
   }
   if (rc == 0) return LiveNext::kTimeout;
   if (rc == PCAP_ERROR_BREAK) return LiveNext::kStopped;
-  return Status::IoError(fmt::format("interface {}: {}", interface_, pcap_geterr(static_cast<pcap_t*>(handle_))));
+  return Status::IoError(fmt::format("interface {}: {}", interface_, pcap_geterr(handle)));
 }
 
-void LivePacketSource::Stop() { pcap_breakloop(static_cast<pcap_t*>(handle_)); }
+void LivePacketSource::Stop() {
+  stopped_ = 1;
+  pcap_breakloop(static_cast<pcap_t*>(handle_));
+}
 
 Result<LiveStats> LivePacketSource::Stats() const {
   pcap_stat stat{};

@@ -3,6 +3,7 @@
 /// beside PacketSource (files). Timestamps in nanoseconds; reads wait at most kReadTimeoutMs, so
 /// the caller gets control back on a quiet network (to expire flows, to see a stop request).
 
+#include <csignal>
 #include <cstdint>
 #include <string>
 
@@ -48,6 +49,9 @@ class LivePacketSource {
   void* handle_ = nullptr;  // pcap_t*
   std::string interface_;
   int link_type_ = 0;
+  // Set by Stop() (possibly in a signal handler): libpcap's break flag is not checked by
+  // non-blocking reads, so Next() checks this one itself.
+  volatile sig_atomic_t stopped_ = 0;
 };
 
 }  // namespace tad

@@ -38,6 +38,9 @@ timeouts=(--idle-timeout 1000000 --active-timeout 1000000)
   >/dev/null
 "$tad" classify "$capture" --model "$work/model.json" "${timeouts[@]}" --out "$work/offline.jsonl" >/dev/null
 
+# Job control: without it bash starts background commands with SIGINT ignored, and the SIGINT
+# case below would test that instead of tad's handler.
+set -m
 port=$((20000 + $$ % 20000))
 in_ns "$tad" classify --interface listen0 --model "$work/model.json" "${timeouts[@]}" --out "$work/live.jsonl" \
   --metrics-port "$port" --metrics-address 127.0.0.1 --json 2>"$work/live_summary.json" &
