@@ -165,13 +165,6 @@ struct Slot {
   bool derived() const { return parent_slot >= 0; }
 };
 
-struct Move {
-  int32_t feature = -1;  // -1: the node is a leaf, its rows are done
-  int32_t bin = 0;
-  int32_t left_slot = -1;
-  int32_t right_slot = -1;
-};
-
 bool Sampled(const TreeParameters& parameters, uint64_t identity, int32_t round) {
   if (parameters.subsampling_rate >= 1.0) return true;
   const uint64_t key = HashCombine(Mix64(parameters.seed ^ kSampleSalt), static_cast<uint64_t>(round));
@@ -321,7 +314,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
 
       const auto split_start = std::chrono::steady_clock::now();
       std::vector<Slot> next_slots;
-      std::vector<Move> moves(slots.size());
+      std::vector<RowMove> moves(slots.size());
       for (size_t s = 0; s < slots.size(); ++s) {
         GrowingTree& grow = growing[static_cast<size_t>(slots[s].tree)];
         const int32_t id = slots[s].node;
@@ -354,7 +347,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         node.left = left_id;
         node.right = left_id + 1;
         grow.split_bin[static_cast<size_t>(id)] = split.bin;
-        Move& move = moves[s];
+        RowMove& move = moves[s];
         move.feature = split.feature;
         move.bin = split.bin;
         const NodeStats child_stats[2] = {split.left, split.right};
@@ -385,20 +378,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         move.left_slot = child_slot[0];
         move.right_slot = child_slot[1];
       }
-      ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
-        for (int64_t r = begin; r < end; ++r) {
-          for (size_t k = 0; k < width; ++k) {
-            int32_t& slot = slot_of_row[static_cast<size_t>(r) * width + k];
-            if (slot < 0) continue;
-            const Move& move = moves[static_cast<size_t>(slot)];
-            if (move.feature < 0) {
-              slot = -1;
-            } else {
-              slot = rows.row(r)[move.feature] <= move.bin ? move.left_slot : move.right_slot;
-            }
-          }
-        }
-      });
+      MoveRowsToChildren(rows, moves, width, slot_of_row, threads);
       local_stats.split_seconds += SecondsSince(split_start);
       slots = std::move(next_slots);
       previous.swap(histogram);

@@ -27,13 +27,6 @@ int64_t Total(const std::vector<int64_t>& counts) {
 }
 
 // Where the rows of one slot go after this level.
-struct Move {
-  int32_t feature = -1;  // -1: the node became a leaf, its rows are done
-  int32_t bin = 0;
-  int32_t left_slot = -1;
-  int32_t right_slot = -1;
-};
-
 // A slot is a node whose histogram this level needs. Most are open nodes (they may be split);
 // a few are closed children counted only so that their open sibling's histogram can be derived
 // from the parent's. A slot's histogram is either counted from rows (and all-reduced) or derived
@@ -204,7 +197,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
     }
 
     std::vector<Slot> next_slots;
-    std::vector<Move> moves(slots.size());
+    std::vector<RowMove> moves(slots.size());
     for (size_t s = 0; s < slots.size(); ++s) {
       const int32_t id = slots[s].node;
       DecisionTree& tree = trees[static_cast<size_t>(slots[s].tree)];
@@ -236,7 +229,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
         node.left = left_id;
         node.right = left_id + 1;
       }
-      Move& move = moves[s];
+      RowMove& move = moves[s];
       move.feature = split.feature;
       move.bin = split.bin;
       const bool open_child[2] = {can_split(split.left_counts, depth + 1), can_split(split.right_counts, depth + 1)};
@@ -269,20 +262,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
     }
 
     // Move every row of a split node to its child's slot (or -1 when the child needs no histogram).
-    ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
-      for (int64_t r = begin; r < end; ++r) {
-        for (size_t t = 0; t < trees_per_row; ++t) {
-          int32_t& slot = slot_of_row[static_cast<size_t>(r) * trees_per_row + t];
-          if (slot < 0) continue;
-          const Move& move = moves[static_cast<size_t>(slot)];
-          if (move.feature < 0) {
-            slot = -1;
-          } else {
-            slot = rows.row(r)[move.feature] <= move.bin ? move.left_slot : move.right_slot;
-          }
-        }
-      }
-    });
+    MoveRowsToChildren(rows, moves, trees_per_row, slot_of_row, threads);
     local_stats.split_seconds += SecondsSince(split_start);
     slots = std::move(next_slots);
     previous.swap(histogram);
@@ -308,6 +288,20 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   }
   if (stats) *stats = std::move(local_stats);
   return trees;
+}
+
+void MoveRowsToChildren(const BinnedRows& rows, const std::vector<RowMove>& moves, size_t width,
+                        std::vector<int32_t>& slot_of_row, int threads) {
+  ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
+    for (int64_t r = begin; r < end; ++r) {
+      for (size_t t = 0; t < width; ++t) {
+        int32_t& slot = slot_of_row[static_cast<size_t>(r) * width + t];
+        if (slot < 0) continue;
+        const RowMove& move = moves[static_cast<size_t>(slot)];
+        slot = move.feature < 0 ? -1 : rows.row(r)[move.feature] <= move.bin ? move.left_slot : move.right_slot;
+      }
+    }
+  });
 }
 
 }  // namespace tad
