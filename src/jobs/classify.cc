@@ -331,7 +331,10 @@ void StopLiveCapture(int) {
   if (LivePacketSource* source = g_live_source.load()) source->Stop();
 }
 
-/// SIGINT/SIGTERM stop `source` while this lives; the previous handlers come back after.
+/// SIGINT/SIGTERM stop `source` while this lives; the previous handlers and mask come back after.
+/// A handler replaces an inherited "ignore" (a shell without job control starts background jobs
+/// with SIGINT ignored), and the two signals are unblocked on this thread in case the parent left
+/// them blocked: a `kill -INT` meant for tad always stops it.
 class StopOnSignal {
  public:
   explicit StopOnSignal(LivePacketSource& source) {
@@ -341,8 +344,14 @@ class StopOnSignal {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, &previous_int_);
     sigaction(SIGTERM, &action, &previous_term_);
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, &previous_mask_);
   }
   ~StopOnSignal() {
+    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
     sigaction(SIGINT, &previous_int_, nullptr);
     sigaction(SIGTERM, &previous_term_, nullptr);
     g_live_source.store(nullptr);
@@ -353,6 +362,7 @@ class StopOnSignal {
  private:
   struct sigaction previous_int_ {};
   struct sigaction previous_term_ {};
+  sigset_t previous_mask_;
 };
 
 int64_t WallClockNs() {

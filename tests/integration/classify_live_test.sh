@@ -3,7 +3,8 @@
 #   1. tcpreplay replays a real capture at full speed onto one end while tad classify listens on the
 #      other: the flows (key, packets, bytes) and labels equal `tad classify` of the same capture
 #      file, the kernel dropped nothing, promtool accepts the metrics, and SIGINT (sent to tad
-#      itself) hands out the open flows (end reason `end`, as at a file's end) and exits 0. Neither
+#      itself, started with SIGINT ignored and blocked) hands out the open flows (end reason `end`,
+#      as at a file's end) and exits 0. Neither
 #      run is given a timeout: both take the model's flow options (recorded by extract, copied by
 #      train).
 #   2. A quiet network: with --idle-timeout 1 (overriding the model's, which is warned about) the
@@ -87,7 +88,13 @@ replayed=3284
 
 # 1. Full-speed replay, SIGINT.
 port=9100  # the namespace's own loopback: no other process uses its ports
-start_bounded 120 ip netns exec "$ns" "$tad" classify --interface listen0 --model "$work/model.json" \
+# tad starts with SIGINT ignored and blocked, as a parent may leave it (a shell without job control
+# ignores it in background jobs): its handler must still stop it.
+hostile_start=(/usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+os.execv(sys.argv[1], sys.argv[1:])')
+start_bounded 120 ip netns exec "$ns" "${hostile_start[@]}" "$tad" classify --interface listen0 --model "$work/model.json" \
   --out "$work/live.jsonl" --metrics-port "$port" --metrics-address 127.0.0.1 --json "$work/live_summary.json" \
   >"$work/live.out" 2>"$work/live.err"
 live=$pid
