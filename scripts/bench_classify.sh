@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Offline classify benchmark (make bench): `tad classify` of the 1 M-packet capture (bench_flows.sh's
-# merged `tad synth` pcap) against `tad extract --flows` of the same file, packets/s of each in one
-# run. classify builds the same flows and labels each with a model (a random forest of 20 trees
-# trained on `tad extract --flows` of a separate `tad synth --seed 2` set), so extraction is the rate
-# to keep up with. Usage: scripts/bench_classify.sh BUILD_DIR [PACKETS]
-#   (PACKETS default 1000000; BENCH_QUICK=1: 200000)
+# Classify benchmark (make bench, docs/classify.md):
+# - offline: `tad classify` of the 1 M-packet capture (bench_flows.sh's merged `tad synth` pcap)
+#   against `tad extract --flows` of the same file, packets/s of each in one run. classify builds the
+#   same flows and labels each with a model (a random forest of 20 trees trained on `tad extract
+#   --flows` of a separate `tad synth --seed 2` set), so extraction is the rate to keep up with;
+# - live (root, network namespaces): tcpreplay sends the capture's first LIVE_PACKETS packets onto
+#   a veth pair at rising rates while `tad classify --interface` listens on the other end; the
+#   highest rate with 0 kernel drops (pcap_stats) is what tad keeps up with. Skipped unprivileged.
+# Usage: scripts/bench_classify.sh BUILD_DIR [PACKETS]
+#   (PACKETS default 1000000; BENCH_QUICK=1: 200000; LIVE_PACKETS default 200000)
 set -euo pipefail
 build=${1:-build}
 default_packets=1000000
@@ -39,8 +43,8 @@ fi
 echo "tad extract --flows, $packets packets ..."
 "$tad" extract "$dir" --out "$work/classify-extract" --overwrite --json --flows >"$work/classify-extract.json" 2>/dev/null
 echo "tad classify, same file ..."
-"$tad" classify "$dir/All/capture.pcap" --model "$model" --out "$work/classify.parquet" --overwrite --json \
-  >"$work/classify.json" 2>/dev/null
+"$tad" classify "$dir/All/capture.pcap" --model "$model" --out "$work/classify.parquet" --overwrite \
+  --json "$work/classify.json" >/dev/null 2>&1
 
 /usr/bin/python3 - "$work" <<'PY'
 import json, sys
@@ -56,3 +60,60 @@ print(f"| tad classify (random forest, 20 trees) | Parquet, {classify['flows']:,
 print(f"\nclassify / extract --flows packets/s: {classify['packets_per_second'] / extract['packets_per_second']:.2f}x "
       f"(target: >= 1x)")
 PY
+
+# Live: needs root and network namespaces.
+live_packets=${LIVE_PACKETS:-200000}
+ns=tad-bench-classify-$$
+if [ "$(id -u)" != 0 ] || ! command -v tcpreplay >/dev/null || ! ip netns add "$ns" 2>/dev/null; then
+  echo "live classify benchmark: skipped (needs root, network namespaces and tcpreplay)"
+  exit 0
+fi
+trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+in_ns() { ip netns exec "$ns" "$@"; }
+in_ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+in_ns ip link add replay0 type veth peer name listen0
+for link in replay0 listen0 lo; do in_ns ip link set "$link" mtu 65535 up; done
+# One run at RATE packets/s ("topspeed": as fast as tcpreplay sends): prints "RATE SENT_PPS DROPPED".
+live_run() {
+  local rate=$1 summary=$work/classify-live-$1.json pid child
+  local speed=(--topspeed)
+  [ "$rate" != topspeed ] && speed=(--pps "$rate")
+  rm -f "$summary"
+  timeout -k 5 300 ip netns exec "$ns" "$tad" classify --interface listen0 --model "$model" --out - \
+    --metrics-port 9100 --metrics-address 127.0.0.1 --json "$summary" >/dev/null 2>"$work/classify-live.err" &
+  pid=$!
+  for _ in $(seq 300); do in_ns curl -sf http://127.0.0.1:9100/metrics >/dev/null 2>&1 && break; sleep 0.1; done
+  in_ns timeout 280 tcpreplay "${speed[@]}" --limit "$live_packets" -i replay0 "$dir/All/capture.pcap" \
+    >"$work/tcpreplay-$rate.txt" 2>&1
+  sleep 2
+  child=$(pgrep -P "$pid" | head -1)
+  kill -INT "$child"
+  wait "$pid"
+  /usr/bin/python3 - "$summary" "$work/tcpreplay-$rate.txt" "$rate" <<'PY'
+import json, re, sys
+summary = json.load(open(sys.argv[1]))
+sent = re.search(r"Rated: .*?([\d.]+) pps", open(sys.argv[2]).read())
+print(sys.argv[3], float(sent.group(1)) if sent else 0.0, summary["kernel_dropped"], summary["kernel_received"])
+PY
+}
+echo "live tad classify --interface, $live_packets packets per run ..."
+results=()
+for rate in topspeed 400000 200000 100000 50000 25000; do
+  result=$(live_run "$rate")
+  results+=("$result")
+  read -r _ _ dropped _ <<<"$result"
+  [ "$dropped" = 0 ] && break
+done
+printf '%s\n' "${results[@]}" | /usr/bin/python3 -c '
+import sys
+print("\n== live classify benchmark: tcpreplay onto a veth pair, first %s packets of the same capture" % sys.argv[1])
+print("| tcpreplay rate asked | sent (packets/s) | kernel received | kernel dropped |")
+print("|---|---|---|---|")
+best = None
+for line in sys.stdin:
+    rate, sent, dropped, received = line.split()
+    print(f"| {rate} | {float(sent):,.0f} | {int(received):,} | {int(dropped):,} |")
+    if int(dropped) == 0 and best is None:
+        best = float(sent)
+print(f"\nhighest rate with no kernel drops: {best:,.0f} packets/s" if best else "\nkernel drops at every rate tried")
+' "$live_packets"

@@ -248,8 +248,8 @@ Status ParquetDatasetWriter::Flush() {
   scan_next_ = 0;
   const std::string sql = fmt::format(
       "COPY (SELECT * FROM tad_rows()) TO {} (FORMAT parquet, PARTITION_BY (category), OVERWRITE_OR_IGNORE, "
-      "FILENAME_PATTERN 'part-{:05d}-{{i}}')",
-      SqlQuote(directory_.string()), flushes_);
+      "FILENAME_PATTERN 'part-{:05d}-{{i}}'{})",
+      SqlQuote(directory_.string()), flushes_, copy_options_);
   const Status copied = db_.Execute(sql).WithContext("writing " + directory_.string());
   pool_.insert(pool_.end(), full_.begin(), full_.end());
   full_.clear();

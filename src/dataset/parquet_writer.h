@@ -17,6 +17,7 @@
 #include "capture/packet_features.h"
 #include "common/status.h"
 #include "dataset/duckdb_database.h"
+#include "dataset/flow_options.h"
 #include "dataset/schema.h"
 
 namespace tad {
@@ -32,6 +33,8 @@ class ParquetDatasetWriter {
   ParquetDatasetWriter(const ParquetDatasetWriter&) = delete;
   ParquetDatasetWriter& operator=(const ParquetDatasetWriter&) = delete;
 
+  /// Records `options` in every file's key-value metadata (dataset/flow_options.h); call before Append.
+  void RecordFlowOptions(const FlowOptions& options) { copy_options_ = FlowOptionsCopyClause(options); }
   /// Sets the source_file and category of the rows that follow.
   void SetSource(const std::string& source_file, const std::string& category);
   /// Adds one packet row (packet schema only); may flush.
@@ -72,6 +75,7 @@ class ParquetDatasetWriter {
   uint64_t flushes_ = 0;
   std::string source_file_;
   std::string category_;
+  std::string copy_options_;  // appended to the COPY's options
 };
 
 }  // namespace tad

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "capture/capture_format.h"
+#include "capture/capture_files.h"
 #include "capture/dissector.h"
 #include "capture/live_source.h"
 #include "capture/packet_source.h"
@@ -29,29 +29,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct InputFile {
-  fs::path path;
-  std::string source_file;  // relative to the folder given, or the file's name when given itself
-};
-
-Result<std::vector<InputFile>> ListInputs(const std::vector<std::string>& inputs) {
-  std::vector<InputFile> files;
+/// The files given and every file below the folders given, any layout.
+Result<std::vector<CaptureFile>> ListInputs(const std::vector<std::string>& inputs) {
+  std::vector<CaptureFile> files;
   for (const std::string& input : inputs) {
     std::error_code ec;
     if (fs::is_regular_file(input, ec)) {
-      files.push_back({input, fs::path(input).filename().string()});
+      files.push_back({input, fs::path(input).filename().string(), "", fs::file_size(input, ec)});
       continue;
     }
     if (!fs::is_directory(input, ec)) return Status::InvalidArgument(fmt::format("{}: no such file or folder", input));
-    std::vector<fs::path> paths;
-    for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::follow_directory_symlink, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (it->is_regular_file()) paths.push_back(it->path());
-    }
-    if (ec) return Status::IoError(fmt::format("{}: {}", input, ec.message()));
-    std::sort(paths.begin(), paths.end());
-    for (const fs::path& path : paths) files.push_back({path, path.lexically_relative(input).generic_string()});
+    auto below = ListFilesBelow(input, input);
+    if (!below.ok()) return below.status();
+    files.insert(files.end(), std::make_move_iterator(below->begin()), std::make_move_iterator(below->end()));
   }
   if (files.empty()) return Status::InvalidArgument("no capture files in the inputs");
   return files;
@@ -135,18 +125,75 @@ nlohmann::ordered_json LabeledFlowJson(const LabeledFlow& record) {
   return json;
 }
 
-Result<FlowClassifier> FlowClassifier::Create(const Model& model, FlowTimeouts timeouts) {
-  if (!(timeouts.idle_timeout_s > 0) || !(timeouts.active_timeout_s > 0) || timeouts.idle_timeout_s > 1e9 ||
-      timeouts.active_timeout_s > 1e9) {
-    return Status::InvalidArgument("--idle-timeout and --active-timeout must be in (0, 1e9] seconds");
+namespace {
+
+Status CheckTimeouts(const FlowTimeouts& given) {
+  for (const std::optional<double>& seconds : {given.idle_timeout_s, given.active_timeout_s}) {
+    if (seconds && !(*seconds > 0 && *seconds <= 1e9)) {
+      return Status::InvalidArgument("--idle-timeout and --active-timeout must be in (0, 1e9] seconds");
+    }
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<FlowOptions> ClassifyFlowOptions(const Model& model, const FlowTimeouts& given,
+                                        std::vector<std::string>& warnings) {
+  TAD_RETURN_IF_ERROR(CheckTimeouts(given));
   auto features = FeatureRowBuilder::Create(model.features);
   if (!features.ok()) return features.status();
-  // SPLT packets beyond the model's last splt feature would change no value it reads.
-  const FlowRules rules{static_cast<int64_t>(timeouts.idle_timeout_s * 1e9),
-                        static_cast<int64_t>(timeouts.active_timeout_s * 1e9), features->splt()};
+  // A model file from before flow options were recorded: extract's defaults, and the SPLT packets
+  // of its features (more would change no value it reads).
+  FlowOptions options;
+  if (model.flow_options) {
+    options = *model.flow_options;
+  } else {
+    options.rows = features->rows();
+    options.splt = features->splt();
+  }
+  // A model without them: the flags say how its dataset was extracted. A model with them: a flag
+  // that differs builds other flows than those it was trained on, which the user must hear.
+  auto take = [&](const std::optional<double>& value, double& recorded, std::string_view flag) {
+    if (!value) return;
+    if (model.flow_options && *value != recorded) {
+      warnings.push_back(fmt::format("{} {} replaces the model's {} s (its dataset's): the flows differ from those "
+                                     "it was trained on",
+                                     flag, *value, recorded));
+    }
+    recorded = *value;
+  };
+  take(given.idle_timeout_s, options.idle_timeout_s, "--idle-timeout");
+  take(given.active_timeout_s, options.active_timeout_s, "--active-timeout");
+  return options;
+}
+
+Result<FlowClassifier> FlowClassifier::Create(const Model& model, const FlowOptions& options) {
+  auto features = FeatureRowBuilder::Create(model.features);
+  if (!features.ok()) return features.status();
+  const FlowRules rules{static_cast<int64_t>(options.idle_timeout_s * 1e9),
+                        static_cast<int64_t>(options.active_timeout_s * 1e9), std::max(options.splt, features->splt())};
   return FlowClassifier(model, std::move(*features), rules);
 }
+
+namespace {
+
+/// The model at `path` and a classifier with its flow options; warnings go to `progress`.
+Result<std::pair<Model, FlowClassifier>> LoadClassifier(const std::string& path, const FlowTimeouts& timeouts,
+                                                        ProgressSink* progress) {
+  TAD_RETURN_IF_ERROR(CheckTimeouts(timeouts));  // a usage error, not the model's
+  auto model = Model::Load(path);
+  if (!model.ok()) return model.status();
+  std::vector<std::string> warnings;
+  auto flow_options = ClassifyFlowOptions(*model, timeouts, warnings);
+  if (!flow_options.ok()) return flow_options.status().WithContext(path);
+  for (const std::string& warning : warnings) SinkOrNone(progress).Warn(warning);
+  auto classifier = FlowClassifier::Create(*model, *flow_options);
+  if (!classifier.ok()) return classifier.status().WithContext(path);
+  return std::make_pair(std::move(*model), std::move(*classifier));
+}
+
+}  // namespace
 
 FlowClassifier::FlowClassifier(const Model& model, FeatureRowBuilder features, FlowRules rules)
     : compiled_(model),
@@ -204,27 +251,24 @@ void FlowClassifier::Finish(const Emit& emit) {
 
 Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   const auto start = SteadyClock::now();
-  auto model = Model::Load(options.model);
-  if (!model.ok()) return model.status();
-  auto classifier = FlowClassifier::Create(*model, options.timeouts);
-  if (!classifier.ok()) return classifier.status().WithContext(options.model);
+  auto loaded = LoadClassifier(options.model, options.timeouts, options.progress);
+  if (!loaded.ok()) return loaded.status();
+  const Model& model = loaded->first;
+  FlowClassifier& classifier = loaded->second;
   auto files = ListInputs(options.inputs);
   if (!files.ok()) return files.status();
 
   ClassifySummary summary;
-  summary.rows = classifier->rows();
-  summary.categories = model->classes;
-  summary.totals.resize(model->classes.size());
+  summary.rows = classifier.rows();
+  summary.categories = model.classes;
+  summary.totals.resize(model.classes.size());
   // Every file is checked before anything is written, as extract does.
-  std::vector<InputFile> captures;
-  for (InputFile& file : *files) {
-    auto format = DetectCaptureFormat(file.path);
-    if (!format.ok()) {
-      if (!options.skip_invalid) return format.status();
-      summary.invalid_files.push_back(file.source_file);
-      continue;
-    }
-    captures.push_back(std::move(file));
+  std::vector<SkippedFile> skipped;
+  auto captures = KeepCaptures(std::move(*files), options.skip_invalid, skipped);
+  if (!captures.ok()) return captures.status();
+  for (const SkippedFile& file : skipped) {
+    SinkOrNone(options.progress).Warn("skipped " + file.reason);
+    summary.invalid_files.push_back(file.source_file);
   }
   auto sink = RecordSink::Open(options.out, options.overwrite);
   if (!sink.ok()) return sink.status();
@@ -232,7 +276,7 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   LabeledFlow record;
   const FlowClassifier::Emit emit = [&](const FlowRecord& flow, int32_t predicted, double probability) {
     record.flow = &flow;
-    record.prediction = model->classes[static_cast<size_t>(predicted)];
+    record.prediction = model.classes[static_cast<size_t>(predicted)];
     record.probability = probability;
     (*sink)->Write(record);
     CategoryTotals& totals = summary.totals[static_cast<size_t>(predicted)];
@@ -243,7 +287,7 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   };
   RawPacket raw;
   PacketFeatures packet;
-  for (const InputFile& file : captures) {
+  for (const CaptureFile& file : *captures) {
     auto source = PacketSource::Open(file.path.string());
     if (!source.ok()) return source.status();
     record.source_file = file.source_file;
@@ -264,9 +308,9 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
       packet.packet_index = index;
       packet.timestamp_ns = raw.timestamp_ns;
       packet.frame_len = static_cast<int32_t>(raw.wire_len);
-      classifier->Observe(packet, emit);
+      classifier.Observe(packet, emit);
     }
-    classifier->Finish(emit);
+    classifier.Finish(emit);
     summary.packets += index;
     ++summary.files;
   }
@@ -287,7 +331,10 @@ void StopLiveCapture(int) {
   if (LivePacketSource* source = g_live_source.load()) source->Stop();
 }
 
-/// SIGINT/SIGTERM stop `source` while this lives; the previous handlers come back after.
+/// SIGINT/SIGTERM stop `source` while this lives; the previous handlers and mask come back after.
+/// A handler replaces an inherited "ignore" (a shell without job control starts background jobs
+/// with SIGINT ignored), and the two signals are unblocked on this thread in case the parent left
+/// them blocked: a `kill -INT` meant for tad always stops it.
 class StopOnSignal {
  public:
   explicit StopOnSignal(LivePacketSource& source) {
@@ -297,8 +344,14 @@ class StopOnSignal {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, &previous_int_);
     sigaction(SIGTERM, &action, &previous_term_);
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, &previous_mask_);
   }
   ~StopOnSignal() {
+    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
     sigaction(SIGINT, &previous_int_, nullptr);
     sigaction(SIGTERM, &previous_term_, nullptr);
     g_live_source.store(nullptr);
@@ -309,6 +362,7 @@ class StopOnSignal {
  private:
   struct sigaction previous_int_ {};
   struct sigaction previous_term_ {};
+  sigset_t previous_mask_;
 };
 
 int64_t WallClockNs() {
@@ -348,10 +402,10 @@ Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
   if (options.out != "-" && !options.out.ends_with(".jsonl")) {
     return Status::InvalidArgument(fmt::format("--out {}: a live capture writes JSON lines: FILE.jsonl or -", options.out));
   }
-  auto model = Model::Load(options.model);
-  if (!model.ok()) return model.status();
-  auto classifier = FlowClassifier::Create(*model, options.timeouts);
-  if (!classifier.ok()) return classifier.status().WithContext(options.model);
+  auto loaded = LoadClassifier(options.model, options.timeouts, options.progress);
+  if (!loaded.ok()) return loaded.status();
+  const Model& model = loaded->first;
+  FlowClassifier& classifier = loaded->second;
   auto source = LivePacketSource::Open(options.interface, options.filter);
   if (!source.ok()) return source.status();
 
@@ -364,10 +418,10 @@ Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
 
   LiveClassifySummary summary;
   ClassifySummary& flows = summary.flows;
-  flows.rows = classifier->rows();
-  flows.categories = model->classes;
-  flows.totals.resize(model->classes.size());
-  LiveMetrics metrics(model->classes);
+  flows.rows = classifier.rows();
+  flows.categories = model.classes;
+  flows.totals.resize(model.classes.size());
+  LiveMetrics metrics(model.classes);
   std::unique_ptr<telemetry::MetricsServer> server;
   if (options.metrics_port > 0) {
     auto started = telemetry::MetricsServer::Start(options.metrics_address, options.metrics_port, metrics.registry());
@@ -379,7 +433,7 @@ Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
   record.source_file = options.interface;
   const FlowClassifier::Emit emit = [&](const FlowRecord& flow, int32_t predicted, double probability) {
     record.flow = &flow;
-    record.prediction = model->classes[static_cast<size_t>(predicted)];
+    record.prediction = model.classes[static_cast<size_t>(predicted)];
     record.probability = probability;
     const std::string line = LabeledFlowJson(record).dump() + "\n";
     std::fwrite(line.data(), 1, line.size(), out);
@@ -396,7 +450,7 @@ Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
     if (!stats.ok()) return stats.status();
     summary.received = stats->received;
     summary.dropped = stats->dropped;
-    metrics.Update(flows, classifier->open_flows(), *stats);
+    metrics.Update(flows, classifier.open_flows(), *stats);
     return Status::Ok();
   };
   TAD_RETURN_IF_ERROR(update_metrics());
@@ -417,19 +471,19 @@ Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
           packet.packet_index = index;
           packet.timestamp_ns = raw.timestamp_ns;
           packet.frame_len = static_cast<int32_t>(raw.wire_len);
-          classifier->Observe(packet, emit);
+          classifier.Observe(packet, emit);
         }
       }
       // A quiet network still ends flows: the wall clock expires them between packets.
       if (*next == LiveNext::kTimeout || SecondsSince(last_expiry) >= options.expiry_interval_s) {
-        classifier->Expire(WallClockNs(), emit);
+        classifier.Expire(WallClockNs(), emit);
         last_expiry = SteadyClock::now();
         TAD_RETURN_IF_ERROR(update_metrics());
       }
     }
     flows.packets = index;
   }
-  classifier->Finish(emit);
+  classifier.Finish(emit);
   TAD_RETURN_IF_ERROR(update_metrics());
   flows.seconds = SecondsSince(start);
   if (std::ferror(out)) return Status::IoError(fmt::format("{}: write failed", options.out));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,16 +16,26 @@
 #include "capture/flow_tracker.h"
 #include "common/status.h"
 #include "dataset/feature_row.h"
+#include "dataset/flow_options.h"
 #include "dataset/labeled_flow_writer.h"
+#include "jobs/progress.h"
 #include "tree/model.h"
 
 namespace tad::jobs {
 
-/// Flow timeouts, as `tad extract --idle-timeout/--active-timeout` (its defaults).
+/// Flow timeouts given on the command line. Flows are built with the model's flow options (as its
+/// dataset was extracted; extract's defaults for a model file without them); a timeout given here
+/// replaces the model's, with a warning when it differs.
 struct FlowTimeouts {
-  double idle_timeout_s = 120;
-  double active_timeout_s = 1800;
+  std::optional<double> idle_timeout_s;
+  std::optional<double> active_timeout_s;
 };
+
+/// The flow options classify builds flows with for `model`: its recorded ones with `given` in
+/// place, the SPLT length of its dataset (or, for a model without options, of its features). A
+/// given timeout that differs from the model's adds a line to `warnings`.
+Result<FlowOptions> ClassifyFlowOptions(const Model& model, const FlowTimeouts& given,
+                                        std::vector<std::string>& warnings);
 
 struct ClassifyOptions {
   std::vector<std::string> inputs;  // capture files or folders (every file below, any layout)
@@ -33,6 +44,7 @@ struct ClassifyOptions {
   bool overwrite = false;
   bool skip_invalid = false;        // warn about files that are not captures (or are corrupt) and go on
   FlowTimeouts timeouts;
+  ProgressSink* progress = nullptr;  // warnings (a timeout that overrides the model's)
 };
 
 /// Flows, packets and bytes (IP lengths) labeled with one category.
@@ -59,7 +71,7 @@ class FlowClassifier {
  public:
   using Emit = std::function<void(const FlowRecord& flow, int32_t predicted, double probability)>;
   /// InvalidArgument naming the model's features that captures cannot give.
-  static Result<FlowClassifier> Create(const Model& model, FlowTimeouts timeouts);
+  static Result<FlowClassifier> Create(const Model& model, const FlowOptions& options);
 
   FeatureRows rows() const { return features_.rows(); }
   /// Adds a packet to its flow; flows that end on it are labeled and handed to `emit`.
@@ -90,6 +102,7 @@ struct LiveClassifyOptions {
   std::string model;
   std::string out = "-";         // "-": JSON lines on stdout; FILE.jsonl: appended line by line as flows end
   FlowTimeouts timeouts;
+  ProgressSink* progress = nullptr;  // warnings (a timeout that overrides the model's)
   int metrics_port = 0;          // 0: no endpoint
   std::string metrics_address = "0.0.0.0";
   double expiry_interval_s = 1;  // how often the wall clock expires idle and active flows

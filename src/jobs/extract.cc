@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "capture/capture_format.h"
+#include "capture/capture_files.h"
 #include "capture/dissector.h"
 #include "capture/flow_tracker.h"
 #include "capture/packet_source.h"
@@ -33,12 +33,7 @@ FlowRules RulesOf(const ExtractOptions& options) {
           options.splt};
 }
 
-struct InputFile {
-  fs::path path;
-  std::string source_file;  // relative to INPUT_DIR
-  std::string category;
-  uint64_t size = 0;
-};
+using InputFile = CaptureFile;
 
 std::vector<InputFile> ListInputs(const fs::path& input) {
   std::error_code ec;
@@ -53,20 +48,8 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
   std::sort(categories.begin(), categories.end());
   std::vector<InputFile> files;
   for (const fs::path& dir : categories) {
-    std::vector<fs::path> paths;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (it->is_regular_file()) paths.push_back(it->path());
-    }
-    if (ec) throw Error(Status::IoError(fmt::format("{}: {}", dir.string(), ec.message())));
-    std::sort(paths.begin(), paths.end());
-    for (const fs::path& path : paths) {
-      InputFile file;
-      file.path = path;
-      file.source_file = path.lexically_relative(input).generic_string();
+    for (InputFile& file : ValueOrThrow(ListFilesBelow(dir, input))) {
       file.category = dir.filename().string();
-      file.size = fs::file_size(path, ec);
       files.push_back(std::move(file));
     }
   }
@@ -285,18 +268,13 @@ ExtractSummary RunExtract(const ExtractOptions& options, ProgressSink& progress)
 
   // Every file is checked before anything is written: a bad one ends the run with no dataset.
   ExtractSummary summary;
-  std::vector<InputFile> captures;
-  for (InputFile& file : files) {
-    auto format = DetectCaptureFormat(file.path);
-    if (!format.ok()) {
-      if (!options.skip_invalid) throw Error(format.status());
-      progress.Warn("skipped " + format.status().message());
-      summary.invalid.push_back(file.source_file);
-      continue;
-    }
-    summary.bytes += file.size;
-    captures.push_back(std::move(file));
+  std::vector<SkippedFile> skipped;
+  const std::vector<InputFile> captures = ValueOrThrow(KeepCaptures(std::move(files), options.skip_invalid, skipped));
+  for (const SkippedFile& file : skipped) {
+    progress.Warn("skipped " + file.reason);
+    summary.invalid.push_back(file.source_file);
   }
+  for (const InputFile& file : captures) summary.bytes += file.size;
 
   AtomicOutput output = ValueOrThrow(AtomicOutput::Create(options.out_dir, options.overwrite));
   // One DuckDB thread: a parallel partitioned COPY interleaves the rows of its table in whatever
@@ -309,6 +287,8 @@ ExtractSummary RunExtract(const ExtractOptions& options, ProgressSink& progress)
   const uint64_t flush_rows = options.flows ? 2 * 122880 / 6 : 2 * 122880;
   auto writer = ValueOrThrow(ParquetDatasetWriter::Create(
       output.temp_path(), options.flows ? FlowColumns(options.splt) : PacketColumns(), flush_rows, 1));
+  writer->RecordFlowOptions({options.flows ? FeatureRows::kFlows : FeatureRows::kPackets, options.idle_timeout_s,
+                             options.active_timeout_s, options.flows ? options.splt : 0});
   // More readers than files would have nothing to do.
   const int requested = options.threads > 0 ? options.threads : HostCores();
   const int threads = std::max(1, std::min(requested, static_cast<int>(captures.size())));

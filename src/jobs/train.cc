@@ -11,6 +11,7 @@
 #include "common/atomic_output.h"
 #include "common/elapsed.h"
 #include "dataset/duckdb_database.h"
+#include "dataset/flow_options.h"
 #include "dataset/parquet_dataset.h"
 #include "jobs/prediction.h"
 #include "jobs/threads.h"
@@ -73,9 +74,11 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   std::optional<DuckDatabase> db;
   std::optional<ParquetDataset> dataset;
   std::vector<std::string> features;
+  std::optional<FlowOptions> flow_options;  // recorded by extract; the model carries them to classify
   TAD_RETURN_IF_ERROR(AgreeOnStatus(communicator, Attempt([&] {
     db.emplace(ValueOrThrow(DuckDatabase::OpenInMemory(1)));
     dataset.emplace(ValueOrThrow(ParquetDataset::Open(*db, options.dataset, options.parameters.label)));
+    flow_options = ValueOrThrow(ReadFlowOptions(*db, options.dataset));
     features = ChooseFeatures(*dataset, options.features);
     TAD_RETURN_IF_ERROR(dataset->CheckColumns(features));
     if (static_cast<size_t>(communicator.size()) > dataset->row_groups().size()) {
@@ -97,6 +100,17 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
                         : Status::InvalidData(fmt::format("dataset {} gives the features {}, executor 0's gives {}",
                                                           options.dataset, joined, chosen[0]))));
 
+  // ... and on the flow options their datasets were extracted with.
+  const std::vector<std::string> recorded =
+      AllGatherStrings(communicator, flow_options ? FlowOptionsJson(*flow_options) : "none");
+  TAD_RETURN_IF_ERROR(AgreeOnStatus(
+      communicator, recorded[static_cast<size_t>(communicator.rank())] == recorded[0]
+                        ? Status::Ok()
+                        : Status::InvalidData(fmt::format("dataset {} was extracted with the flow options {}, executor "
+                                                          "0's with {}",
+                                                          options.dataset, recorded[static_cast<size_t>(communicator.rank())],
+                                                          recorded[0]))));
+
   // Loading and binning agree on their own errors.
   auto loaded = LoadTrainingData(*db, *dataset, features, options.parameters, communicator, threads, observer);
   if (!loaded.ok()) return loaded.status();
@@ -106,7 +120,8 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   if (observer) observer->OnPhase(TrainingPhase::kTraining);
   const auto train_start = SteadyClock::now();
   TrainingStats stats;
-  const Model model = TrainModel(data, options.parameters, communicator, threads, observer, &stats);
+  Model model = TrainModel(data, options.parameters, communicator, threads, observer, &stats);
+  model.flow_options = flow_options;
   const double train_seconds = SecondsSince(train_start);
 
   if (observer) observer->OnPhase(TrainingPhase::kEvaluating);

@@ -78,6 +78,7 @@ std::string Model::ToJson() const {
       "\"class_counts\": {}}},\n",
       JsonString(training_data.fingerprint), training_data.rows, training_data.train_rows, training_data.test_rows,
       JsonIntArray(training_data.class_counts));
+  if (flow_options) out += fmt::format("  \"flow_options\": {},\n", FlowOptionsJson(*flow_options));
   const bool boosted = parameters.classifier == Classifier::kGbt;
   if (boosted) {
     std::string base = "[";
@@ -160,6 +161,11 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
     model.training_data.train_rows = data.at("train_rows").get<int64_t>();
     model.training_data.test_rows = data.at("test_rows").get<int64_t>();
     model.training_data.class_counts = data.at("class_counts").get<std::vector<int64_t>>();
+    if (doc.contains("flow_options")) {
+      auto flow_options = ParseFlowOptions(doc["flow_options"].dump(), "model file " + source);
+      if (!flow_options.ok()) return flow_options.status();
+      model.flow_options = *flow_options;
+    }
     const bool boosted = model.parameters.classifier == Classifier::kGbt;
     if (boosted) model.base_score = doc.at("base_score").get<std::vector<double>>();
     for (const json& tree_json : doc.at("trees")) {

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
+#include "dataset/flow_options.h"
 #include "tree/parameters.h"
 
 namespace tad {
@@ -53,6 +55,7 @@ struct Model {
   std::vector<std::string> classes;
   std::string missing_values = std::string(kMissingValuesRule);
   TrainingDataInfo training_data;
+  std::optional<FlowOptions> flow_options;  // as the training dataset recorded them; absent in older files
   std::vector<DecisionTree> trees;  // gbt: round-major, TreesPerRound(classes) trees per round
   std::vector<double> base_score;   // gbt: the initial margins (one per class; two classes: one)
 

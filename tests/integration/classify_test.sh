@@ -7,6 +7,9 @@
 # - a packet model: each flow's label is the class of highest mean `tad predict` probability over
 #   the flow's packets, computed here from the packet dataset;
 # - the summary's per-category totals are the sums of the records;
+# - flows are built with the model's flow options (as extract recorded them); a model file without
+#   them uses the timeouts given; a timeout other than the model's is used with a warning;
+# - --json - leaves stdout one JSON document;
 # - a model feature captures cannot give exits 2 naming it; a file that is not a capture exits 1
 #   naming it and writes nothing.
 # Usage: classify_test.sh TAD PARQUET_TO_TSV CAPTURES WORK_DIR
@@ -18,26 +21,50 @@ rm -rf "$work" && mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 timeouts=(--idle-timeout 30 --active-timeout 300)
 
-# Flow model.
+# Flow model. tad classify takes the flow options from the model (extract records them in the
+# dataset, train copies them into the model): no timeouts given, except where said.
 "$tad" extract "$captures" --out "$work/flows" --flows --splt 12 "${timeouts[@]}" --skip-invalid 2>/dev/null
 "$tad" train "$work/flows" --model "$work/flow_model.json" --classifier random-forest --num-trees 5 --max-depth 8 \
   >/dev/null
 "$tad" predict "$work/flows" --model "$work/flow_model.json" --out "$work/flow_predictions.parquet" --probabilities \
   >/dev/null
+"$tad" classify "$captures" --model "$work/flow_model.json" --skip-invalid \
+  --out "$work/classified.parquet" --json - >"$work/summary.json" 2>"$work/summary.err"
+# The same timeouts as the model's: no warning.
 "$tad" classify "$captures" --model "$work/flow_model.json" "${timeouts[@]}" --skip-invalid \
-  --out "$work/classified.parquet" --json >"$work/summary.json" 2>/dev/null
-"$tad" classify "$captures" --model "$work/flow_model.json" "${timeouts[@]}" --skip-invalid \
-  --out "$work/classified.jsonl" >/dev/null 2>&1
-"$tad" classify "$captures" --model "$work/flow_model.json" "${timeouts[@]}" --skip-invalid --out - \
+  --out "$work/classified.jsonl" >/dev/null 2>"$work/jsonl.err"
+grep -q "replaces the model's" "$work/jsonl.err" && fail "a warning for the model's own timeouts: $(cat "$work/jsonl.err")"
+"$tad" classify "$captures" --model "$work/flow_model.json" --skip-invalid --out - \
   2>/dev/null >"$work/stdout.jsonl"
 cmp "$work/classified.jsonl" "$work/stdout.jsonl" || fail "--out - differs from --out FILE.jsonl"
+# A model file from before flow options were recorded: the timeouts given are used.
+/usr/bin/python3 -c '
+import json, sys
+model = json.load(open(sys.argv[1]))
+assert model.pop("flow_options") == {"rows": "flows", "idle_timeout_s": 30, "active_timeout_s": 300, "splt": 12}
+json.dump(model, open(sys.argv[2], "w"))' "$work/flow_model.json" "$work/old_model.json"
+"$tad" classify "$captures" --model "$work/old_model.json" "${timeouts[@]}" --skip-invalid --out - \
+  2>"$work/old.err" >"$work/old.jsonl"
+cmp "$work/classified.jsonl" "$work/old.jsonl" || fail "a model without flow options and the timeouts given differs"
+# A timeout other than the model's is used, with a warning naming both.
+"$tad" classify "$captures" --model "$work/flow_model.json" --idle-timeout 5 --skip-invalid --out - \
+  2>"$work/override.err" >"$work/override.jsonl"
+grep -q -- "--idle-timeout 5 replaces the model's 30 s" "$work/override.err" ||
+  fail "no warning for a timeout that differs from the model's: $(cat "$work/override.err")"
+cmp -s "$work/classified.jsonl" "$work/override.jsonl" && fail "--idle-timeout 5 did not change the flows"
+# --json - and --out - cannot share stdout.
+set +e
+"$tad" classify "$captures" --model "$work/flow_model.json" --out - --json - >/dev/null 2>"$work/both.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--out - --json -: exit $rc, want 2"
 
 # Packet model.
 "$tad" extract "$captures" --out "$work/packets" "${timeouts[@]}" --skip-invalid 2>/dev/null
 "$tad" train "$work/packets" --model "$work/packet_model.json" --max-depth 8 >/dev/null
 "$tad" predict "$work/packets" --model "$work/packet_model.json" --out "$work/packet_predictions.parquet" \
   --probabilities >/dev/null
-"$tad" classify "$captures" --model "$work/packet_model.json" "${timeouts[@]}" --skip-invalid \
+"$tad" classify "$captures" --model "$work/packet_model.json" --skip-invalid \
   --out "$work/packet_classified.jsonl" >/dev/null 2>&1
 
 # Rows of a dataset joined with tad predict's output (file relative to the dataset, row number in it).
@@ -86,8 +113,10 @@ for name, records in [("parquet", tsv("classified.tsv")), ("jsonl", jsonl("class
         assert float(r["probability"]) == expected, (name, key, r["probability"], expected)
 print(f"flow model: {len(want)} flows equal extract --flows + predict")
 
-# The summary's totals are the records' sums, and every category of the model is listed.
+# The summary's totals are the records' sums, and every category of the model is listed. With
+# --json - stdout holds that one JSON document (json.load reads all of it) and the table went to stderr.
 summary = json.load(open(f"{work}/summary.json"))
+assert "classified" in open(f"{work}/summary.err").read()
 totals = collections.defaultdict(lambda: [0, 0, 0])
 for r in jsonl("classified.jsonl"):
     t = totals[r["prediction"]]
@@ -99,6 +128,7 @@ assert set(totals) <= set(summary["categories"])
 
 # Packet model: a flow's label is the class of highest mean packet probability (first on ties).
 model = json.load(open(f"{work}/packet_model.json"))
+assert model["flow_options"] == {"rows": "packets", "idle_timeout_s": 30, "active_timeout_s": 300, "splt": 0}
 classes = model["classes"]
 sums = {}
 # In capture order, so the sums add the same numbers in the same order as tad (exact equality).
