@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `tad report` opened in real headless Chromium: a scaling study (runs by the stand-in trainer),
-# a lone run, and two runs side by side (packets with a row split, flows with a file split).
+# a lone run, and two runs side by side (packets with a row split, flows with a file split): once
+# from the fixture, once trained for real on the real captures of tests/data/captures.
 # Screenshots are kept in WORK_DIR as test artefacts.
 # Usage: report_browser_test.sh TAD WORK_DIR
 set -euo pipefail
@@ -66,7 +67,26 @@ node "$here/report_browser_test.mjs" --html "$work/compare.html" \
   --results "$work/packets-row/results.json,$work/flows-file/results.json" --screenshot "$work/report_compare.png" \
   --expect chart-comparison,chart-confusion-1,chart-confusion-2,chart-importances-1,chart-importances-2
 
-# Exit codes: no such directory is a usage error (2), a directory without results a runtime one (1).
+# The same with real runs: packets and flows of the real captures, trained on one executor.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
+  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+captures=$here/../data/captures
+"$tad" extract "$captures" --out "$work/real/packets" --skip-invalid >/dev/null 2>&1
+"$tad" extract "$captures" --out "$work/real/flows" --flows --skip-invalid >/dev/null 2>&1
+for run in packets:row flows:file; do
+  rows=${run%:*} split=${run#*:}
+  "$tad" train "$work/real/$rows" --split-by "$split" --max-depth 8 --metrics-port 0 \
+    --run-dir "$work/real/$rows-$split" --model "$work/real/$rows-$split/model.json" >/dev/null
+done
+"$tad" report "$work/real/packets-row" "$work/real/flows-file" --out "$work/real.html" >/dev/null
+grep -q 'data-key="/dataset/row_kind" data-type="text">packets<' "$work/real.html"
+grep -q 'data-key="/dataset/row_kind" data-type="text">flows<' "$work/real.html"
+node "$here/report_browser_test.mjs" --html "$work/real.html" \
+  --results "$work/real/packets-row/results.json,$work/real/flows-file/results.json" \
+  --screenshot "$work/report_real_runs.png" --expect chart-comparison,chart-confusion-1,chart-confusion-2,chart-levels-2
+
+# Exit codes: no such directory is a usage error (2), a directory without results a runtime one (1),
+# several runs without --out a usage error (2).
 set +e
 "$tad" report "$work/no-such-dir" >/dev/null 2>&1; no_dir=$?
 mkdir -p "$work/empty" && "$tad" report "$work/empty" >/dev/null 2>&1; empty=$?
