@@ -245,8 +245,7 @@ std::string ClassSection(const jobs::RunResults& run, size_t number) {
 
 std::string ModelSection(const std::optional<Model>& model, size_t number) {
   std::string html = fmt::format(
-      "<section class=\"model\"><h3>The model</h3>\n<div class=\"chart\" id=\"chart-importances-{}\"></div>\n",
-      number);
+      "<section class=\"model\"><h3>The model</h3>\n<div class=\"chart\" id=\"chart-importances-{}\"></div>\n", number);
   if (!model) {
     html += "<p class=\"warning\">The model file was not found, so its shape and rules are not shown.</p>\n";
     return html + "</section>\n";

@@ -34,9 +34,12 @@ std::vector<std::pair<std::string, LineChart>> ScalingCharts(const jobs::Scaling
   return {
       {"scaling_time",
        LineChart{"Time against executors (median)", "executors", "seconds", {train, total, ideal_time}}},
-      {"scaling_speedup", LineChart{"Speedup of training and of total time", "executors", "speedup",
-                                    {speedup, total_speedup, ideal_speedup}}},
-      {"scaling_efficiency", LineChart{"Parallel efficiency", "executors", "speedup / executors",
+      {"scaling_speedup",
+       LineChart{
+           "Speedup of training and of total time", "executors", "speedup", {speedup, total_speedup, ideal_speedup}}},
+      {"scaling_efficiency", LineChart{"Parallel efficiency",
+                                       "executors",
+                                       "speedup / executors",
                                        {efficiency, total_efficiency, ideal_efficiency}}},
   };
 }

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "report/assets.h"
 #include "common/text_file.h"
+#include "report/assets.h"
 
 namespace tad::report {
 namespace {
@@ -114,8 +114,7 @@ TEST(HtmlReport, SeveralRunsSideBySide) {
             std::string::npos);
   EXPECT_NE(html->find("data-source=\"results-2\" data-key=\"/dataset/row_kind\" data-type=\"text\">flows<"),
             std::string::npos);
-  EXPECT_NE(html->find("data-source=\"results-2\" data-key=\"/split/by\" data-type=\"text\">file<"),
-            std::string::npos);
+  EXPECT_NE(html->find("data-source=\"results-2\" data-key=\"/split/by\" data-type=\"text\">file<"), std::string::npos);
   // Each run keeps its own sections; the second has no model file, so no rules.
   EXPECT_NE(html->find("id=\"run-2\""), std::string::npos);
   EXPECT_NE(html->find("id=\"chart-confusion-2\""), std::string::npos);
