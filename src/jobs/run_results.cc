@@ -56,6 +56,7 @@ std::string RunResults::ToJson() const {
   PutIfSet(data, "evaluated_rows", dataset.evaluated_rows);
   PutIfSet(data, "split", dataset.split);
   PutIfSet(data, "model_fingerprint", dataset.model_fingerprint);
+  PutIfSet(data, "row_kind", dataset.row_kind);
   out["dataset"] = std::move(data);
   out["parameters"] = parameters;
   if (split) out["split"] = {{"by", split->by}, {"reason", split->reason}};
@@ -115,6 +116,7 @@ Result<RunResults> RunResults::FromJson(std::string_view text, const std::string
       run.dataset.evaluated_rows = GetIfPresent<int64_t>(d, "evaluated_rows");
       run.dataset.split = GetIfPresent<std::string>(d, "split");
       run.dataset.model_fingerprint = GetIfPresent<std::string>(d, "model_fingerprint");
+      run.dataset.row_kind = GetIfPresent<std::string>(d, "row_kind");
     }
     run.parameters = doc.value("parameters", Json::object());
     if (doc.contains("split")) {

@@ -41,6 +41,8 @@ struct DatasetSummary {
   std::optional<std::string> split;
   // Evaluation runs: the fingerprint of the data the model was trained on (from the model file).
   std::optional<std::string> model_fingerprint;
+  // What one row is: "packets" or "flows" (tad extract's datasets; absent for other data).
+  std::optional<std::string> row_kind;
 };
 
 struct Timing {

@@ -125,10 +125,14 @@ void Summarise(ScalingStudy& study) {
   study.same_model = study.model_hashes.size() <= 1;
   if (study.points.empty()) return;
   const ScalingPoint& base = study.points.front();
+  const auto speedup = [&base](const Spread& base_time, const Spread& time) {
+    return time.median > 0 ? base_time.median * base.executors / time.median : 0;
+  };
   for (ScalingPoint& point : study.points) {
-    point.speedup =
-        point.train_seconds.median > 0 ? base.train_seconds.median * base.executors / point.train_seconds.median : 0;
+    point.speedup = speedup(base.train_seconds, point.train_seconds);
     point.efficiency = point.speedup / point.executors;
+    point.total_speedup = speedup(base.total_seconds, point.total_seconds);
+    point.total_efficiency = point.total_speedup / point.executors;
   }
 }
 
@@ -176,6 +180,8 @@ nlohmann::json ScalingToJson(const ScalingStudy& study) {
                       {"model_hashes", p.hashes},
                       {"speedup", p.speedup},
                       {"efficiency", p.efficiency},
+                      {"total_speedup", p.total_speedup},
+                      {"total_efficiency", p.total_efficiency},
                       {"runs", runs}});
   }
   return {{"schema", kScalingSchema},

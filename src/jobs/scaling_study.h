@@ -65,6 +65,8 @@ struct ScalingPoint {
   std::vector<std::string> hashes;  // distinct, in order of first appearance
   double speedup = 0;               // median training time at the smallest count × that count / this median
   double efficiency = 0;            // speedup / executors
+  double total_speedup = 0;         // the same of total time (load, training, evaluation): what a user waits for
+  double total_efficiency = 0;      // total_speedup / executors
 };
 
 struct ScalingStudy {

@@ -153,6 +153,7 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   results.job = options.job_name;
   results.command = options.command;
   results.dataset = {options.dataset, dataset->fingerprint(), data.rows, data.train_rows, data.test_rows, {}, {}, {}};
+  if (dataset->has_row_identity()) results.dataset.row_kind = dataset->row_index_column() == "flow_index" ? "flows" : "packets";
   results.parameters = ParametersJson(model.parameters, features);
   results.split = SplitSummary{SplitByName(data.split.split), data.split.reason};
   results.executors = communicator.size();

@@ -2,10 +2,14 @@
 // playwright-core from report/node_modules) and checks what a reader would see:
 //   - no console errors, no page errors, no request that leaves file:// (the page is self-contained);
 //   - every chart drew marks (an ECharts SVG with shapes), and the expected charts are there;
-//   - every number in the tables equals the JSON it came from (results.json, scaling.json).
+//   - every number and bound text in the tables equals the JSON it came from (each run's
+//     results.json, scaling.json), and every run given has its row in the comparison and its sections;
+//   - with a study: the speedup and efficiency charts plot training and total time, with the values
+//     scaling.json has and that its total-time medians give.
 // Keeps a full-page screenshot. Exit code 0 when every check passed.
 //
-// node report_browser_test.mjs --html F --results F [--scaling F] --screenshot F [--expect id,id]
+// node report_browser_test.mjs --html F --results F[,F...] [--scaling F] --screenshot F [--expect id,id]
+//   (several results files: the runs of one report, in the order given to tad report)
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +22,9 @@ const { chromium } = require('playwright-core');
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const sources = { results: JSON.parse(readFileSync(args.results, 'utf8')) };
+const sources = {};
+const resultsFiles = args.results.split(',');
+resultsFiles.forEach((file, i) => { sources[`results-${i + 1}`] = JSON.parse(readFileSync(file, 'utf8')); });
 if (args.scaling) sources.scaling = JSON.parse(readFileSync(args.scaling, 'utf8'));
 const expected = (args.expect || '').split(',').filter(Boolean);
 
@@ -68,7 +74,13 @@ try {
   const cells = await page.$$eval('[data-key]', (elements) => elements.map((e) => ({
     source: e.dataset.source, key: e.dataset.key, value: e.dataset.value, decimals: Number(e.dataset.decimals), text: e.textContent })));
   for (const source of Object.keys(sources)) check(cells.some((c) => c.source === source), `no table cell shows ${source} data`);
-  for (const cell of cells) {
+  const texts = await page.$$eval('[data-key][data-type="text"]', (elements) => elements.map((e) => ({
+    source: e.dataset.source, key: e.dataset.key, text: e.textContent })));
+  for (const cell of texts) {
+    const truth = at(sources[cell.source], cell.key);
+    check(typeof truth === 'string' && cell.text === truth, `${cell.source}${cell.key}: shows '${cell.text}', JSON has ${truth}`);
+  }
+  for (const cell of cells.filter((c) => !texts.some((t) => t.source === c.source && t.key === c.key))) {
     const truth = at(sources[cell.source], cell.key);
     const shown = parseFloat(cell.text.replace(/[^0-9eE+.\-]/g, ''));
     check(typeof truth === 'number' && Number(cell.value) === truth, `${cell.source}${cell.key}: data-value ${cell.value} != JSON ${truth}`);
@@ -78,7 +90,7 @@ try {
   // not by its count: a larger share is never lighter. The data must hold a pair whose share and
   // count orders disagree, or this check could not tell the two apart.
   const heat = await page.evaluate(() => {
-    const element = document.getElementById('chart-confusion');
+    const element = document.getElementById('chart-confusion-1');
     const instance = element && echarts.getInstanceByDom(element);
     if (!instance) return null;
     const cells = instance.getOption().series[0].data;
@@ -106,11 +118,48 @@ try {
                                      `heatmap: share ${a.share} % (${a.color}) is not darker than ${b.share} % (${b.color})`);
       }
     }
-  } else if (expected.includes('chart-confusion')) {
-    check(false, 'no ECharts instance on chart-confusion');
+  } else if (expected.includes('chart-confusion-1')) {
+    check(false, 'no ECharts instance on chart-confusion-1');
   }
 
-  const rules = await page.$$eval('#rules li', (items) => items.map((li) => li.textContent));
+  // Every run has its sections; several runs have one row each in the comparison, in order.
+  const runSections = await page.$$eval('section.run', (elements) => elements.map((e) => e.id));
+  check(JSON.stringify(runSections) === JSON.stringify(resultsFiles.map((_, i) => `run-${i + 1}`)), `run sections ${runSections}`);
+  if (resultsFiles.length > 1) {
+    const rows = await page.$$eval('#comparison-table tr', (trs) => trs.slice(1).map((tr) => tr.querySelector('[data-source]').dataset.source));
+    check(JSON.stringify(rows) === JSON.stringify(resultsFiles.map((_, i) => `results-${i + 1}`)), `comparison rows ${rows}`);
+    for (let i = 1; i <= resultsFiles.length; ++i) {
+      check(texts.some((t) => t.source === `results-${i}` && t.key === '/dataset/row_kind'), `run ${i}: no rows kind in the comparison`);
+      check(cells.some((c) => c.source === `results-${i}` && c.key === '/metrics/accuracy'), `run ${i}: no accuracy`);
+    }
+  }
+
+  // Scaling: training and total time each get a speedup and an efficiency series, equal to
+  // scaling.json and to speedup = median time at the first count × that count / median time.
+  if (sources.scaling) {
+    const series = await page.evaluate(() => Object.fromEntries(['chart-scaling-speedup', 'chart-scaling-efficiency'].map((id) => {
+      const instance = echarts.getInstanceByDom(document.getElementById(id));
+      return [id, instance ? instance.getOption().series.map((s) => ({ name: s.name, data: s.data })) : []];
+    })));
+    const points = sources.scaling.points;
+    const base = points[0];
+    const value = (datum) => (Array.isArray(datum) ? datum[1] : datum);
+    const near = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+    for (const [id, key, divide] of [['chart-scaling-speedup', 'speedup', false], ['chart-scaling-efficiency', 'efficiency', true]]) {
+      for (const [name, time, field] of [['training', 'train_seconds', key], ['total', 'total_seconds', 'total_' + key]]) {
+        const drawnSeries = series[id].find((s) => s.name === name);
+        check(drawnSeries && drawnSeries.data.length === points.length, `${id}: no '${name}' series with ${points.length} points`);
+        if (!drawnSeries) continue;
+        points.forEach((p, i) => {
+          const own = base[time].median * base.executors / p[time].median / (divide ? p.executors : 1);
+          check(near(value(drawnSeries.data[i]), p[field]), `${id} ${name} at ${p.executors}: ${value(drawnSeries.data[i])} != scaling.json ${p[field]}`);
+          check(near(p[field], own), `scaling.json ${field} at ${p.executors}: ${p[field]} != ${own} from the ${time} medians`);
+        });
+      }
+    }
+  }
+
+  const rules = await page.$$eval('ol.rules li', (items) => items.map((li) => li.textContent));
   check(rules.length > 0 && rules.every((r) => / then | always /.test(r) || r.startsWith('always')), `rules: ${JSON.stringify(rules)}`);
 
   await page.screenshot({ path: args.screenshot, fullPage: true });

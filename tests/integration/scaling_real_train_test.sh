@@ -29,5 +29,5 @@ python3 "$here/scaling_check.py" "$work/bench.out" "$work/scaling" 1,2,3 1
 report=$("$tad" report "$work/scaling")
 node "$here/report_browser_test.mjs" --html "$report" --results "$work/scaling/runs/n1-r1/results.json" \
   --scaling "$work/scaling/scaling.json" --screenshot "$work/report_real.png" \
-  --expect chart-scaling-time,chart-confusion,chart-importances
+  --expect chart-scaling-time,chart-scaling-speedup,chart-confusion-1,chart-importances-1
 echo "scaling real train test: 1 passed, 0 failed"

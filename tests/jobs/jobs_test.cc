@@ -111,6 +111,7 @@ TEST(RunResultsTest, JsonRoundTripKeepsEveryField) {
   auto parsed = RunResults::FromJson(text, "results.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->ToJson(), text);
+  EXPECT_EQ(parsed->dataset.row_kind, "packets");  // packet_index identifies its rows
   auto wrong = RunResults::FromJson(R"({"schema": "tad.run/1", "executors": 1})", "r.json");
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("timing/total_seconds"), std::string::npos) << wrong.status().message();

@@ -88,6 +88,10 @@ TEST(Scaling, SpeedupEfficiencyAndOversubscription) {
   EXPECT_DOUBLE_EQ(study.points[1].speedup, 2);
   EXPECT_DOUBLE_EQ(study.points[2].speedup, 3);
   EXPECT_DOUBLE_EQ(study.points[2].efficiency, 1);
+  // Total time is training + 0.5 s that does not shrink: 12.5 s → 6.5 s → 4.5 s.
+  EXPECT_DOUBLE_EQ(study.points[0].total_speedup, 1);
+  EXPECT_DOUBLE_EQ(study.points[1].total_speedup, 12.5 / 6.5);
+  EXPECT_DOUBLE_EQ(study.points[2].total_efficiency, 12.5 / 4.5 / 3);
   EXPECT_FALSE(study.points[1].oversubscribed);
   EXPECT_TRUE(study.points[2].oversubscribed);
   EXPECT_TRUE(study.same_model);

@@ -44,6 +44,7 @@ TEST(ScalingCharts, TimeSpeedupEfficiency) {
     p.executors = n;
     ScalingRun run;
     run.summary.train_seconds = 6.0 / n;
+    run.summary.total_seconds = 6.0 / n + 2;  // start-up and loading that do not shrink
     p.runs.push_back(run);
     study.points.push_back(p);
   }
@@ -55,6 +56,12 @@ TEST(ScalingCharts, TimeSpeedupEfficiency) {
   EXPECT_DOUBLE_EQ(charts[0].second.series[2].points[1].second, 3.0);
   EXPECT_DOUBLE_EQ(charts[1].second.series[0].points[2].second, 3.0);
   EXPECT_DOUBLE_EQ(charts[2].second.series[0].points[2].second, 1.0);
+  // Total time's speedup and efficiency beside training's: 8 s → 4 s at three executors.
+  ASSERT_EQ(charts[1].second.series.size(), 3u);
+  EXPECT_EQ(charts[1].second.series[1].name, "total");
+  EXPECT_DOUBLE_EQ(charts[1].second.series[1].points[2].second, 2.0);
+  EXPECT_EQ(charts[2].second.series[1].name, "total");
+  EXPECT_DOUBLE_EQ(charts[2].second.series[1].points[2].second, 2.0 / 3);
 }
 
 }  // namespace
