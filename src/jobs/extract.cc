@@ -182,7 +182,8 @@ class ParallelExtract {
         progress_(progress),
         out_dir_(out_dir),
         columns_(options.flows ? FlowColumns(options.splt) : PacketColumns()),
-        rows_per_file_(options.flows ? kFlowRowsPerFile : kPacketRowsPerFile),
+        rows_per_file_(options.rows_per_file > 0 ? options.rows_per_file
+                                                : (options.flows ? kFlowRowsPerFile : kPacketRowsPerFile)),
         results_(files.size()),
         max_buffers_(2 * static_cast<size_t>(threads)) {
     for (int i = 0; i < threads; ++i) writers_.push_back(ValueOrThrow(ParquetFileWriter::Create(columns_)));
