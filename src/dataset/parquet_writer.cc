@@ -258,9 +258,6 @@ Status ParquetFileWriter::Write(ParquetRows& rows, const std::filesystem::path& 
     rows.chunk_rows_ = 0;
     rows.NextChunk();
   }
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return Status::IoError(fmt::format("{}: {}", path.parent_path().string(), ec.message()));
   if (source_file_) duckdb_destroy_value(&source_file_);
   source_file_ = duckdb_create_varchar_length(rows.source_file_.data(), rows.source_file_.size());
   rows_ = &rows;

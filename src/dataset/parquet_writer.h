@@ -78,7 +78,7 @@ class ParquetFileWriter {
   ParquetFileWriter& operator=(const ParquetFileWriter&) = delete;
   ~ParquetFileWriter();
 
-  /// Writes `rows` (with this writer's columns) to `path`, replacing it; creates its folder.
+  /// Writes `rows` (with this writer's columns) to `path`, replacing it; its folder must exist.
   Status Write(ParquetRows& rows, const std::filesystem::path& path);
 
  private:

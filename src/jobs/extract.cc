@@ -80,34 +80,13 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
 constexpr uint64_t kPacketRowsPerFile = 2 * 122880;
 constexpr uint64_t kFlowRowsPerFile = kPacketRowsPerFile / 6;
 
-/// Reads and dissects one capture (the format has been checked already), appending its rows in
-/// file order to `rows` (packet rows, or with --flows flow rows in the order flows end) and calling
-/// `file_full` whenever `rows` holds `rows_per_file` of them. Touches nothing shared but the
-/// thread-safe progress bar.
-template <typename FileFull>
-void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker& flows, ProgressSink& progress,
-              PacketCounts& counts, std::string& warning, ParquetRows*& rows, uint64_t rows_per_file,
-              FileFull&& file_full) {
+/// Reads and dissects one capture (the format has been checked already), handing the features of
+/// each IP packet to `on_packet` in file order (index, time and length set; the flow columns not
+/// yet) and counting the records that give none.
+template <typename OnPacket>
+void DissectFile(const InputFile& file, const ExtractOptions& options, ProgressSink& progress, PacketCounts& counts,
+                 std::string& warning, OnPacket&& on_packet) {
   PacketSource source = ValueOrThrow(PacketSource::Open(file.path.string()));
-  flows.Clear();
-  const uint64_t file_hash = HashBytes(file.source_file, options.seed);
-  const bool sampling = options.sample < 1.0;
-  // Sampling keeps a row by its identity: the packet's record number, or the flow's number.
-  auto sampled_out = [&](int64_t index) {
-    return sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample;
-  };
-  auto end_row = [&] {
-    if (rows->size() == rows_per_file) file_full();
-  };
-  std::vector<FlowRecord> ended;
-  auto take_ended = [&] {
-    for (const FlowRecord& flow : ended) {
-      if (sampled_out(flow.flow_index)) continue;
-      rows->Append(flow);
-      end_row();
-    }
-    ended.clear();
-  };
   RawPacket raw;
   PacketFeatures row;
   int64_t index = 0;
@@ -150,19 +129,126 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker&
     row.packet_index = index;
     row.timestamp_ns = raw.timestamp_ns;
     row.frame_len = static_cast<int32_t>(raw.wire_len);
+    on_packet(row);
+  }
+  counts.packets = static_cast<uint64_t>(index);
+  if (file.size > advanced) progress.Advance(file.size - advanced);
+}
+
+/// DissectFile on a thread of its own, a few thousand packets ahead of `on_packet`, which runs on
+/// the calling thread in the same order: the two halves of one capture's work (reading and
+/// dissecting; flows and rows) on two cores when there are fewer captures than threads.
+template <typename OnPacket>
+void DissectFileAhead(const InputFile& file, const ExtractOptions& options, ProgressSink& progress,
+                      PacketCounts& counts, std::string& warning, OnPacket&& on_packet) {
+  constexpr size_t kBatch = 4096;
+  constexpr size_t kAhead = 4;  // batches
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::vector<PacketFeatures>> ready;
+  std::vector<std::vector<PacketFeatures>> spare;
+  bool done = false;
+  bool stop = false;  // the consumer failed
+  std::exception_ptr error;
+  std::thread dissector([&] {
+    std::vector<PacketFeatures> batch;
+    auto hand_on = [&] {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return ready.size() < kAhead || stop; });
+      if (stop) throw Error(Status::Cancelled("extract cancelled"));
+      ready.push_back(std::move(batch));
+      batch = spare.empty() ? std::vector<PacketFeatures>() : std::move(spare.back());
+      if (!spare.empty()) spare.pop_back();
+      batch.clear();
+      changed.notify_all();
+    };
+    try {
+      DissectFile(file, options, progress, counts, warning, [&](const PacketFeatures& row) {
+        batch.push_back(row);
+        if (batch.size() == kBatch) hand_on();
+      });
+      if (!batch.empty()) hand_on();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard lock(mutex);
+    done = true;
+    changed.notify_all();
+  });
+  try {
+    for (;;) {
+      std::vector<PacketFeatures> batch;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !ready.empty() || done; });
+        if (ready.empty()) break;
+        batch = std::move(ready.front());
+        ready.pop_front();
+        changed.notify_all();
+      }
+      for (PacketFeatures& row : batch) on_packet(row);
+      std::lock_guard lock(mutex);
+      spare.push_back(std::move(batch));
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+      changed.notify_all();
+    }
+    dissector.join();
+    throw;
+  }
+  dissector.join();
+  if (error) std::rethrow_exception(error);
+}
+
+/// Reads one capture, appending its rows in file order to `rows` (packet rows, or with --flows flow
+/// rows in the order flows end) and calling `file_full` whenever `rows` holds `rows_per_file` of
+/// them; `dissect_ahead`: with DissectFileAhead. Touches nothing shared but the thread-safe
+/// progress bar.
+template <typename FileFull>
+void ReadFile(const InputFile& file, const ExtractOptions& options, bool dissect_ahead, FlowTracker& flows,
+              ProgressSink& progress, PacketCounts& counts, std::string& warning, ParquetRows*& rows,
+              uint64_t rows_per_file, FileFull&& file_full) {
+  flows.Clear();
+  const uint64_t file_hash = HashBytes(file.source_file, options.seed);
+  const bool sampling = options.sample < 1.0;
+  // Sampling keeps a row by its identity: the packet's record number, or the flow's number.
+  auto sampled_out = [&](int64_t index) {
+    return sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample;
+  };
+  auto end_row = [&] {
+    if (rows->size() == rows_per_file) file_full();
+  };
+  std::vector<FlowRecord> ended;
+  auto take_ended = [&] {
+    for (const FlowRecord& flow : ended) {
+      if (sampled_out(flow.flow_index)) continue;
+      rows->Append(flow);
+      end_row();
+    }
+    ended.clear();
+  };
+  uint64_t later_fragments = 0;  // counted here: `counts` belongs to the dissecting thread
+  auto on_packet = [&](PacketFeatures& row) {
     flows.Observe(row, ended);  // flow state advances over every packet, sampled or not
     if (options.flows) {
-      if (row.later_fragment) ++counts.later_fragments;
+      if (row.later_fragment) ++later_fragments;
       if (!ended.empty()) take_ended();
-    } else if (!sampled_out(index)) {
+    } else if (!sampled_out(row.packet_index)) {
       rows->Append(row);
       end_row();
     }
+  };
+  if (dissect_ahead) {
+    DissectFileAhead(file, options, progress, counts, warning, on_packet);
+  } else {
+    DissectFile(file, options, progress, counts, warning, on_packet);
   }
   flows.Finish(ended);
   take_ended();
-  counts.packets = static_cast<uint64_t>(index);
-  if (file.size > advanced) progress.Advance(file.size - advanced);
+  counts.later_fragments += later_fragments;
 }
 
 /// The readers and Parquet writers of one run, on `threads` threads. A thread takes the next
@@ -185,7 +271,8 @@ class ParallelExtract {
         rows_per_file_(options.rows_per_file > 0 ? options.rows_per_file
                                                 : (options.flows ? kFlowRowsPerFile : kPacketRowsPerFile)),
         results_(files.size()),
-        max_buffers_(2 * static_cast<size_t>(threads)) {
+        max_buffers_(2 * static_cast<size_t>(threads)),
+        dissect_ahead_(static_cast<size_t>(threads) > files.size()) {
     for (int i = 0; i < threads; ++i) writers_.push_back(ValueOrThrow(ParquetFileWriter::Create(columns_)));
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { Work(*writers_[i]); });
   }
@@ -315,7 +402,8 @@ class ParallelExtract {
       filling = rows.get();
     };
     try {
-      ReadFile(file, options_, flows, progress_, result.counts, result.warning, filling, rows_per_file_, queue_rows);
+      ReadFile(file, options_, dissect_ahead_, flows, progress_, result.counts, result.warning, filling, rows_per_file_,
+               queue_rows);
       if (rows->size() > 0) queue_rows();
     } catch (...) {
       lock.lock();
@@ -339,6 +427,7 @@ class ParallelExtract {
   const uint64_t rows_per_file_;
   std::vector<FileResult> results_;
   const size_t max_buffers_;
+  const bool dissect_ahead_;  // more threads than captures: each capture's reading takes two
   std::vector<std::unique_ptr<ParquetFileWriter>> writers_;
   std::mutex mutex_;
   std::condition_variable changed_;  // a file was queued or written, a reader ended, a file failed
@@ -381,9 +470,15 @@ ExtractSummary RunExtract(const ExtractOptions& options, ProgressSink& progress)
   }
 
   AtomicOutput output = ValueOrThrow(AtomicOutput::Create(options.out_dir, options.overwrite));
-  std::error_code ec;
-  fs::create_directories(output.temp_path(), ec);
-  if (ec) throw Error(Status::IoError(fmt::format("{}: {}", output.temp_path().string(), ec.message())));
+  // Every category folder is made here, before the threads start, and never by them: a signal
+  // handler that removes the temporary while threads still write files then leaves nothing, as a
+  // thread's next file fails to open instead of making its folder again.
+  for (const InputFile& file : captures) {
+    const fs::path folder = output.temp_path() / HivePartitionFolder("category", file.category);
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw Error(Status::IoError(fmt::format("{}: {}", folder.string(), ec.message())));
+  }
   // More threads than files still help: the files of one capture are written in parallel.
   const int threads = options.threads > 0 ? options.threads : HostCores();
   progress.Start("extract", summary.bytes, "bytes");
@@ -403,7 +498,12 @@ ExtractSummary RunExtract(const ExtractOptions& options, ProgressSink& progress)
     }
   }
   progress.Finish();
-  for (const auto& [name, c] : summary.categories) summary.rows += c.rows;
+  for (const auto& [name, c] : summary.categories) {
+    summary.rows += c.rows;
+    // A category without rows has no folder, as a partitioned COPY would write it.
+    std::error_code ec;
+    if (c.rows == 0) fs::remove(output.temp_path() / HivePartitionFolder("category", name), ec);
+  }
   ThrowIfError(output.Commit());
   summary.seconds = SecondsSince(start);
   return summary;

@@ -161,6 +161,38 @@ TEST_P(ExtractThreadsTest, SameDatasetForOneTwoAndThreeThreads) {
   }
 }
 
+// One capture and more threads than captures: its reading is split over two threads (dissecting
+// ahead of the flow tracker), which must not change a byte either.
+TEST_P(ExtractThreadsTest, OneCaptureSameDatasetForOneTwoAndThreeThreads) {
+  const bool flows = GetParam();
+  const fs::path base = TestDir() / (flows ? "one-flows" : "one-rows");
+  fs::remove_all(base);
+  fs::create_directories(base / "in" / "Social");
+  fs::copy_file(kCaptures / "Social" / "instagram.pcap", base / "in" / "Social" / "instagram.pcap");
+  std::map<std::string, std::string> files_one;
+  uint64_t rows_one = 0;
+  for (int threads : {1, 2, 3}) {
+    ExtractOptions options = Options(base / fmt::format("t{}", threads), threads, flows);
+    options.input_dir = (base / "in").string();
+    options.rows_per_file = flows ? 5 : 100;
+    auto summary = Extract(options);
+    ASSERT_TRUE(summary.ok()) << summary.status().message();
+    const auto files = Tree(base / fmt::format("t{}", threads));
+    if (threads == 1) {
+      files_one = files;
+      rows_one = summary->rows;
+      ASSERT_GT(files.size(), 3u);
+      continue;
+    }
+    EXPECT_EQ(rows_one, summary->rows);
+    ASSERT_EQ(files_one.size(), files.size());
+    for (const auto& [path, bytes] : files_one) {
+      ASSERT_TRUE(files.count(path)) << path;
+      EXPECT_TRUE(bytes == files.at(path)) << path << " differs between 1 and " << threads << " threads";
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(PacketsAndFlows, ExtractThreadsTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "Flows" : "Packets"; });
 
