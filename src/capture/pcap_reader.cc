@@ -21,7 +21,7 @@ constexpr uint32_t kMaxSnaplen = 262144;
 constexpr int kLinktypeRaw = 101;
 constexpr int kDltRaw = 12;
 // Pages read are dropped from the mapping in steps of this many bytes.
-constexpr uint64_t kReleaseStep = 16 << 20;
+constexpr uint64_t kReleaseStep = 4 << 20;
 
 }  // namespace
 

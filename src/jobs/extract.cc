@@ -256,7 +256,7 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, bool dissect
 /// Parquet file (part-FFFFF-PPPPP.parquet: capture number F in the sorted input, part P within
 /// it) and goes on with rows from a pool. Any thread writes queued files before it starts
 /// another capture, and a reader that finds the pool empty writes queued files itself, so at most
-/// 2 × threads files are in memory at once. Each thread has its own flow tracker and DuckDB
+/// threads + 1 files are in memory at once. Each thread has its own flow tracker and DuckDB
 /// writer. Files are independent (a flow never crosses files) and every Parquet file's name and
 /// rows depend only on the input, so the dataset is the same for any thread count.
 class ParallelExtract {
@@ -271,7 +271,7 @@ class ParallelExtract {
         rows_per_file_(options.rows_per_file > 0 ? options.rows_per_file
                                                 : (options.flows ? kFlowRowsPerFile : kPacketRowsPerFile)),
         results_(files.size()),
-        max_buffers_(2 * static_cast<size_t>(threads)),
+        max_buffers_(static_cast<size_t>(threads) + 1),
         dissect_ahead_(static_cast<size_t>(threads) > files.size()) {
     for (int i = 0; i < threads; ++i) writers_.push_back(ValueOrThrow(ParquetFileWriter::Create(columns_)));
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { Work(*writers_[i]); });
