@@ -26,9 +26,6 @@ constexpr uint64_t kReleaseStep = 4 << 20;
 }  // namespace
 
 Result<PcapReader> PcapReader::Open(const std::string& path) {
-  auto fail = [&](const std::string& why) {
-    return Status::InvalidData(fmt::format("{}: cannot read the capture: {}", path, why));
-  };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   struct stat info {};
@@ -39,48 +36,70 @@ Result<PcapReader> PcapReader::Open(const std::string& path) {
   const auto size = static_cast<uint64_t>(info.st_size);
   if (size < kFileHeader) {
     ::close(fd);
-    return fail(fmt::format("truncated dump file; tried to read {} file header bytes, only got {}", kFileHeader, size));
+    return Status::InvalidData(fmt::format(
+        "{}: cannot read the capture: truncated dump file; tried to read {} file header bytes, only got {}", path,
+        kFileHeader, size));
   }
   void* mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int map_errno = errno;
   ::close(fd);
   if (mapped == MAP_FAILED) return Status::IoError(fmt::format("{}: cannot map: {}", path, std::strerror(map_errno)));
-  // Records are read front to back: let the kernel read ahead far and drop pages behind.
+  // Records are read front to back: let the kernel read ahead far, and map the first pages at once.
   madvise(mapped, size, MADV_SEQUENTIAL);
   madvise(mapped, std::min<uint64_t>(2 * kReleaseStep, size), MADV_POPULATE_READ);
-  PcapReader reader(static_cast<const uint8_t*>(mapped), size);
-  const uint8_t* head = reader.data_;
+  PcapReader reader(static_cast<const uint8_t*>(mapped), size, true);
+  TAD_RETURN_IF_ERROR(reader.ReadFileHeader(path));
+  return reader;
+}
+
+Result<PcapReader> PcapReader::FromBytes(std::vector<uint8_t> bytes, const std::string& name) {
+  PcapReader reader(nullptr, bytes.size(), false);
+  reader.memory_ = std::move(bytes);
+  reader.data_ = reader.memory_.data();
+  TAD_RETURN_IF_ERROR(reader.ReadFileHeader(name));
+  return reader;
+}
+
+Status PcapReader::ReadFileHeader(const std::string& name) {
+  auto fail = [&](const std::string& why) {
+    return Status::InvalidData(fmt::format("{}: cannot read the capture: {}", name, why));
+  };
+  if (size_ < kFileHeader) {
+    return fail(fmt::format("truncated dump file; tried to read {} file header bytes, only got {}", kFileHeader, size_));
+  }
   uint32_t magic = 0;
-  std::memcpy(&magic, head, 4);
+  std::memcpy(&magic, data_, 4);
   switch (magic) {
     case 0xa1b2c3d4: break;
-    case 0xd4c3b2a1: reader.swapped_ = true; break;
-    case 0xa1b23c4d: reader.nanoseconds_ = true; break;
-    case 0x4d3cb2a1: reader.swapped_ = reader.nanoseconds_ = true; break;
+    case 0xd4c3b2a1: swapped_ = true; break;
+    case 0xa1b23c4d: nanoseconds_ = true; break;
+    case 0x4d3cb2a1: swapped_ = nanoseconds_ = true; break;
     default: return fail("unknown file format");
   }
   // Version major and minor: two 16-bit fields in the file's byte order.
   uint16_t raw_major = 0;
   uint16_t raw_minor = 0;
-  std::memcpy(&raw_major, head + 4, 2);
-  std::memcpy(&raw_minor, head + 6, 2);
-  const uint32_t version_major = reader.swapped_ ? __builtin_bswap16(raw_major) : raw_major;
-  const uint32_t version_minor = reader.swapped_ ? __builtin_bswap16(raw_minor) : raw_minor;
+  std::memcpy(&raw_major, data_ + 4, 2);
+  std::memcpy(&raw_minor, data_ + 6, 2);
+  const uint32_t version_major = swapped_ ? __builtin_bswap16(raw_major) : raw_major;
+  const uint32_t version_minor = swapped_ ? __builtin_bswap16(raw_minor) : raw_minor;
   if (version_major < 2) return fail("archaic pcap savefile format");
   if (!(version_major == 2 && version_minor <= 4) && !(version_major == 543 && version_minor == 0)) {
     return fail(fmt::format("unsupported pcap savefile version {}.{}", version_major, version_minor));
   }
-  reader.snapshot_ = reader.U32(head + 16);
-  if (reader.snapshot_ == 0 || reader.snapshot_ > kMaxSnaplen) reader.snapshot_ = kMaxSnaplen;
-  reader.link_type_ = static_cast<int>(reader.U32(head + 20) & 0xffff);  // the upper bits carry FCS flags
-  if (reader.link_type_ == kLinktypeRaw) reader.link_type_ = kDltRaw;
-  reader.offset_ = kFileHeader;
-  return reader;
+  snapshot_ = U32(data_ + 16);
+  if (snapshot_ == 0 || snapshot_ > kMaxSnaplen) snapshot_ = kMaxSnaplen;
+  link_type_ = static_cast<int>(U32(data_ + 20) & 0xffff);  // the upper bits carry FCS flags
+  if (link_type_ == kLinktypeRaw) link_type_ = kDltRaw;
+  offset_ = kFileHeader;
+  return Status::Ok();
 }
 
 PcapReader::PcapReader(PcapReader&& other) noexcept
     : data_(other.data_),
       size_(other.size_),
+      mapped_(other.mapped_),
+      memory_(std::move(other.memory_)),
       offset_(other.offset_),
       released_(other.released_),
       swapped_(other.swapped_),
@@ -92,7 +111,7 @@ PcapReader::PcapReader(PcapReader&& other) noexcept
 }
 
 PcapReader::~PcapReader() {
-  if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+  if (data_ && mapped_) munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 uint32_t PcapReader::U32(const uint8_t* p) const {
@@ -102,6 +121,10 @@ uint32_t PcapReader::U32(const uint8_t* p) const {
 }
 
 void PcapReader::ReleaseBefore(uint64_t offset) {
+  if (!mapped_) {
+    released_ = offset;
+    return;
+  }
   const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   const uint64_t end = offset / page * page;
   auto* base = const_cast<uint8_t*>(data_);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -32,6 +33,8 @@ class PcapReader {
  public:
   /// Opens and maps `path`; InvalidData when its file header is not a pcap header we read.
   static Result<PcapReader> Open(const std::string& path);
+  /// Reads from memory (tests, fuzzing); `name` stands for the file in messages.
+  static Result<PcapReader> FromBytes(std::vector<uint8_t> bytes, const std::string& name);
   PcapReader(PcapReader&& other) noexcept;
   PcapReader& operator=(PcapReader&&) = delete;
   PcapReader(const PcapReader&) = delete;
@@ -43,14 +46,18 @@ class PcapReader {
   const std::string& error() const { return error_; }
 
  private:
-  PcapReader(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
+  PcapReader(const uint8_t* data, uint64_t size, bool mapped) : data_(data), size_(size), mapped_(mapped) {}
+  /// Reads the file header; InvalidData naming `name` when it is not one we read.
+  Status ReadFileHeader(const std::string& name);
   uint32_t U32(const uint8_t* p) const;
   /// Drops the mapping's pages before `offset` from this process (they stay in the page cache),
   /// so that resident memory does not grow with the file.
   void ReleaseBefore(uint64_t offset);
 
-  const uint8_t* data_ = nullptr;  // the mapping
+  const uint8_t* data_ = nullptr;  // the mapping, or memory_'s bytes
   uint64_t size_ = 0;
+  bool mapped_ = false;
+  std::vector<uint8_t> memory_;
   uint64_t offset_ = 0;  // of the next record
   uint64_t released_ = 0;  // pages before this offset were dropped
   bool swapped_ = false;
