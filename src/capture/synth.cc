@@ -495,17 +495,22 @@ size_t BuildFrame(const PacketPlan& packet, Flow& flow, FileContext& file, uint8
 /// buffer: frames are built in place and written 256 KiB at a time, no copy per packet.
 class PcapFileWriter {
  public:
-  static Result<PcapFileWriter> Create(const fs::path& path) {
+  /// `snaplen` 0: whole frames.
+  static Result<PcapFileWriter> Create(const fs::path& path, uint32_t snaplen) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return Status::IoError(fmt::format("{}: {}", path.string(), std::strerror(errno)));
-    PcapFileWriter writer(fd, path);
-    const uint32_t header[6] = {0xa1b2c3d4, 2 | (4u << 16), 0, 0, 65535, 1};  // magic, version 2.4, snaplen, DLT_EN10MB
+    PcapFileWriter writer(fd, path, snaplen);
+    // Magic, version 2.4, zone, accuracy, snapshot length, DLT_EN10MB.
+    const uint32_t header[6] = {0xa1b2c3d4, 2 | (4u << 16), 0, 0, snaplen > 0 ? snaplen : 65535, 1};
     std::memcpy(writer.buffer_.data(), header, sizeof(header));
     writer.used_ = sizeof(header);
     return writer;
   }
   PcapFileWriter(PcapFileWriter&& other) noexcept
-      : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), buffer_(std::move(other.buffer_)),
+      : fd_(std::exchange(other.fd_, -1)),
+        snaplen_(other.snaplen_),
+        path_(std::move(other.path_)),
+        buffer_(std::move(other.buffer_)),
         used_(other.used_) {}
   PcapFileWriter& operator=(PcapFileWriter&&) = delete;
   ~PcapFileWriter() {
@@ -517,12 +522,15 @@ class PcapFileWriter {
     if (used_ + 16 + kMaxFrame > buffer_.size()) TAD_RETURN_IF_ERROR(Flush());
     return buffer_.data() + used_ + 16;
   }
-  /// Ends the record that Frame() returned: `length` bytes sent at `time_us`.
-  void Commit(int64_t time_us, size_t length) {
+  /// Ends the record that Frame() returned: `length` bytes sent at `time_us`, of which the first
+  /// snapshot-length bytes are kept. Returns the bytes kept.
+  size_t Commit(int64_t time_us, size_t length) {
+    const size_t captured = snaplen_ > 0 && length > snaplen_ ? snaplen_ : length;
     const uint32_t header[4] = {static_cast<uint32_t>(time_us / 1000000), static_cast<uint32_t>(time_us % 1000000),
-                                static_cast<uint32_t>(length), static_cast<uint32_t>(length)};
+                                static_cast<uint32_t>(captured), static_cast<uint32_t>(length)};
     std::memcpy(buffer_.data() + used_, header, sizeof(header));
-    used_ += 16 + length;
+    used_ += 16 + captured;
+    return captured;
   }
   /// Writes what is buffered and closes the file.
   Status Close() {
@@ -534,7 +542,8 @@ class PcapFileWriter {
 
  private:
   static constexpr size_t kBufferBytes = 256 << 10;  // stays in the L2 cache for the copy into the page cache
-  PcapFileWriter(int fd, fs::path path) : fd_(fd), path_(std::move(path)), buffer_(kBufferBytes) {}
+  PcapFileWriter(int fd, fs::path path, uint32_t snaplen)
+      : fd_(fd), snaplen_(snaplen), path_(std::move(path)), buffer_(kBufferBytes) {}
   Status Flush() {
     for (size_t done = 0; done < used_;) {
       const ssize_t n = ::write(fd_, buffer_.data() + done, used_ - done);
@@ -547,6 +556,7 @@ class PcapFileWriter {
   }
 
   int fd_ = -1;
+  uint32_t snaplen_ = 0;
   fs::path path_;
   std::vector<uint8_t> buffer_;
   size_t used_ = 0;
@@ -565,7 +575,9 @@ struct FileResult {
   int64_t bytes = 0;
 };
 
-FileResult WriteOneFile(const FileJob& job, uint64_t seed, const std::function<void(uint64_t)>& on_packets) {
+FileResult WriteOneFile(const FileJob& job, const SynthOptions& options,
+                        const std::function<void(uint64_t)>& on_packets) {
+  const uint64_t seed = options.seed;
   const CategoryProfile& category = synth::CategoryProfiles()[job.category];
   Random rng(HashCombine(HashCombine(Mix64(seed), job.category + 1), static_cast<uint64_t>(job.file_index) + 1));
 
@@ -605,7 +617,7 @@ FileResult WriteOneFile(const FileJob& job, uint64_t seed, const std::function<v
   // Each capture starts at a seed-dependent time within a year of the fixed epoch base.
   const int64_t base_us = (kEpochBase + static_cast<int64_t>(Mix64(seed) % (365 * 86400)) +
                            rng.UniformInt(0, 30 * 86400)) * 1000000;
-  auto writer = PcapFileWriter::Create(job.path);
+  auto writer = PcapFileWriter::Create(job.path, options.snaplen);
   if (!writer.ok()) {
     result.status = writer.status();
     return result;
@@ -618,8 +630,7 @@ FileResult WriteOneFile(const FileJob& job, uint64_t seed, const std::function<v
       return result;
     }
     const size_t length = BuildFrame(packet, flows[packet.flow], file, *frame);
-    writer->Commit(base_us + packet.time_us, length);
-    result.bytes += static_cast<int64_t>(length);
+    result.bytes += static_cast<int64_t>(writer->Commit(base_us + packet.time_us, length));
     if (++since_report == 8192) {
       if (on_packets) on_packets(since_report);
       since_report = 0;
@@ -668,6 +679,10 @@ Result<SynthSummary> WriteSynthCaptures(const fs::path& dir, const SynthOptions&
   if (options.files_per_category < 1 || options.files_per_category > 1000) {
     return Status::InvalidArgument("--files-per-category must be between 1 and 1000");
   }
+  if (options.snaplen != 0 && (options.snaplen < kMinSynthSnaplen || options.snaplen > 65535)) {
+    return Status::InvalidArgument(
+        fmt::format("--snaplen must be 0 (whole frames) or between {} and 65535", kMinSynthSnaplen));
+  }
   const auto& profiles = synth::CategoryProfiles();
   const std::vector<uint64_t> per_category = SynthPacketsPerCategory(options.packets);
   SynthSummary summary;
@@ -699,7 +714,7 @@ Result<SynthSummary> WriteSynthCaptures(const fs::path& dir, const SynthOptions&
   std::vector<std::jthread> workers;
   for (unsigned w = 0; w < std::min<size_t>(threads, jobs.size()); ++w) {
     workers.emplace_back([&] {
-      for (size_t i = next++; i < jobs.size(); i = next++) results[i] = WriteOneFile(jobs[i], options.seed, on_packets);
+      for (size_t i = next++; i < jobs.size(); i = next++) results[i] = WriteOneFile(jobs[i], options, on_packets);
     });
   }
   workers.clear();  // joins
