@@ -407,7 +407,7 @@ class ParallelExtract {
       if (rows->size() > 0) queue_rows();
     } catch (...) {
       lock.lock();
-      free_.push_back(std::move(rows));
+      if (rows) free_.push_back(std::move(rows));
       lock.unlock();
       Fail(index, std::current_exception());
       lock.lock();
