@@ -21,7 +21,7 @@ struct ExtractOptions {
   uint64_t seed = 0;    // of the sampling hash
   bool overwrite = false;
   bool skip_invalid = false;  // warn about files that are not captures and go on
-  int threads = 0;            // reader threads; 0: one per core
+  int threads = 0;            // threads reading captures and writing Parquet files; 0: one per core
   bool flows = false;         // one row per flow instead of per packet
   double idle_timeout_s = 120;
   double active_timeout_s = 1800;
