@@ -1,6 +1,6 @@
-// libFuzzer target for the pcapng reader (the capture reader that parses bytes itself; classic
-// pcap goes through libpcap): any bytes as a whole file, every packet it yields dissected with its
-// interface's link type. ASan/UBSan turn a read past a block or an overflow into a crash.
+// libFuzzer target for the pcapng reader (classic pcap has its own, pcap_reader_fuzz): any bytes
+// as a whole file, every packet it yields dissected with its interface's link type. ASan/UBSan turn
+// a read past a block or an overflow into a crash.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

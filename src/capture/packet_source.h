@@ -1,8 +1,9 @@
 #pragma once
 /// The packet source of `tad extract`: reads pcap and pcapng files record by record, every
 /// timestamp in nanoseconds whatever the file's (or pcapng interface's) resolution. Classic pcap
-/// goes through libpcap; pcapng through our PcapngReader, because libpcap gives one link type per
-/// file and stops at interfaces whose link type or snapshot length differ from the first one's.
+/// goes through our memory-mapped PcapReader (libpcap copied every byte twice); pcapng through our
+/// PcapngReader, because libpcap gives one link type per file and stops at interfaces whose link
+/// type or snapshot length differ from the first one's.
 /// The format is taken from the file's first bytes, never its name.
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <span>
 #include <string>
 
+#include "capture/pcap_reader.h"
 #include "capture/pcapng_reader.h"
 #include "common/status.h"
 
@@ -34,10 +36,9 @@ class PacketSource {
   /// Opens `path` (pcap or pcapng); InvalidData names the file when it is not a capture.
   static Result<PacketSource> Open(const std::string& path);
 
-  PacketSource(PacketSource&& other) noexcept;
+  PacketSource(PacketSource&& other) noexcept = default;
   PacketSource& operator=(PacketSource&&) = delete;
   PacketSource(const PacketSource&) = delete;
-  ~PacketSource();
 
   /// Classic pcap: the file's DLT link type (pcap_datalink). pcapng: the link type of the packet
   /// read last (0 before the first); use RawPacket::link_type, which is right for both.
@@ -48,9 +49,9 @@ class PacketSource {
   const std::string& error() const { return error_; }
 
  private:
-  PacketSource(void* handle, int link_type) : handle_(handle), link_type_(link_type) {}
+  explicit PacketSource(std::unique_ptr<PcapReader> pcap);
   explicit PacketSource(std::unique_ptr<PcapngReader> pcapng);
-  void* handle_ = nullptr;  // pcap_t* for classic pcap
+  std::unique_ptr<PcapReader> pcap_;  // one of the two
   std::unique_ptr<PcapngReader> pcapng_;
   int link_type_ = 0;
   std::string error_;

@@ -1,14 +1,17 @@
 #include "capture/synth.h"
 
-#include <pcap/pcap.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -421,11 +424,13 @@ uint16_t Ipv4Checksum(const uint8_t* header, size_t length) {
   return static_cast<uint16_t>(~sum);
 }
 
-/// Builds the frame of `packet` into `frame`; returns its length. Transport checksums are left 0
-/// (features never read them); the IPv4 header checksum is correct.
-size_t BuildFrame(const PacketPlan& packet, Flow& flow, FileContext& file, std::array<uint8_t, 1600>& frame) {
+/// The longest frame BuildFrame writes: Ethernet, IPv6, TCP with options, a full segment.
+constexpr size_t kMaxFrame = 1600;
+
+/// Builds the frame of `packet` at `p` (room for kMaxFrame bytes); returns its length. Transport
+/// checksums are left 0 (features never read them); the IPv4 header checksum is correct.
+size_t BuildFrame(const PacketPlan& packet, Flow& flow, FileContext& file, uint8_t* p) {
   const bool down = packet.down != 0;
-  uint8_t* p = frame.data();
   std::memcpy(p, down ? file.client_mac.data() : file.gateway_mac.data(), 6);
   std::memcpy(p + 6, down ? file.gateway_mac.data() : file.client_mac.data(), 6);
   PutU16(p + 12, flow.ipv6 ? 0x86dd : 0x0800);
@@ -486,6 +491,77 @@ size_t BuildFrame(const PacketPlan& packet, Flow& flow, FileContext& file, std::
   return kEthernetHeader + ip_header + transport_length;
 }
 
+/// A classic pcap file (little-endian, µs, Ethernet, as libpcap's dumper writes them) filled in a
+/// buffer: frames are built in place and written 256 KiB at a time, no copy per packet.
+class PcapFileWriter {
+ public:
+  /// `snaplen` 0: whole frames.
+  static Result<PcapFileWriter> Create(const fs::path& path, uint32_t snaplen) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::IoError(fmt::format("{}: {}", path.string(), std::strerror(errno)));
+    PcapFileWriter writer(fd, path, snaplen);
+    // Magic, version 2.4, zone, accuracy, snapshot length, DLT_EN10MB.
+    const uint32_t header[6] = {0xa1b2c3d4, 2 | (4u << 16), 0, 0, snaplen > 0 ? snaplen : 65535, 1};
+    std::memcpy(writer.buffer_.data(), header, sizeof(header));
+    writer.used_ = sizeof(header);
+    return writer;
+  }
+  PcapFileWriter(PcapFileWriter&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)),
+        snaplen_(other.snaplen_),
+        path_(std::move(other.path_)),
+        buffer_(std::move(other.buffer_)),
+        used_(other.used_) {}
+  PcapFileWriter& operator=(PcapFileWriter&&) = delete;
+  ~PcapFileWriter() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  /// Room for one record of up to kMaxFrame bytes; fill it, then call Commit.
+  Result<uint8_t*> Frame() {
+    if (used_ + 16 + kMaxFrame > buffer_.size()) TAD_RETURN_IF_ERROR(Flush());
+    return buffer_.data() + used_ + 16;
+  }
+  /// Ends the record that Frame() returned: `length` bytes sent at `time_us`, of which the first
+  /// snapshot-length bytes are kept. Returns the bytes kept.
+  size_t Commit(int64_t time_us, size_t length) {
+    const size_t captured = snaplen_ > 0 && length > snaplen_ ? snaplen_ : length;
+    const uint32_t header[4] = {static_cast<uint32_t>(time_us / 1000000), static_cast<uint32_t>(time_us % 1000000),
+                                static_cast<uint32_t>(captured), static_cast<uint32_t>(length)};
+    std::memcpy(buffer_.data() + used_, header, sizeof(header));
+    used_ += 16 + captured;
+    return captured;
+  }
+  /// Writes what is buffered and closes the file.
+  Status Close() {
+    TAD_RETURN_IF_ERROR(Flush());
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) return Status::IoError(fmt::format("{}: {}", path_.string(), std::strerror(errno)));
+    return Status::Ok();
+  }
+
+ private:
+  static constexpr size_t kBufferBytes = 256 << 10;  // stays in the L2 cache for the copy into the page cache
+  PcapFileWriter(int fd, fs::path path, uint32_t snaplen)
+      : fd_(fd), snaplen_(snaplen), path_(std::move(path)), buffer_(kBufferBytes) {}
+  Status Flush() {
+    for (size_t done = 0; done < used_;) {
+      const ssize_t n = ::write(fd_, buffer_.data() + done, used_ - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Status::IoError(fmt::format("{}: write failed: {}", path_.string(), std::strerror(errno)));
+      done += static_cast<size_t>(n);
+    }
+    used_ = 0;
+    return Status::Ok();
+  }
+
+  int fd_ = -1;
+  uint32_t snaplen_ = 0;
+  fs::path path_;
+  std::vector<uint8_t> buffer_;
+  size_t used_ = 0;
+};
+
 struct FileJob {
   size_t category;
   int file_index;
@@ -499,7 +575,9 @@ struct FileResult {
   int64_t bytes = 0;
 };
 
-FileResult WriteOneFile(const FileJob& job, uint64_t seed, const std::function<void(uint64_t)>& on_packets) {
+FileResult WriteOneFile(const FileJob& job, const SynthOptions& options,
+                        const std::function<void(uint64_t)>& on_packets) {
+  const uint64_t seed = options.seed;
   const CategoryProfile& category = synth::CategoryProfiles()[job.category];
   Random rng(HashCombine(HashCombine(Mix64(seed), job.category + 1), static_cast<uint64_t>(job.file_index) + 1));
 
@@ -539,39 +617,27 @@ FileResult WriteOneFile(const FileJob& job, uint64_t seed, const std::function<v
   // Each capture starts at a seed-dependent time within a year of the fixed epoch base.
   const int64_t base_us = (kEpochBase + static_cast<int64_t>(Mix64(seed) % (365 * 86400)) +
                            rng.UniformInt(0, 30 * 86400)) * 1000000;
-  pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_MICRO);
-  if (dead == nullptr) {
-    result.status = Status::Internal("libpcap: pcap_open_dead failed");
+  auto writer = PcapFileWriter::Create(job.path, options.snaplen);
+  if (!writer.ok()) {
+    result.status = writer.status();
     return result;
   }
-  pcap_dumper_t* dumper = pcap_dump_open(dead, job.path.c_str());
-  if (dumper == nullptr) {
-    result.status = Status::IoError(fmt::format("{}: {}", job.path.string(), pcap_geterr(dead)));
-    pcap_close(dead);
-    return result;
-  }
-  std::array<uint8_t, 1600> frame{};
   uint64_t since_report = 0;
   for (const PacketPlan& packet : plan) {
-    const size_t length = BuildFrame(packet, flows[packet.flow], file, frame);
-    const int64_t t = base_us + packet.time_us;
-    pcap_pkthdr header{};
-    header.ts.tv_sec = static_cast<time_t>(t / 1000000);
-    header.ts.tv_usec = static_cast<suseconds_t>(t % 1000000);
-    header.caplen = static_cast<bpf_u_int32>(length);
-    header.len = static_cast<bpf_u_int32>(length);
-    pcap_dump(reinterpret_cast<u_char*>(dumper), &header, frame.data());
-    result.bytes += static_cast<int64_t>(length);
+    auto frame = writer->Frame();
+    if (!frame.ok()) {
+      result.status = frame.status();
+      return result;
+    }
+    const size_t length = BuildFrame(packet, flows[packet.flow], file, *frame);
+    result.bytes += static_cast<int64_t>(writer->Commit(base_us + packet.time_us, length));
     if (++since_report == 8192) {
       if (on_packets) on_packets(since_report);
       since_report = 0;
     }
   }
   if (on_packets && since_report > 0) on_packets(since_report);
-  const bool flushed = pcap_dump_flush(dumper) == 0;
-  pcap_dump_close(dumper);
-  pcap_close(dead);
-  if (!flushed) result.status = Status::IoError(fmt::format("{}: write failed", job.path.string()));
+  result.status = writer->Close();
   return result;
 }
 
@@ -613,6 +679,10 @@ Result<SynthSummary> WriteSynthCaptures(const fs::path& dir, const SynthOptions&
   if (options.files_per_category < 1 || options.files_per_category > 1000) {
     return Status::InvalidArgument("--files-per-category must be between 1 and 1000");
   }
+  if (options.snaplen != 0 && (options.snaplen < kMinSynthSnaplen || options.snaplen > 65535)) {
+    return Status::InvalidArgument(
+        fmt::format("--snaplen must be 0 (whole frames) or between {} and 65535", kMinSynthSnaplen));
+  }
   const auto& profiles = synth::CategoryProfiles();
   const std::vector<uint64_t> per_category = SynthPacketsPerCategory(options.packets);
   SynthSummary summary;
@@ -644,7 +714,7 @@ Result<SynthSummary> WriteSynthCaptures(const fs::path& dir, const SynthOptions&
   std::vector<std::jthread> workers;
   for (unsigned w = 0; w < std::min<size_t>(threads, jobs.size()); ++w) {
     workers.emplace_back([&] {
-      for (size_t i = next++; i < jobs.size(); i = next++) results[i] = WriteOneFile(jobs[i], options.seed, on_packets);
+      for (size_t i = next++; i < jobs.size(); i = next++) results[i] = WriteOneFile(jobs[i], options, on_packets);
     });
   }
   workers.clear();  // joins

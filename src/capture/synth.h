@@ -21,7 +21,12 @@ struct SynthOptions {
   uint64_t seed = 1;
   int files_per_category = 4;
   int threads = 0;                // 0: one per core; the output does not depend on it
+  uint32_t snaplen = 0;           // 0: whole frames; else frames cut to this many bytes (>= kMinSynthSnaplen)
 };
+
+/// The smallest snapshot length `tad synth` writes: every header of every frame it builds
+/// (Ethernet, IPv6, TCP with 20 bytes of options) and a little payload.
+inline constexpr uint32_t kMinSynthSnaplen = 96;
 
 struct SynthCategorySummary {
   std::string category;

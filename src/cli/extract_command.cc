@@ -105,7 +105,7 @@ CommandRunner AddExtractCommand(CLI::App& app) {
   command->add_flag("--skip-invalid", options->skip_invalid, "Warn about files that are not captures and go on");
   command
       ->add_option("--threads", options->threads,
-                   "Threads reading captures (0: one per core); the dataset does not depend on it")
+                   "Threads reading captures and writing Parquet files (0: one per core); the dataset does not depend on it")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
   command->add_flag("--json", command_options->json, "Print the summary as JSON on stdout");

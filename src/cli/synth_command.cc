@@ -76,6 +76,11 @@ CommandRunner AddSynthCommand(CLI::App& app) {
   command->add_option("--threads", options->job.synth.threads, "Worker threads (0: one per core); the output does not depend on it")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
+  command->add_option("--snaplen", options->job.synth.snaplen,
+                      "Keep the first N bytes of each frame, as tcpdump -s N (0: whole frames; else at least 96, "
+                      "every header); features do not change, the files shrink")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   command->add_flag("--overwrite", options->job.overwrite, "Replace OUT_DIR if it exists");
   command->add_flag("--json", options->json, "Print the summary as JSON on stdout");
   return [options] { return RunSynth(*options); };

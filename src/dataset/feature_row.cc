@@ -17,7 +17,7 @@ constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
 template <typename Row>
 using ValueOf = std::function<double(const Row&)>;
 
-/// The packet feature columns, as ParquetDatasetWriter::Append(PacketFeatures) writes them.
+/// The packet feature columns, as ParquetRows::Append(PacketFeatures) writes them.
 std::map<std::string, ValueOf<PacketFeatures>> PacketValues() {
   using P = const PacketFeatures&;
   auto in_flow = [](P p) { return p.flow_index != 0; };  // later fragments belong to no flow
@@ -52,7 +52,7 @@ void AddStats(std::map<std::string, ValueOf<FlowRecord>>& values, const std::str
   values[prefix + "std" + suffix] = value([](const IntegerStats& s) { return s.Std(); });
 }
 
-/// The flow feature columns, as ParquetDatasetWriter::Append(FlowRecord) writes them.
+/// The flow feature columns, as ParquetRows::Append(FlowRecord) writes them.
 std::map<std::string, ValueOf<FlowRecord>> FlowValues() {
   using F = const FlowRecord&;
   std::map<std::string, ValueOf<FlowRecord>> v = {

@@ -1,9 +1,10 @@
 #pragma once
 /// The feature sink of `tad extract`: packet rows (PacketFeatures) or flow rows (FlowRecord), with
-/// the columns of dataset/schema.h, into a hive-partitioned Parquet dataset (`category=<name>/part-*.parquet`) through DuckDB. Rows are filled into DuckDB data
-/// chunks that the writer keeps itself; every `flush_rows` rows a COPY reads them through a table
-/// function (`tad_rows()`, no table in between) and the chunks are reused, so memory stays bounded
-/// whatever the capture's size.
+/// the columns of dataset/schema.h, into Parquet files of a hive-partitioned dataset
+/// (`category=<name>/part-*.parquet`) through DuckDB. A thread fills ParquetRows (DuckDB data
+/// chunks it keeps and reuses) and a ParquetFileWriter writes them to one file with a COPY that
+/// reads them through a table function (`tad_rows()`, no table in between). Each writer has its
+/// own DuckDB, so several threads write files at once; what a file holds depends only on its rows.
 
 #include <duckdb.h>
 
@@ -22,60 +23,84 @@
 
 namespace tad {
 
-class ParquetDatasetWriter {
+/// The rows of one Parquet file, filled by one thread. Memory stays with the chunks: Reset()
+/// keeps them for the next file.
+class ParquetRows {
  public:
-  /// Writes packet rows (`columns` = PacketColumns()) or flow rows (FlowColumns(splt)) under
-  /// `directory` (created if missing). `threads` 0 lets DuckDB choose.
-  static Result<std::unique_ptr<ParquetDatasetWriter>> Create(const std::filesystem::path& directory,
-                                                              std::vector<ColumnSpec> columns,
-                                                              uint64_t flush_rows = 1 << 20, int threads = 0);
-  ~ParquetDatasetWriter();
-  ParquetDatasetWriter(const ParquetDatasetWriter&) = delete;
-  ParquetDatasetWriter& operator=(const ParquetDatasetWriter&) = delete;
+  /// `columns`: PacketColumns() or FlowColumns(splt); the last (the category partition) is not
+  /// stored, it is the file's folder.
+  explicit ParquetRows(std::vector<ColumnSpec> columns);
+  ~ParquetRows();
+  ParquetRows(const ParquetRows&) = delete;
+  ParquetRows& operator=(const ParquetRows&) = delete;
 
-  /// Records `options` in every file's key-value metadata (dataset/flow_options.h); call before Append.
-  void RecordFlowOptions(const FlowOptions& options) { copy_options_ = FlowOptionsCopyClause(options); }
-  /// Sets the source_file and category of the rows that follow.
-  void SetSource(const std::string& source_file, const std::string& category);
-  /// Adds one packet row (packet schema only); may flush.
-  Status Append(const PacketFeatures& row);
-  /// Adds one flow row (flow schema only); may flush.
-  Status Append(const FlowRecord& flow);
-  /// Writes what is left. Call once at the end; the writer is unusable afterwards.
-  Status Finish();
-  uint64_t rows_written() const { return rows_total_; }
+  /// Empties the rows (the chunks are kept) for a file of rows of `source_file`.
+  void Reset(const std::string& source_file);
+  /// Adds one packet row (packet schema only).
+  void Append(const PacketFeatures& row);
+  /// Adds one flow row (flow schema only).
+  void Append(const FlowRecord& flow);
+  uint64_t size() const { return rows_; }
 
  private:
-  ParquetDatasetWriter(DuckDatabase db, std::filesystem::path directory, std::vector<ColumnSpec> columns,
-                       uint64_t flush_rows);
-  /// Ends the row filled at chunk_rows_; may flush.
-  Status EndRow();
-  static void Bind(duckdb_bind_info info);
-  Status AppendChunk();
-  Status Flush();
-  /// Makes `chunk_` an empty chunk (one from the pool where there is one) and fetches its vectors.
-  void NewChunk();
-  static void Scan(duckdb_function_info info, duckdb_data_chunk output);
+  friend class ParquetFileWriter;
+  /// Ends the row filled at chunk_rows_.
+  void EndRow();
+  /// Makes chunk number `full_.size()` current (reusing one from an earlier file where there is one).
+  void NextChunk();
+  template <typename T>
+  void Put(size_t column, T value) {
+    static_cast<T*>(data_[column])[chunk_rows_] = value;
+  }
+  void SetValid(size_t column, bool valid) {
+    uint64_t& word = validity_[column][chunk_rows_ / 64];
+    const uint64_t bit = uint64_t{1} << (chunk_rows_ % 64);
+    word = valid ? (word | bit) : (word & ~bit);
+  }
 
-  DuckDatabase db_;
-  std::filesystem::path directory_;
-  std::vector<ColumnSpec> columns_;
-  int splt_ = 0;  // flow schema: SPLT packets
-  uint64_t flush_rows_;
-  duckdb_data_chunk chunk_ = nullptr;
-  std::vector<duckdb_data_chunk> full_;  // filled chunks waiting for the next COPY, in row order
-  std::vector<duckdb_data_chunk> pool_;  // emptied chunks to reuse
-  size_t scan_next_ = 0;                 // the next chunk of full_ that tad_rows() returns
+  std::vector<ColumnSpec> columns_;  // stored columns: the file's columns after source_file
+  int splt_ = 0;                     // flow schema: SPLT packets
+  std::string source_file_;
+  std::vector<duckdb_data_chunk> chunks_;  // chunks_[0, full_) are filled, chunks_[full_] is being filled
+  size_t full_ = 0;
   std::vector<duckdb_vector> vectors_;
+  std::vector<void*> data_;
   std::vector<uint64_t*> validity_;  // of the nullable columns
   idx_t chunk_rows_ = 0;
   idx_t chunk_capacity_ = 0;
-  uint64_t table_rows_ = 0;
-  uint64_t rows_total_ = 0;
-  uint64_t flushes_ = 0;
-  std::string source_file_;
-  std::string category_;
+  uint64_t rows_ = 0;
+};
+
+/// Writes ParquetRows to Parquet files; one writer per thread.
+class ParquetFileWriter {
+ public:
+  static Result<std::unique_ptr<ParquetFileWriter>> Create(std::vector<ColumnSpec> columns);
+  ParquetFileWriter(const ParquetFileWriter&) = delete;
+  ParquetFileWriter& operator=(const ParquetFileWriter&) = delete;
+  ~ParquetFileWriter();
+
+  /// Records `options` in the key-value metadata of every file written (dataset/flow_options.h).
+  void RecordFlowOptions(const FlowOptions& options) { copy_options_ = FlowOptionsCopyClause(options); }
+  /// Writes `rows` (with this writer's columns) to `path`, replacing it; its folder must exist.
+  Status Write(ParquetRows& rows, const std::filesystem::path& path);
+
+ private:
+  ParquetFileWriter(DuckDatabase db, std::vector<ColumnSpec> columns)
+      : db_(std::move(db)), columns_(std::move(columns)) {}
+  static void Bind(duckdb_bind_info info);
+  static void Init(duckdb_init_info info);
+  static void Scan(duckdb_function_info info, duckdb_data_chunk output);
+
+  DuckDatabase db_;
+  std::vector<ColumnSpec> columns_;  // the file's columns, without the partition
+  ParquetRows* rows_ = nullptr;       // what the running COPY reads
+  duckdb_value source_file_ = nullptr;
+  size_t scan_next_ = 0;
   std::string copy_options_;  // appended to the COPY's options
 };
+
+/// The folder of a hive partition, `column=value` with the value percent-encoded as DuckDB's
+/// `COPY … PARTITION_BY` spells it (`category=Life%20Service`).
+std::string HivePartitionFolder(const std::string& column, const std::string& value);
 
 }  // namespace tad

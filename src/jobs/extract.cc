@@ -1,7 +1,6 @@
 #include "jobs/extract.h"
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -56,43 +55,23 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
   return files;
 }
 
-/// Rows of one capture in file order: packet rows, or (--flows) flow rows in the order flows end.
-struct RowBatch {
-  std::vector<PacketFeatures> packets;
-  std::vector<FlowRecord> flows;
-  size_t size() const { return packets.size() + flows.size(); }
-};
-constexpr size_t kBatchRows = 4096;
+/// Rows per Parquet file: a capture's rows go to files of this many rows each (the last one
+/// fewer), so that several threads encode the files of one capture at once, while what each file
+/// holds depends only on the capture. Two of DuckDB's row groups (122,880 rows each) for packet
+/// rows; flow rows are about six times as wide, so a sixth as many keep a file's chunks (the
+/// memory of a file being filled) about the same size.
+constexpr uint64_t kPacketRowsPerFile = 2 * 122880;
+constexpr uint64_t kFlowRowsPerFile = kPacketRowsPerFile / 6;
 
-/// Reads and dissects one capture (the format has been checked already), handing its rows in file
-/// order to `emit` a batch at a time. Runs on a reader thread: touches nothing shared but the
-/// thread-safe progress bar.
-template <typename Emit>
-void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker& flows, ProgressSink& progress,
-              PacketCounts& counts, std::string& warning, Emit&& emit) {
+/// Reads and dissects one capture (the format has been checked already), handing the features of
+/// each IP packet to `on_packet` in file order (index, time and length set; the flow columns not
+/// yet) and counting the records that give none.
+template <typename OnPacket>
+void DissectFile(const InputFile& file, const ExtractOptions& options, ProgressSink& progress, PacketCounts& counts,
+                 std::string& warning, OnPacket&& on_packet) {
   PacketSource source = ValueOrThrow(PacketSource::Open(file.path.string()));
-  flows.Clear();
-  const uint64_t file_hash = HashBytes(file.source_file, options.seed);
-  const bool sampling = options.sample < 1.0;
-  // Sampling keeps a row by its identity: the packet's record number, or the flow's number.
-  auto sampled_out = [&](int64_t index) {
-    return sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample;
-  };
-  std::vector<FlowRecord> ended;
   RawPacket raw;
   PacketFeatures row;
-  RowBatch batch;
-  auto take_ended = [&] {
-    for (FlowRecord& flow : ended) {
-      if (!sampled_out(flow.flow_index)) batch.flows.push_back(std::move(flow));
-    }
-    ended.clear();
-  };
-  auto emit_if_full = [&](size_t at_least) {
-    if (batch.size() < at_least) return;
-    emit(std::move(batch));
-    batch = RowBatch();
-  };
   int64_t index = 0;
   uint64_t pending_bytes = 0;
   uint64_t advanced = 0;
@@ -115,7 +94,7 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker&
     }
     ++index;
     pending_bytes += raw.bytes.size() + 16;
-    if ((index & 0xfff) == 0) {
+    if ((index & 0xffff) == 0) {
       progress.Advance(pending_bytes);
       advanced += pending_bytes;
       pending_bytes = 0;
@@ -133,123 +112,320 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, FlowTracker&
     row.packet_index = index;
     row.timestamp_ns = raw.timestamp_ns;
     row.frame_len = static_cast<int32_t>(raw.wire_len);
-    flows.Observe(row, ended);  // flow state advances over every packet, sampled or not
-    if (options.flows) {
-      if (row.later_fragment) ++counts.later_fragments;
-      take_ended();
-    } else if (!sampled_out(index)) {
-      batch.packets.push_back(row);
-    }
-    emit_if_full(kBatchRows);
+    on_packet(row);
   }
-  flows.Finish(ended);
-  take_ended();
-  emit_if_full(1);
   counts.packets = static_cast<uint64_t>(index);
   if (file.size > advanced) progress.Advance(file.size - advanced);
 }
 
-/// Reader threads take the captures in order, each into its own slot; the writer (the calling
-/// thread) drains the slots in file order. Files are independent (a flow never crosses files), so
-/// each reader has its own flow tracker, and the writer sees the same rows in the same order as
-/// with one thread: the dataset does not depend on the thread count. A slot holds at most
-/// kMaxQueued batches, so memory stays bounded however far readers run ahead; the writer always
-/// drains the lowest unfinished file, so the reader of that file never waits forever.
+/// DissectFile on a thread of its own, a few thousand packets ahead of `on_packet`, which runs on
+/// the calling thread in the same order: the two halves of one capture's work (reading and
+/// dissecting; flows and rows) on two cores when there are fewer captures than threads.
+template <typename OnPacket>
+void DissectFileAhead(const InputFile& file, const ExtractOptions& options, ProgressSink& progress,
+                      PacketCounts& counts, std::string& warning, OnPacket&& on_packet) {
+  constexpr size_t kBatch = 4096;
+  constexpr size_t kAhead = 4;  // batches
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::vector<PacketFeatures>> ready;
+  std::vector<std::vector<PacketFeatures>> spare;
+  bool done = false;
+  bool stop = false;  // the consumer failed
+  std::exception_ptr error;
+  std::thread dissector([&] {
+    std::vector<PacketFeatures> batch;
+    auto hand_on = [&] {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return ready.size() < kAhead || stop; });
+      if (stop) throw Error(Status::Cancelled("extract cancelled"));
+      ready.push_back(std::move(batch));
+      batch = spare.empty() ? std::vector<PacketFeatures>() : std::move(spare.back());
+      if (!spare.empty()) spare.pop_back();
+      batch.clear();
+      changed.notify_all();
+    };
+    try {
+      DissectFile(file, options, progress, counts, warning, [&](const PacketFeatures& row) {
+        batch.push_back(row);
+        if (batch.size() == kBatch) hand_on();
+      });
+      if (!batch.empty()) hand_on();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard lock(mutex);
+    done = true;
+    changed.notify_all();
+  });
+  try {
+    for (;;) {
+      std::vector<PacketFeatures> batch;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !ready.empty() || done; });
+        if (ready.empty()) break;
+        batch = std::move(ready.front());
+        ready.pop_front();
+        changed.notify_all();
+      }
+      for (PacketFeatures& row : batch) on_packet(row);
+      std::lock_guard lock(mutex);
+      spare.push_back(std::move(batch));
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+      changed.notify_all();
+    }
+    dissector.join();
+    throw;
+  }
+  dissector.join();
+  if (error) std::rethrow_exception(error);
+}
+
+/// Reads one capture, appending its rows in file order to `rows` (packet rows, or with --flows flow
+/// rows in the order flows end) and calling `file_full` whenever `rows` holds `rows_per_file` of
+/// them; `dissect_ahead`: with DissectFileAhead. Touches nothing shared but the thread-safe
+/// progress bar.
+template <typename FileFull>
+void ReadFile(const InputFile& file, const ExtractOptions& options, bool dissect_ahead, FlowTracker& flows,
+              ProgressSink& progress, PacketCounts& counts, std::string& warning, ParquetRows*& rows,
+              uint64_t rows_per_file, FileFull&& file_full) {
+  flows.Clear();
+  const uint64_t file_hash = HashBytes(file.source_file, options.seed);
+  const bool sampling = options.sample < 1.0;
+  // Sampling keeps a row by its identity: the packet's record number, or the flow's number.
+  auto sampled_out = [&](int64_t index) {
+    return sampling && UnitInterval(HashCombine(file_hash, static_cast<uint64_t>(index))) >= options.sample;
+  };
+  auto end_row = [&] {
+    if (rows->size() == rows_per_file) file_full();
+  };
+  std::vector<FlowRecord> ended;
+  auto take_ended = [&] {
+    for (const FlowRecord& flow : ended) {
+      if (sampled_out(flow.flow_index)) continue;
+      rows->Append(flow);
+      end_row();
+    }
+    ended.clear();
+  };
+  uint64_t later_fragments = 0;  // counted here: `counts` belongs to the dissecting thread
+  auto on_packet = [&](PacketFeatures& row) {
+    flows.Observe(row, ended);  // flow state advances over every packet, sampled or not
+    if (options.flows) {
+      if (row.later_fragment) ++later_fragments;
+      if (!ended.empty()) take_ended();
+    } else if (!sampled_out(row.packet_index)) {
+      rows->Append(row);
+      end_row();
+    }
+  };
+  if (dissect_ahead) {
+    DissectFileAhead(file, options, progress, counts, warning, on_packet);
+  } else {
+    DissectFile(file, options, progress, counts, warning, on_packet);
+  }
+  flows.Finish(ended);
+  take_ended();
+  counts.later_fragments += later_fragments;
+}
+
+/// The readers and Parquet writers of one run, on `threads` threads. A thread takes the next
+/// capture and reads it, filling ParquetRows; every `rows_per_file` rows it queues them as one
+/// Parquet file (part-FFFFF-PPPPP.parquet: capture number F in the sorted input, part P within
+/// it) and goes on with rows from a pool. Any thread writes queued files before it starts
+/// another capture, and a reader that finds the pool empty writes queued files itself, so at most
+/// threads + 1 files are in memory at once. Each thread has its own flow tracker and DuckDB
+/// writer. Files are independent (a flow never crosses files) and every Parquet file's name and
+/// rows depend only on the input, so the dataset is the same for any thread count.
 class ParallelExtract {
  public:
   ParallelExtract(const std::vector<InputFile>& files, const ExtractOptions& options, ProgressSink& progress,
-                  int threads)
-      : files_(files), options_(options), progress_(progress), slots_(files.size()) {
-    for (int i = 0; i < threads; ++i) readers_.emplace_back([this] { ReadLoop(); });
-  }
-  ~ParallelExtract() {
-    {
-      std::lock_guard lock(mutex_);
-      cancelled_ = true;  // readers blocked on a full slot (the writer gave up) stop too
+                  const fs::path& out_dir, int threads)
+      : files_(files),
+        options_(options),
+        progress_(progress),
+        out_dir_(out_dir),
+        columns_(options.flows ? FlowColumns(options.splt) : PacketColumns()),
+        rows_per_file_(options.rows_per_file > 0 ? options.rows_per_file
+                                                : (options.flows ? kFlowRowsPerFile : kPacketRowsPerFile)),
+        results_(files.size()),
+        max_buffers_(static_cast<size_t>(threads) + 1),
+        dissect_ahead_(static_cast<size_t>(threads) > files.size()) {
+    for (int i = 0; i < threads; ++i) {
+      writers_.push_back(ValueOrThrow(ParquetFileWriter::Create(columns_)));
+      writers_.back()->RecordFlowOptions({options.flows ? FeatureRows::kFlows : FeatureRows::kPackets,
+                                          options.idle_timeout_s, options.active_timeout_s,
+                                          options.flows ? options.splt : 0});
     }
-    room_.notify_all();
-    for (std::thread& reader : readers_) reader.join();
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { Work(*writers_[i]); });
   }
+  ~ParallelExtract() { Join(); }
   ParallelExtract(const ParallelExtract&) = delete;
   ParallelExtract& operator=(const ParallelExtract&) = delete;
 
-  /// Hands file `index`'s rows to `row` in order, then returns its counts and warning; rethrows
-  /// what ended the reading of that file.
-  template <typename OnRow, typename OnFlow>
-  PacketCounts Drain(size_t index, std::string& warning, OnRow&& on_row, OnFlow&& on_flow) {
-    Slot& slot = slots_[index];
-    for (;;) {
-      RowBatch batch;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return !slot.batches.empty() || slot.done; });
-        if (slot.batches.empty()) break;
-        batch = std::move(slot.batches.front());
-        slot.batches.pop_front();
-      }
-      room_.notify_all();
-      for (const PacketFeatures& row : batch.packets) on_row(row);
-      for (const FlowRecord& flow : batch.flows) on_flow(flow);
-    }
-    if (slot.error) std::rethrow_exception(slot.error);
-    warning = std::move(slot.warning);
-    return slot.counts;
-  }
-
- private:
-  static constexpr size_t kMaxQueued = 8;
-
-  struct Slot {
-    std::deque<RowBatch> batches;
-    bool done = false;
+  struct FileResult {
     PacketCounts counts;
+    uint64_t rows = 0;
     std::string warning;
     std::exception_ptr error;
   };
 
-  void ReadLoop() {
-    FlowTracker flows(RulesOf(options_), options_.flows);
-    for (;;) {
-      const size_t index = next_file_.fetch_add(1);
-      if (index >= files_.size()) return;
-      Slot& slot = slots_[index];
-      PacketCounts counts;
-      std::string warning;
-      std::exception_ptr error;
-      try {
-        ReadFile(files_[index], options_, flows, progress_, counts, warning, [&](RowBatch&& batch) {
-          std::unique_lock lock(mutex_);
-          room_.wait(lock, [&] { return slot.batches.size() < kMaxQueued || cancelled_; });
-          if (cancelled_) throw Error(Status::Cancelled("extract cancelled"));
-          slot.batches.push_back(std::move(batch));
-          lock.unlock();
-          ready_.notify_all();
-        });
-      } catch (...) {
-        error = std::current_exception();
-      }
-      {
-        std::lock_guard lock(mutex_);
-        slot.counts = counts;
-        slot.warning = std::move(warning);
-        slot.error = error;
-        slot.done = true;
-        if (cancelled_) return;
-      }
-      ready_.notify_all();
+  /// Waits for every file; then each file's result, in file order. Rethrows the error of the
+  /// first file (in file order) that failed: no file before it was left unread, whatever the
+  /// thread count, so the same input always gives the same error.
+  const std::vector<FileResult>& Finish() {
+    Join();
+    for (const FileResult& result : results_) {
+      if (result.error) std::rethrow_exception(result.error);
     }
+    return results_;
+  }
+
+ private:
+  struct Part {
+    std::unique_ptr<ParquetRows> rows;
+    fs::path path;
+    size_t file = 0;
+  };
+
+  void Join() {
+    for (std::thread& worker : workers_) {
+      if (worker.joinable()) worker.join();
+    }
+  }
+
+  /// Records an error of file `index`: files after it are not started (their results would not
+  /// be used).
+  void Fail(size_t index, std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    if (!results_[index].error) results_[index].error = error;
+    stop_after_ = std::min(stop_after_, index);
+    changed_.notify_all();
+  }
+
+  /// Writes one queued file (the caller holds `lock`, which is released while writing).
+  void WriteQueued(std::unique_lock<std::mutex>& lock, ParquetFileWriter& writer) {
+    Part part = std::move(queue_.front());
+    queue_.pop_front();
+    const bool skip = part.file > stop_after_;
+    lock.unlock();
+    Status written = skip ? Status::Ok() : writer.Write(*part.rows, part.path);
+    lock.lock();
+    if (!written.ok()) {
+      lock.unlock();
+      Fail(part.file, std::make_exception_ptr(Error(std::move(written))));
+      lock.lock();
+    }
+    free_.push_back(std::move(part.rows));
+    changed_.notify_all();
+  }
+
+  /// A ParquetRows for the next file's rows: from the pool, a new one while fewer than
+  /// max_buffers_ exist, else after writing queued files until one comes back.
+  std::unique_ptr<ParquetRows> TakeRows(std::unique_lock<std::mutex>& lock, ParquetFileWriter& writer) {
+    for (;;) {
+      if (!free_.empty()) {
+        std::unique_ptr<ParquetRows> rows = std::move(free_.back());
+        free_.pop_back();
+        return rows;
+      }
+      if (buffers_ < max_buffers_) {
+        ++buffers_;
+        return std::make_unique<ParquetRows>(columns_);
+      }
+      if (!queue_.empty()) {
+        WriteQueued(lock, writer);
+      } else {
+        changed_.wait(lock);
+      }
+    }
+  }
+
+  void Work(ParquetFileWriter& writer) {
+    FlowTracker flows(RulesOf(options_), options_.flows);
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (!queue_.empty()) {
+        WriteQueued(lock, writer);
+        continue;
+      }
+      if (next_file_ < files_.size() && next_file_ <= stop_after_) {
+        const size_t index = next_file_++;
+        ++reading_;
+        Read(index, flows, writer, lock);
+        --reading_;
+        changed_.notify_all();
+        continue;
+      }
+      if (reading_ == 0) return;
+      changed_.wait(lock);
+    }
+  }
+
+  /// Reads file `index` (the caller holds `lock`; it is released while reading).
+  void Read(size_t index, FlowTracker& flows, ParquetFileWriter& writer, std::unique_lock<std::mutex>& lock) {
+    const InputFile& file = files_[index];
+    const fs::path folder = out_dir_ / HivePartitionFolder("category", file.category);
+    size_t part = 0;
+    std::unique_ptr<ParquetRows> rows = TakeRows(lock, writer);
+    lock.unlock();
+    progress_.SetLabel(file.source_file);
+    rows->Reset(file.source_file);
+    ParquetRows* filling = rows.get();
+    FileResult result;
+    auto queue_rows = [&] {
+      std::unique_lock queue_lock(mutex_);
+      if (index > stop_after_) throw Error(Status::Cancelled("an earlier capture failed"));
+      result.rows += rows->size();
+      queue_.push_back({std::move(rows), folder / fmt::format("part-{:05d}-{:05d}.parquet", index, part++), index});
+      changed_.notify_all();
+      rows = TakeRows(queue_lock, writer);
+      queue_lock.unlock();
+      rows->Reset(file.source_file);
+      filling = rows.get();
+    };
+    try {
+      ReadFile(file, options_, dissect_ahead_, flows, progress_, result.counts, result.warning, filling, rows_per_file_,
+               queue_rows);
+      if (rows->size() > 0) queue_rows();
+    } catch (...) {
+      lock.lock();
+      if (rows) free_.push_back(std::move(rows));
+      lock.unlock();
+      Fail(index, std::current_exception());
+      lock.lock();
+      return;
+    }
+    lock.lock();
+    free_.push_back(std::move(rows));
+    result.error = results_[index].error;  // a write of one of its files may have failed
+    results_[index] = std::move(result);
   }
 
   const std::vector<InputFile>& files_;
   const ExtractOptions& options_;
   ProgressSink& progress_;
-  std::vector<Slot> slots_;
-  std::atomic<size_t> next_file_{0};
+  const fs::path out_dir_;
+  const std::vector<ColumnSpec> columns_;
+  const uint64_t rows_per_file_;
+  std::vector<FileResult> results_;
+  const size_t max_buffers_;
+  const bool dissect_ahead_;  // more threads than captures: each capture's reading takes two
+  std::vector<std::unique_ptr<ParquetFileWriter>> writers_;
   std::mutex mutex_;
-  std::condition_variable ready_;  // a slot got a batch or is done
-  std::condition_variable room_;   // a slot has room again, or the run is cancelled
-  bool cancelled_ = false;
-  std::vector<std::thread> readers_;
+  std::condition_variable changed_;  // a file was queued or written, a reader ended, a file failed
+  std::deque<Part> queue_;           // files waiting to be written
+  std::vector<std::unique_ptr<ParquetRows>> free_;
+  size_t buffers_ = 0;  // ParquetRows made so far
+  size_t next_file_ = 0;
+  size_t reading_ = 0;
+  size_t stop_after_ = SIZE_MAX;  // no file after this one is started
+  std::vector<std::thread> workers_;
 };
 
 ExtractSummary RunExtract(const ExtractOptions& options, ProgressSink& progress) {
@@ -277,46 +453,40 @@ ExtractSummary RunExtract(const ExtractOptions& options, ProgressSink& progress)
   for (const InputFile& file : captures) summary.bytes += file.size;
 
   AtomicOutput output = ValueOrThrow(AtomicOutput::Create(options.out_dir, options.overwrite));
-  // One DuckDB thread: a parallel partitioned COPY interleaves the rows of its table in whatever
-  // order its threads finish, so the same input would not always give the same files. The readers
-  // are where the parallelism is.
-  // Flushes of two Parquet row groups (DuckDB's 122,880 rows each): the writer's chunks stay small
-  // enough to be reused hot from flush to flush, which measured faster than flushes of 2^20 rows.
-  // Flow rows are about six times as wide as packet rows: flushes of a sixth as many rows keep the
-  // writer's buffered chunks (its memory) about the same size.
-  const uint64_t flush_rows = options.flows ? 2 * 122880 / 6 : 2 * 122880;
-  auto writer = ValueOrThrow(ParquetDatasetWriter::Create(
-      output.temp_path(), options.flows ? FlowColumns(options.splt) : PacketColumns(), flush_rows, 1));
-  writer->RecordFlowOptions({options.flows ? FeatureRows::kFlows : FeatureRows::kPackets, options.idle_timeout_s,
-                             options.active_timeout_s, options.flows ? options.splt : 0});
-  // More readers than files would have nothing to do.
-  const int requested = options.threads > 0 ? options.threads : HostCores();
-  const int threads = std::max(1, std::min(requested, static_cast<int>(captures.size())));
+  // Every category folder is made here, before the threads start, and never by them: a signal
+  // handler that removes the temporary while threads still write files then leaves nothing, as a
+  // thread's next file fails to open instead of making its folder again.
+  for (const InputFile& file : captures) {
+    const fs::path folder = output.temp_path() / HivePartitionFolder("category", file.category);
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw Error(Status::IoError(fmt::format("{}: {}", folder.string(), ec.message())));
+  }
+  // More threads than files still help: the files of one capture are written in parallel.
+  const int threads = options.threads > 0 ? options.threads : HostCores();
   progress.Start("extract", summary.bytes, "bytes");
   {
-    ParallelExtract readers(captures, options, progress, threads);
+    ParallelExtract run(captures, options, progress, output.temp_path(), threads);
+    const auto& results = run.Finish();
     for (size_t i = 0; i < captures.size(); ++i) {
-      const InputFile& file = captures[i];
-      progress.SetLabel(file.source_file);
-      writer->SetSource(file.source_file, file.category);
-      CategorySummary& category = summary.categories[file.category];
+      const ParallelExtract::FileResult& result = results[i];
+      // Warnings come out in file order, whichever thread read the file.
+      if (!result.warning.empty()) progress.Warn(result.warning);
+      CategorySummary& category = summary.categories[captures[i].category];
       ++category.files;
-      std::string warning;
-      auto append = [&](const auto& row) {
-        ThrowIfError(writer->Append(row));
-        ++category.rows;
-      };
-      const PacketCounts counts = readers.Drain(i, warning, append, append);
-      // Warnings come out in file order, whichever reader got there first.
-      if (!warning.empty()) progress.Warn(warning);
-      category.packets += counts.packets;
-      summary.counts += counts;
+      category.packets += result.counts.packets;
+      category.rows += result.rows;
+      summary.counts += result.counts;
       ++summary.files;
     }
-    ThrowIfError(writer->Finish());
   }
   progress.Finish();
-  for (const auto& [name, c] : summary.categories) summary.rows += c.rows;
+  for (const auto& [name, c] : summary.categories) {
+    summary.rows += c.rows;
+    // A category without rows has no folder, as a partitioned COPY would write it.
+    std::error_code ec;
+    if (c.rows == 0) fs::remove(output.temp_path() / HivePartitionFolder("category", name), ec);
+  }
   ThrowIfError(output.Commit());
   summary.seconds = SecondsSince(start);
   return summary;

@@ -21,11 +21,12 @@ struct ExtractOptions {
   uint64_t seed = 0;    // of the sampling hash
   bool overwrite = false;
   bool skip_invalid = false;  // warn about files that are not captures and go on
-  int threads = 0;            // reader threads; 0: one per core
+  int threads = 0;            // threads reading captures and writing Parquet files; 0: one per core
   bool flows = false;         // one row per flow instead of per packet
   double idle_timeout_s = 120;
   double active_timeout_s = 1800;
   int splt = kDefaultSplt;
+  uint64_t rows_per_file = 0;  // rows per Parquet file; 0: 245,760 packet rows or 40,960 flow rows
   ProgressSink* progress = nullptr;  // bytes read; warnings about skipped or cut-short files
 };
 

@@ -1,5 +1,5 @@
 // Unit tests of src/capture: format detection, the dissector over hand-built frames, the flow
-// tracker, and the libpcap packet source over hand-written pcap files.
+// tracker, and the packet source and pcap reader over hand-written pcap files.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include "capture/dissector.h"
 #include "capture/flow_tracker.h"
 #include "capture/packet_source.h"
+#include "capture/pcap_reader.h"
 
 namespace tad {
 namespace {
@@ -379,6 +380,72 @@ TEST(PacketSourceTest, CutShortCaptureKeepsCompleteRecords) {
   EXPECT_EQ(source->Next(raw), NextResult::kPacket);
   EXPECT_EQ(source->Next(raw), NextResult::kPacket);
   EXPECT_EQ(source->Next(raw), NextResult::kTruncated);
+}
+
+/// A little-endian µs pcap header (snapshot length `snaplen`, raw IP) and one record header.
+Bytes PcapHeader(uint32_t snaplen) {
+  Bytes b;
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  u32(0xa1b2c3d4);
+  u32(2 | (4u << 16));
+  u32(0);
+  u32(0);
+  u32(snaplen);
+  u32(101);
+  return b;
+}
+void Record(Bytes& b, uint32_t caplen, uint32_t len) {
+  for (uint32_t v : {1700000000u, 5u, caplen, len}) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+}
+
+// libpcap's rules where a file bends them: a record longer than the snapshot length is cut to it,
+// a length past 262,144 bytes or past the end of the file ends the reading with libpcap's words.
+TEST(PcapReaderTest, FollowsLibpcapOnOddRecords) {
+  {
+    Bytes b = PcapHeader(8);
+    Record(b, 12, 60);
+    b.resize(b.size() + 12, 0x45);
+    auto reader = PcapReader::FromBytes(b, "snap");
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    EXPECT_EQ(reader->link_type(), link_type::kRaw12);
+    PcapRecord record;
+    ASSERT_EQ(reader->Next(record), PcapStep::kPacket);
+    EXPECT_EQ(record.bytes.size(), 8u);
+    EXPECT_EQ(record.wire_len, 60u);
+    EXPECT_EQ(record.timestamp_ns, 1700000000LL * 1'000'000'000 + 5000);
+    EXPECT_EQ(reader->Next(record), PcapStep::kEnd);
+  }
+  {
+    Bytes b = PcapHeader(65535);
+    Record(b, 262145, 262145);
+    auto reader = PcapReader::FromBytes(b, "huge");
+    ASSERT_TRUE(reader.ok());
+    PcapRecord record;
+    EXPECT_EQ(reader->Next(record), PcapStep::kTruncated);
+    EXPECT_EQ(reader->error(), "invalid packet capture length 262145, bigger than maximum of 262144");
+  }
+  {
+    Bytes b = PcapHeader(65535);
+    Record(b, 40, 40);
+    b.resize(b.size() + 10);
+    auto reader = PcapReader::FromBytes(b, "cut");
+    ASSERT_TRUE(reader.ok());
+    PcapRecord record;
+    EXPECT_EQ(reader->Next(record), PcapStep::kTruncated);
+    EXPECT_EQ(reader->error(), "truncated dump file; tried to read 40 captured bytes, only got 10");
+  }
+  {
+    Bytes header = PcapHeader(0);
+    header.resize(20);
+    auto reader = PcapReader::FromBytes(header, "short");
+    ASSERT_FALSE(reader.ok());
+    EXPECT_EQ(reader.status().message(),
+              "short: cannot read the capture: truncated dump file; tried to read 24 file header bytes, only got 20");
+  }
 }
 
 }  // namespace

@@ -112,6 +112,34 @@ TEST_F(SynthTest, ThreadCountDoesNotChangeTheOutput) {
   EXPECT_EQ(ReadTree(Write("one", one)), ReadTree(Write("three", three)));
 }
 
+// --snaplen cuts every frame to its first N bytes, as tcpdump -s N: the same records with the same
+// wire lengths and times, each the prefix of the whole frame, every header kept.
+TEST_F(SynthTest, SnaplenKeepsThePrefixOfEveryFrame) {
+  const fs::path whole = Write("whole", Options(5000, 9));
+  SynthOptions cut = Options(5000, 9);
+  cut.snaplen = kMinSynthSnaplen;
+  const fs::path snapped = Write("snapped", cut);
+  int shortened = 0;
+  for (const auto& name : SynthCategoryNames()) {
+    for (const auto& entry : fs::directory_iterator(whole / name)) {
+      const auto full = ReadPcap(entry.path());
+      const auto prefix = ReadPcap(snapped / name / entry.path().filename());
+      ASSERT_EQ(full.size(), prefix.size()) << entry.path();
+      for (size_t i = 0; i < full.size(); ++i) {
+        EXPECT_EQ(prefix[i].len, full[i].len);
+        EXPECT_EQ(prefix[i].time_us, full[i].time_us);
+        ASSERT_EQ(prefix[i].caplen, std::min(full[i].len, kMinSynthSnaplen));
+        EXPECT_TRUE(std::equal(prefix[i].bytes.begin(), prefix[i].bytes.end(), full[i].bytes.begin()));
+        shortened += prefix[i].caplen < prefix[i].len;
+      }
+    }
+  }
+  EXPECT_GT(shortened, 1000);
+  SynthOptions too_short = Options(100, 9);
+  too_short.snaplen = kMinSynthSnaplen - 1;
+  EXPECT_FALSE(WriteSynthCaptures(root_ / "too_short", too_short, {}).ok());
+}
+
 TEST_F(SynthTest, WritesTheThirteenCategoryFolders) {
   const fs::path dir = Write("out", Options(2000, 1, 3));
   std::set<std::string> folders;
