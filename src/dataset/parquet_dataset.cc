@@ -271,16 +271,24 @@ bool ReadAsStored(const std::string& type) {
 
 bool IsValid(const uint64_t* validity, idx_t row) { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
 
-// Column `vector` (n values of type T) into dest[position[r] * stride].
+// Column `vector` (n values of type T) into dest[position[r] * stride], or dest[r * stride]
+// when `position` is null (the chunk's rows in order, as a scan gives them).
 template <typename T>
 void ConvertColumn(duckdb_vector vector, idx_t n, const uint32_t* position, float* dest, size_t stride) {
   const T* data = static_cast<const T*>(duckdb_vector_get_data(vector));
   const uint64_t* validity = duckdb_vector_get_validity(vector);
-  if (!validity) {
-    for (idx_t r = 0; r < n; ++r) dest[position[r] * stride] = static_cast<float>(data[r]);
-    return;
+  auto convert = [&](auto at) {
+    if (!validity) {
+      for (idx_t r = 0; r < n; ++r) dest[at(r) * stride] = static_cast<float>(data[r]);
+      return;
+    }
+    for (idx_t r = 0; r < n; ++r) dest[at(r) * stride] = IsValid(validity, r) ? static_cast<float>(data[r]) : kMissing;
+  };
+  if (position) {
+    convert([position](idx_t r) { return static_cast<size_t>(position[r]); });
+  } else {
+    convert([](idx_t r) { return static_cast<size_t>(r); });
   }
-  for (idx_t r = 0; r < n; ++r) dest[position[r] * stride] = IsValid(validity, r) ? static_cast<float>(data[r]) : kMissing;
 }
 
 Status ConvertFeature(duckdb_type type, duckdb_vector vector, idx_t n, const uint32_t* position, float* dest,
@@ -423,11 +431,15 @@ class RowGroupReader {
       if (at < 0 || at >= group.rows) return Status::Internal("DuckDB returned a row outside the row group");
       position[r] = static_cast<uint32_t>(at);
     }
+    bool in_order = true;
+    for (idx_t r = 0; r < n && in_order; ++r) in_order = position[r] == position[0] + r;
     const size_t width = static_cast<size_t>(features_);
+    float* first_row = slots.values + (n > 0 ? position[0] : 0) * width;
     for (int32_t f = 0; f < features_; ++f) {
-      TAD_RETURN_IF_ERROR(ConvertFeature(types[static_cast<size_t>(f)],
-                                         duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f)), n,
-                                         position.data(), slots.values + f, width));
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f));
+      TAD_RETURN_IF_ERROR(in_order ? ConvertFeature(types[static_cast<size_t>(f)], vector, n, nullptr, first_row + f, width)
+                                   : ConvertFeature(types[static_cast<size_t>(f)], vector, n, position.data(),
+                                                    slots.values + f, width));
     }
     if (label_column_) {
       duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, label_col);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -17,7 +18,8 @@ namespace tad {
 namespace {
 
 // FeatureBins::Bin without branches: the edges (floats, as they came from float values) padded
-// with +inf to a power of two, searched with a fixed number of steps.
+// with +inf to a power of two, searched with a fixed number of steps; and for whole-number values
+// between the edges (counts, ports, lengths: most features) a table from value to bin.
 class FastBinner {
  public:
   FastBinner(const FeatureBins& bins) : missing_(static_cast<uint8_t>(bins.missing_bin())) {  // NOLINT
@@ -25,9 +27,31 @@ class FastBinner {
     while (size < bins.edges.size() + 1) size *= 2;
     edges_.assign(size, std::numeric_limits<float>::infinity());
     for (size_t i = 0; i < bins.edges.size(); ++i) edges_[i] = static_cast<float>(bins.edges[i]);
+    if (bins.edges.empty()) return;
+    // Below `table_low_` every edge is above the value (bin 0), beyond `table_high_` every edge
+    // is below it (the last value bin).
+    table_low_ = std::floor(bins.edges.front());
+    table_high_ = std::ceil(bins.edges.back());
+    last_bin_ = static_cast<uint8_t>(bins.edges.size());
+    if (table_high_ - table_low_ >= kMaxTable) return;
+    table_.resize(static_cast<size_t>(table_high_ - table_low_) + 1);
+    for (size_t i = 0; i < table_.size(); ++i) table_[i] = Search(static_cast<float>(table_low_ + static_cast<double>(i)));
   }
   uint8_t Bin(float value) const {
     if (value != value) return missing_;
+    if (!table_.empty()) {
+      const double offset = static_cast<double>(value) - table_low_;
+      if (offset < 0) return 0;
+      if (value > table_high_) return last_bin_;
+      const auto index = static_cast<size_t>(offset);
+      if (static_cast<double>(index) == offset) return table_[index];
+    }
+    return Search(value);
+  }
+
+ private:
+  static constexpr double kMaxTable = 1 << 16;
+  uint8_t Search(float value) const {
     // Count of edges < value: the position lower_bound would find.
     size_t position = 0;
     for (size_t step = edges_.size() / 2; step > 0; step /= 2) {
@@ -37,9 +61,12 @@ class FastBinner {
     return static_cast<uint8_t>(position);
   }
 
- private:
   std::vector<float> edges_;
   uint8_t missing_;
+  std::vector<uint8_t> table_;  // bin of table_low_ + i
+  double table_low_ = 0;
+  double table_high_ = 0;
+  uint8_t last_bin_ = 0;
 };
 
 // Each feature's bin sample summarised (dataset/ValueCounts), as bytes: per feature the number of
