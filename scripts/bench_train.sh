@@ -5,10 +5,10 @@
 # Each executor gets one thread (--threads 1), so 1 -> 2 executors doubles the cores: strong scaling.
 # Reports time ratios, accuracy difference, peak-RSS ratio, 1 -> 2 executor efficiency,
 # prediction throughput, bytes sent per level and communication time.
-# Usage: scripts/bench_train.sh BUILD_DIR [ROWS]   (ROWS default 10000000)
+# Usage: scripts/bench_train.sh BUILD_DIR [ROWS]   (ROWS default 8000000, the dataset scripts/bench_load.sh reads too)
 set -euo pipefail
 build=${1:-build}
-rows=${2:-10000000}
+rows=${2:-8000000}
 depth=10
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
@@ -25,6 +25,8 @@ if [ ! -f "$work/np.test.u8" ]; then
 fi
 
 peak_kb() { grep 'Maximum resident set size' "$1" | awk '{print $NF}'; }
+# Wall seconds of the whole command (start-up of every executor included) from `time -v`'s m:ss.ss.
+wall_s() { grep 'Elapsed (wall clock)' "$1" | awk '{n = split($NF, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}'; }
 
 for executors in 1 2; do
   echo "tad train --executors $executors ..."
@@ -68,9 +70,11 @@ for which in sklearn xgboost; do
 done
 
 /usr/bin/python3 - "$work" "$(peak_kb "$work/tad_1.time")" "$(peak_kb "$work/tad_2.time")" \
-  "$(peak_kb "$work/sklearn.time")" "$(peak_kb "$work/xgboost.time")" "$identical" "$rows" <<'PY'
+  "$(peak_kb "$work/sklearn.time")" "$(peak_kb "$work/xgboost.time")" "$identical" "$rows" \
+  "$(wall_s "$work/tad_1.time")" "$(wall_s "$work/tad_2.time")" <<'PY'
 import json, sys
-work, tad1_kb, tad2_kb, sk_kb, xgb_kb, identical, rows = sys.argv[1:8]
+work, tad1_kb, tad2_kb, sk_kb, xgb_kb, identical, rows, wall1, wall2 = sys.argv[1:10]
+wall1, wall2 = float(wall1), float(wall2)
 r1 = json.load(open(f"{work}/results_1.json")); r2 = json.load(open(f"{work}/results_2.json"))
 sk = json.load(open(f"{work}/sklearn.json")); xg = json.load(open(f"{work}/xgboost.json"))
 t1, t2 = r1["timing"]["train_seconds"], r2["timing"]["train_seconds"]
@@ -87,6 +91,9 @@ print(f"speed-up vs scikit-learn fit, 2 executors: training {sk['fit_seconds']/t
 print(f"accuracy difference tad - scikit-learn: {100*(r2['metrics']['accuracy']-sk['accuracy']):+.2f} points")
 print(f"peak RSS tad (2 executors, largest rank) / scikit-learn: {int(tad2_kb)/int(sk_kb)*100:.0f} %; tad 1 executor: {int(tad1_kb)/int(sk_kb)*100:.0f} %")
 print(f"strong scaling 1 -> 2 executors: training {t1/(2*t2)*100:.0f} % efficiency, total {r1['timing']['total_seconds']/(2*r2['timing']['total_seconds'])*100:.0f} %")
+print(f"train end to end (wall of the whole command, start-up included), 2 executors: {wall2:.2f} s; "
+      f"scikit-learn fit / tad wall: {sk['fit_seconds']/wall2:.1f}x")
+print(f"strong scaling of wall time 1 -> 2 executors: {wall1/(2*wall2)*100:.0f} % efficiency")
 print(f"model files identical for 1 and 2 executors: {identical}")
 c = r2["communication"]
 print(f"bytes allreduced per level (histogram buffer): {c['bytes_per_level']}")

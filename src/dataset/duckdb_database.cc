@@ -1,5 +1,7 @@
 #include "dataset/duckdb_database.h"
 
+#include <utility>
+
 namespace tad {
 
 DuckResult& DuckResult::operator=(DuckResult&& other) noexcept {
@@ -14,6 +16,68 @@ DuckResult& DuckResult::operator=(DuckResult&& other) noexcept {
 
 DuckResult::~DuckResult() {
   if (valid_) duckdb_destroy_result(&result_);
+}
+
+Status DuckResult::FetchStatus() {
+  const char* error = valid_ ? duckdb_result_error(&result_) : nullptr;
+  return error ? Status::InvalidData(error) : Status::Ok();
+}
+
+DuckConnection& DuckConnection::operator=(DuckConnection&& other) noexcept {
+  if (this != &other) {
+    if (connection_) duckdb_disconnect(&connection_);
+    connection_ = std::exchange(other.connection_, nullptr);
+  }
+  return *this;
+}
+
+DuckConnection::~DuckConnection() {
+  if (connection_) duckdb_disconnect(&connection_);
+}
+
+Status DuckConnection::Execute(const std::string& sql) {
+  auto result = Query(sql);
+  return result.ok() ? Status::Ok() : result.status();
+}
+
+Result<DuckResult> DuckConnection::Query(const std::string& sql) {
+  duckdb_result raw{};
+  if (duckdb_query(connection_, sql.c_str(), &raw) == DuckDBError) {
+    const char* error = duckdb_result_error(&raw);
+    std::string message = error ? error : "unknown error";
+    duckdb_destroy_result(&raw);
+    return Status::InvalidData(message);
+  }
+  return DuckResult(raw);
+}
+
+Result<DuckResult> DuckConnection::QueryStreaming(const std::string& sql) {
+  duckdb_prepared_statement statement = nullptr;
+  if (duckdb_prepare(connection_, sql.c_str(), &statement) == DuckDBError) {
+    const char* error = duckdb_prepare_error(statement);
+    Status status = Status::InvalidData(error ? error : "unknown error");
+    duckdb_destroy_prepare(&statement);
+    return status;
+  }
+  duckdb_pending_result pending = nullptr;
+  if (duckdb_pending_prepared_streaming(statement, &pending) == DuckDBError) {
+    const char* error = duckdb_pending_error(pending);
+    Status status = Status::InvalidData(error ? error : "unknown error");
+    duckdb_destroy_pending(&pending);
+    duckdb_destroy_prepare(&statement);
+    return status;
+  }
+  duckdb_result raw{};
+  const duckdb_state state = duckdb_execute_pending(pending, &raw);
+  duckdb_destroy_pending(&pending);
+  duckdb_destroy_prepare(&statement);
+  if (state == DuckDBError) {
+    const char* error = duckdb_result_error(&raw);
+    std::string message = error ? error : "unknown error";
+    duckdb_destroy_result(&raw);
+    return Status::InvalidData(message);
+  }
+  return DuckResult(raw);
 }
 
 Result<DuckDatabase> DuckDatabase::OpenInMemory(int threads) {
@@ -34,34 +98,21 @@ Result<DuckDatabase> DuckDatabase::OpenInMemory(int threads) {
     duckdb_close(&database);
     return Status::Internal("duckdb: cannot connect");
   }
-  return DuckDatabase(database, connection);
+  return DuckDatabase(database, DuckConnection(connection));
 }
 
 DuckDatabase::DuckDatabase(DuckDatabase&& other) noexcept
-    : database_(other.database_), connection_(other.connection_) {
-  other.database_ = nullptr;
-  other.connection_ = nullptr;
-}
+    : database_(std::exchange(other.database_, nullptr)), connection_(std::move(other.connection_)) {}
 
 DuckDatabase::~DuckDatabase() {
-  if (connection_) duckdb_disconnect(&connection_);
+  connection_ = DuckConnection();  // connections close before their database
   if (database_) duckdb_close(&database_);
 }
 
-Status DuckDatabase::Execute(const std::string& sql) {
-  auto result = Query(sql);
-  return result.ok() ? Status::Ok() : result.status();
-}
-
-Result<DuckResult> DuckDatabase::Query(const std::string& sql) {
-  duckdb_result raw{};
-  if (duckdb_query(connection_, sql.c_str(), &raw) == DuckDBError) {
-    const char* error = duckdb_result_error(&raw);
-    std::string message = error ? error : "unknown error";
-    duckdb_destroy_result(&raw);
-    return Status::InvalidData(message);
-  }
-  return DuckResult(raw);
+Result<DuckConnection> DuckDatabase::Connect() {
+  duckdb_connection connection = nullptr;
+  if (duckdb_connect(database_, &connection) == DuckDBError) return Status::Internal("duckdb: cannot connect");
+  return DuckConnection(connection);
 }
 
 std::string SqlIdentifier(const std::string& name) {

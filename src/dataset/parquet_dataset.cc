@@ -4,13 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string_view>
-#include <unordered_map>
+#include <thread>
 
 namespace tad {
 namespace {
@@ -256,127 +257,336 @@ Result<SplitChoice> ChooseSplit(DuckDatabase& db, const ParquetDataset& dataset,
   return SplitChoice{SplitBy::kRow, "the dataset has no source_file column"};
 }
 
-Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const ParquetRowGroup& group,
-                    const std::vector<std::string>& features, uint64_t seed, LoadedRows& out, SplitBy split) {
-  const int32_t num_features = static_cast<int32_t>(features.size());
-  out.features = num_features;
-  std::string sql = "SELECT ";
-  for (const auto& feature : features) sql += "CAST(" + SqlIdentifier(feature) + " AS FLOAT), ";
-  // The label: a partition directory, a column, or absent (prediction needs none): -1.
-  const bool label_column = !dataset.label_from_partition() && dataset.FindColumn(dataset.label());
-  const bool no_label = !dataset.label_from_partition() && !label_column;
-  if (label_column) sql += "CAST(" + SqlIdentifier(dataset.label()) + " AS VARCHAR), ";
-  if (dataset.has_row_identity()) {
-    sql += "CAST(source_file AS VARCHAR), CAST(" + SqlIdentifier(dataset.row_index_column()) + " AS BIGINT)";
-    if (split == SplitBy::kFlow) sql += ", CAST(flow_index AS BIGINT)";
-  } else {
-    sql += "file_row_number";
-  }
-  sql += fmt::format(" FROM read_parquet({}, file_row_number = true, hive_partitioning = false)"
-                     " WHERE file_row_number >= {} AND file_row_number < {}",
-                     SqlQuote(group.path), group.first_row, group.first_row + group.rows);
-  auto result = db.Query(sql);
-  if (!result.ok()) return result.status().WithContext("reading " + group.relative);
+namespace {
 
-  int32_t partition_label = -1;
-  auto label_id = [&out](std::string_view name) {
-    for (size_t i = 0; i < out.label_names.size(); ++i) {
-      if (out.label_names[i] == name) return static_cast<int32_t>(i);
+const float kMissing = std::numeric_limits<float>::quiet_NaN();
+
+// Feature types converted to float here, as CAST(x AS FLOAT) would (round to nearest); DuckDB
+// casts the rarer numeric types (DECIMAL, HUGEINT) itself.
+bool ReadAsStored(const std::string& type) {
+  static const std::set<std::string> kTypes = {"BOOLEAN",   "TINYINT",  "SMALLINT", "INTEGER", "BIGINT", "UTINYINT",
+                                               "USMALLINT", "UINTEGER", "UBIGINT",  "FLOAT",   "DOUBLE"};
+  return kTypes.count(type) > 0;
+}
+
+bool IsValid(const uint64_t* validity, idx_t row) { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
+
+// Column `vector` (n values of type T) into dest[position[r] * stride], or dest[r * stride]
+// when `position` is null (the chunk's rows in order, as a scan gives them).
+template <typename T>
+void ConvertColumn(duckdb_vector vector, idx_t n, const uint32_t* position, float* dest, size_t stride) {
+  const T* data = static_cast<const T*>(duckdb_vector_get_data(vector));
+  const uint64_t* validity = duckdb_vector_get_validity(vector);
+  auto convert = [&](auto at) {
+    if (!validity) {
+      for (idx_t r = 0; r < n; ++r) dest[at(r) * stride] = static_cast<float>(data[r]);
+      return;
     }
-    out.label_names.emplace_back(name);
-    return static_cast<int32_t>(out.label_names.size() - 1);
+    for (idx_t r = 0; r < n; ++r) dest[at(r) * stride] = IsValid(validity, r) ? static_cast<float>(data[r]) : kMissing;
   };
-  if (dataset.label_from_partition()) partition_label = label_id(group.partition_label);
-  const uint64_t path_hash = HashBytes(group.relative, seed);
-  const float kMissing = std::numeric_limits<float>::quiet_NaN();
+  if (position) {
+    convert([position](idx_t r) { return static_cast<size_t>(position[r]); });
+  } else {
+    convert([](idx_t r) { return static_cast<size_t>(r); });
+  }
+}
 
-  const idx_t label_col = static_cast<idx_t>(num_features);
-  const idx_t id_col = label_col + (label_column ? 1 : 0);
-  // Last label seen, to skip the dictionary search for runs of equal labels.
-  std::string last_label;
-  int32_t last_label_id = -1;
-  // The file row of the chunk's first row: the scan keeps the file's order.
-  int64_t chunk_first_row = group.first_row;
-  while (duckdb_data_chunk chunk = result->FetchChunk()) {
-    const idx_t n = duckdb_data_chunk_get_size(chunk);
-    const size_t base = out.identity.size();
-    out.values.resize((base + n) * static_cast<size_t>(num_features));
-    out.identity.resize(base + n);
-    out.labels.resize(base + n);
-    for (int32_t f = 0; f < num_features; ++f) {
-      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f));
-      const float* data = static_cast<const float*>(duckdb_vector_get_data(vector));
-      uint64_t* validity = duckdb_vector_get_validity(vector);
-      float* dest = out.values.data() + base * static_cast<size_t>(num_features) + f;
-      for (idx_t r = 0; r < n; ++r) {
-        const bool valid = !validity || duckdb_validity_row_is_valid(validity, r);
-        dest[r * static_cast<size_t>(num_features)] = valid ? data[r] : kMissing;
-      }
-    }
-    if (label_column) {
-      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, label_col);
-      auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
-      uint64_t* validity = duckdb_vector_get_validity(vector);
-      for (idx_t r = 0; r < n; ++r) {
-        if (validity && !duckdb_validity_row_is_valid(validity, r)) {
-          duckdb_destroy_data_chunk(&chunk);
-          return Status::InvalidData(
-              fmt::format("{}: row {} (counting from 0) has no {} (NULL label)", group.relative,
-                          chunk_first_row + static_cast<int64_t>(r), dataset.label()));
-        }
-        std::string_view name = StringOf(&data[r]);
-        if (last_label_id < 0 || name != last_label) {
-          last_label = name;
-          last_label_id = label_id(name);
-        }
-        out.labels[base + r] = last_label_id;
-      }
-    } else {
-      std::fill(out.labels.begin() + static_cast<std::ptrdiff_t>(base), out.labels.end(), no_label ? -1 : partition_label);
-    }
-    if (dataset.has_row_identity()) {
-      duckdb_vector files = duckdb_data_chunk_get_vector(chunk, id_col);
-      duckdb_vector indices = duckdb_data_chunk_get_vector(chunk, id_col + 1);
-      auto* file_data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(files));
-      const int64_t* index_data = static_cast<const int64_t*>(duckdb_vector_get_data(indices));
-      uint64_t* file_valid = duckdb_vector_get_validity(files);
-      uint64_t* index_valid = duckdb_vector_get_validity(indices);
-      for (idx_t r = 0; r < n; ++r) {
-        const bool valid = (!file_valid || duckdb_validity_row_is_valid(file_valid, r)) &&
-                           (!index_valid || duckdb_validity_row_is_valid(index_valid, r));
-        out.identity[base + r] = valid ? RowIdentityHash(StringOf(&file_data[r]), index_data[r], seed)
-                                       : HashCombine(path_hash, static_cast<uint64_t>(group.first_row) + r);
-      }
-      out.split_key.insert(out.split_key.end(), out.identity.begin() + static_cast<std::ptrdiff_t>(base),
-                           out.identity.end());
-      if (split == SplitBy::kFile) {
-        for (idx_t r = 0; r < n; ++r) {
-          if (!file_valid || duckdb_validity_row_is_valid(file_valid, r)) {
-            out.split_key[base + r] = HashBytes(StringOf(&file_data[r]), seed);
-          }
-        }
-      } else if (split == SplitBy::kFlow) {
-        duckdb_vector flows = duckdb_data_chunk_get_vector(chunk, id_col + 2);
-        const int64_t* flow_data = static_cast<const int64_t*>(duckdb_vector_get_data(flows));
-        uint64_t* flow_valid = duckdb_vector_get_validity(flows);
-        for (idx_t r = 0; r < n; ++r) {
-          const bool valid = (!file_valid || duckdb_validity_row_is_valid(file_valid, r)) &&
-                             (!flow_valid || duckdb_validity_row_is_valid(flow_valid, r));
-          if (valid) out.split_key[base + r] = RowIdentityHash(StringOf(&file_data[r]), flow_data[r], seed);
-        }
-      }
-    } else {
-      duckdb_vector numbers = duckdb_data_chunk_get_vector(chunk, id_col);
-      const int64_t* data = static_cast<const int64_t*>(duckdb_vector_get_data(numbers));
-      for (idx_t r = 0; r < n; ++r) out.identity[base + r] = HashCombine(path_hash, static_cast<uint64_t>(data[r]));
-      out.split_key.insert(out.split_key.end(), out.identity.begin() + static_cast<std::ptrdiff_t>(base),
-                           out.identity.end());
-    }
-    out.bytes_read += n * static_cast<uint64_t>(num_features) * sizeof(float);
-    chunk_first_row += static_cast<int64_t>(n);
-    duckdb_destroy_data_chunk(&chunk);
+Status ConvertFeature(duckdb_type type, duckdb_vector vector, idx_t n, const uint32_t* position, float* dest,
+                      size_t stride) {
+  switch (type) {
+    case DUCKDB_TYPE_BOOLEAN: ConvertColumn<bool>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_TINYINT: ConvertColumn<int8_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_SMALLINT: ConvertColumn<int16_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_INTEGER: ConvertColumn<int32_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_BIGINT: ConvertColumn<int64_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_UTINYINT: ConvertColumn<uint8_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_USMALLINT: ConvertColumn<uint16_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_UINTEGER: ConvertColumn<uint32_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_UBIGINT: ConvertColumn<uint64_t>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_FLOAT: ConvertColumn<float>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_DOUBLE: ConvertColumn<double>(vector, n, position, dest, stride); break;
+    default: return Status::Internal(fmt::format("feature column of unexpected DuckDB type {}", static_cast<int>(type)));
   }
   return Status::Ok();
+}
+
+// Hashes of a string column, rehashing only when the value differs from the previous row's
+// (source_file is the same over long runs of rows).
+class CachedStringHash {
+ public:
+  explicit CachedStringHash(uint64_t seed) : seed_(seed) {}
+  uint64_t operator()(std::string_view text) {
+    if (!known_ || text != last_) {
+      last_.assign(text);
+      hash_ = HashBytes(last_, seed_);
+      known_ = true;
+    }
+    return hash_;
+  }
+
+ private:
+  uint64_t seed_;
+  std::string last_;
+  uint64_t hash_ = 0;
+  bool known_ = false;
+};
+
+// Where one row group's rows go: row i of the group (file row first_row + i) at index i.
+struct RowSlots {
+  float* values;
+  uint64_t* identity;
+  uint64_t* split_key;
+  int32_t* labels;
+};
+
+// Label names of one reader, in first-seen order.
+class LabelDictionary {
+ public:
+  int32_t Id(std::string_view name) {
+    if (last_id_ >= 0 && name == names_[static_cast<size_t>(last_id_)]) return last_id_;
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return last_id_ = static_cast<int32_t>(i);
+    }
+    names_.emplace_back(name);
+    return last_id_ = static_cast<int32_t>(names_.size() - 1);
+  }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<std::string> names_;
+  int32_t last_id_ = -1;  // the previous row's label: runs of equal labels skip the search
+};
+
+// One SELECT per row group, its column list built once for all of them.
+class RowGroupReader {
+ public:
+  RowGroupReader(const ParquetDataset& dataset, const std::vector<std::string>& features, uint64_t seed, SplitBy split)
+      : dataset_(dataset), features_(static_cast<int32_t>(features.size())), seed_(seed), split_(split) {
+    label_column_ = !dataset.label_from_partition() && dataset.FindColumn(dataset.label());
+    no_label_ = !dataset.label_from_partition() && !label_column_;
+    columns_ = "SELECT ";
+    for (const auto& feature : features) {
+      const ColumnInfo* column = dataset.FindColumn(feature);
+      columns_ += column && ReadAsStored(column->type) ? SqlIdentifier(feature) + ", "
+                                                        : "CAST(" + SqlIdentifier(feature) + " AS FLOAT), ";
+    }
+    if (label_column_) columns_ += "CAST(" + SqlIdentifier(dataset.label()) + " AS VARCHAR), ";
+    if (dataset.has_row_identity()) {
+      columns_ += "CAST(source_file AS VARCHAR), CAST(" + SqlIdentifier(dataset.row_index_column()) + " AS BIGINT), ";
+      if (split == SplitBy::kFlow) columns_ += "CAST(flow_index AS BIGINT), ";
+    }
+    columns_ += "file_row_number";
+  }
+
+  // Reads `group` into slots[0, group.rows) with `connection`; label ids from `labels`.
+  Status Read(DuckConnection& connection, const ParquetRowGroup& group, const RowSlots& slots,
+              LabelDictionary& labels) const {
+    auto result = connection.QueryStreaming(
+        columns_ + fmt::format(" FROM read_parquet({}, file_row_number = true, hive_partitioning = false)"
+                               " WHERE file_row_number >= {} AND file_row_number < {}",
+                               SqlQuote(group.path), group.first_row, group.first_row + group.rows));
+    if (!result.ok()) return result.status().WithContext("reading " + group.relative);
+    std::vector<duckdb_type> types(static_cast<size_t>(features_));
+    for (int32_t f = 0; f < features_; ++f) types[static_cast<size_t>(f)] = result->column_type(static_cast<idx_t>(f));
+    const idx_t label_col = static_cast<idx_t>(features_);
+    const idx_t id_col = label_col + (label_column_ ? 1 : 0);
+    const idx_t row_number_col = result->column_count() - 1;
+    const int32_t partition_label = dataset_.label_from_partition() ? labels.Id(group.partition_label) : -1;
+    const uint64_t path_hash = HashBytes(group.relative, seed_);
+    // The file row's own number identifies it when the dataset has no identity columns or the
+    // row's are NULL.
+    auto fallback_identity = [path_hash](int64_t file_row) { return HashCombine(path_hash, static_cast<uint64_t>(file_row)); };
+    CachedStringHash file_hash(seed_);
+    std::vector<uint32_t> position;
+    int64_t rows = 0;
+    Status status;
+    while (duckdb_data_chunk chunk = result->FetchChunk()) {
+      status = ReadChunk(chunk, group, slots, labels, types, label_col, id_col, row_number_col, partition_label,
+                         fallback_identity, file_hash, position);
+      rows += static_cast<int64_t>(duckdb_data_chunk_get_size(chunk));
+      duckdb_destroy_data_chunk(&chunk);
+      if (!status.ok()) return status;
+    }
+    TAD_RETURN_IF_ERROR(result->FetchStatus().WithContext("reading " + group.relative));
+    if (rows != group.rows) {
+      return Status::InvalidData(fmt::format("{}: row group {} has {} rows, its metadata says {} (was the file changed "
+                                             "while reading?)", group.relative, group.index_in_file, rows, group.rows));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  template <typename FallbackIdentity>
+  Status ReadChunk(duckdb_data_chunk chunk, const ParquetRowGroup& group, const RowSlots& slots,
+                   LabelDictionary& labels, const std::vector<duckdb_type>& types, idx_t label_col, idx_t id_col,
+                   idx_t row_number_col, int32_t partition_label, const FallbackIdentity& fallback_identity,
+                   CachedStringHash& file_hash, std::vector<uint32_t>& position) const {
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    // Each row goes where its file row number says, so the order of chunks does not matter.
+    const int64_t* row_numbers =
+        static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, row_number_col)));
+    position.resize(n);
+    for (idx_t r = 0; r < n; ++r) {
+      const int64_t at = row_numbers[r] - group.first_row;
+      if (at < 0 || at >= group.rows) return Status::Internal("DuckDB returned a row outside the row group");
+      position[r] = static_cast<uint32_t>(at);
+    }
+    bool in_order = true;
+    for (idx_t r = 0; r < n && in_order; ++r) in_order = position[r] == position[0] + r;
+    const size_t width = static_cast<size_t>(features_);
+    float* first_row = slots.values + (n > 0 ? position[0] : 0) * width;
+    for (int32_t f = 0; f < features_; ++f) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f));
+      TAD_RETURN_IF_ERROR(in_order ? ConvertFeature(types[static_cast<size_t>(f)], vector, n, nullptr, first_row + f, width)
+                                   : ConvertFeature(types[static_cast<size_t>(f)], vector, n, position.data(),
+                                                    slots.values + f, width));
+    }
+    if (label_column_) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, label_col);
+      auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
+      const uint64_t* validity = duckdb_vector_get_validity(vector);
+      for (idx_t r = 0; r < n; ++r) {
+        if (!IsValid(validity, r)) {
+          return Status::InvalidData(fmt::format("{}: row {} (counting from 0) has no {} (NULL label)", group.relative,
+                                                 row_numbers[r], dataset_.label()));
+        }
+        slots.labels[position[r]] = labels.Id(StringOf(&data[r]));
+      }
+    } else {
+      for (idx_t r = 0; r < n; ++r) slots.labels[position[r]] = no_label_ ? -1 : partition_label;
+    }
+    if (!dataset_.has_row_identity()) {
+      for (idx_t r = 0; r < n; ++r) {
+        slots.identity[position[r]] = slots.split_key[position[r]] = fallback_identity(row_numbers[r]);
+      }
+      return Status::Ok();
+    }
+    duckdb_vector files = duckdb_data_chunk_get_vector(chunk, id_col);
+    duckdb_vector indices = duckdb_data_chunk_get_vector(chunk, id_col + 1);
+    auto* file_data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(files));
+    const int64_t* index_data = static_cast<const int64_t*>(duckdb_vector_get_data(indices));
+    const uint64_t* file_valid = duckdb_vector_get_validity(files);
+    const uint64_t* index_valid = duckdb_vector_get_validity(indices);
+    const int64_t* flow_data = nullptr;
+    const uint64_t* flow_valid = nullptr;
+    if (split_ == SplitBy::kFlow) {
+      duckdb_vector flows = duckdb_data_chunk_get_vector(chunk, id_col + 2);
+      flow_data = static_cast<const int64_t*>(duckdb_vector_get_data(flows));
+      flow_valid = duckdb_vector_get_validity(flows);
+    }
+    for (idx_t r = 0; r < n; ++r) {
+      const bool has_file = IsValid(file_valid, r);
+      const uint64_t source_hash = has_file ? file_hash(StringOf(&file_data[r])) : 0;
+      const uint64_t identity = has_file && IsValid(index_valid, r)
+                                    ? HashCombine(source_hash, static_cast<uint64_t>(index_data[r]))
+                                    : fallback_identity(row_numbers[r]);
+      uint64_t split_key = identity;
+      if (split_ == SplitBy::kFile && has_file) split_key = source_hash;
+      if (split_ == SplitBy::kFlow && has_file && IsValid(flow_valid, r)) {
+        split_key = HashCombine(source_hash, static_cast<uint64_t>(flow_data[r]));
+      }
+      slots.identity[position[r]] = identity;
+      slots.split_key[position[r]] = split_key;
+    }
+    return Status::Ok();
+  }
+
+  const ParquetDataset& dataset_;
+  int32_t features_;
+  uint64_t seed_;
+  SplitBy split_;
+  bool label_column_ = false;
+  bool no_label_ = false;
+  std::string columns_;
+};
+
+void ResizeRows(LoadedRows& out, size_t rows) {
+  out.values.resize(rows * static_cast<size_t>(out.features));
+  out.identity.resize(rows);
+  out.split_key.resize(rows);
+  out.labels.resize(rows);
+}
+
+RowSlots SlotsAt(LoadedRows& out, size_t row) {
+  return {out.values.data() + row * static_cast<size_t>(out.features), out.identity.data() + row,
+          out.split_key.data() + row, out.labels.data() + row};
+}
+
+}  // namespace
+
+Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const ParquetRowGroup& group,
+                    const std::vector<std::string>& features, uint64_t seed, LoadedRows& out, SplitBy split) {
+  out.features = static_cast<int32_t>(features.size());
+  const size_t base = out.identity.size();
+  ResizeRows(out, base + static_cast<size_t>(group.rows));
+  // The labels go into out's dictionary: its names first, so the ids already given stay.
+  LabelDictionary labels;
+  for (const auto& name : out.label_names) labels.Id(name);
+  const Status status =
+      RowGroupReader(dataset, features, seed, split).Read(db.main_connection(), group, SlotsAt(out, base), labels);
+  if (!status.ok()) {
+    ResizeRows(out, base);
+    return status;
+  }
+  out.label_names = labels.names();
+  out.bytes_read += static_cast<uint64_t>(group.rows) * features.size() * sizeof(float);
+  return Status::Ok();
+}
+
+Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
+                                 const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads) {
+  LoadedRows out;
+  out.features = static_cast<int32_t>(features.size());
+  std::vector<int64_t> first(groups.size() + 1, 0);  // each group's first row in `out`
+  for (size_t i = 0; i < groups.size(); ++i) first[i + 1] = first[i] + dataset.row_groups()[groups[i]].rows;
+  ResizeRows(out, static_cast<size_t>(first.back()));
+  const RowGroupReader reader(dataset, features, seed, split);
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(groups.size())));
+  // Each thread: its own connection and label dictionary; the group it read, so that its rows'
+  // label ids can be mapped to the merged dictionary afterwards.
+  std::vector<LabelDictionary> dictionaries(static_cast<size_t>(threads));
+  std::vector<int> reader_of(groups.size(), -1);
+  std::vector<Status> statuses(groups.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<Status> connect_status(static_cast<size_t>(threads));
+  auto work = [&](int thread) {
+    auto connection = db.Connect();
+    if (!connection.ok()) {
+      connect_status[static_cast<size_t>(thread)] = connection.status();
+      failed = true;
+      return;
+    }
+    for (size_t i = next++; i < groups.size() && !failed; i = next++) {
+      statuses[i] = reader.Read(*connection, dataset.row_groups()[groups[i]], SlotsAt(out, static_cast<size_t>(first[i])),
+                                dictionaries[static_cast<size_t>(thread)]);
+      reader_of[i] = thread;
+      if (!statuses[i].ok()) failed = true;
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back(work, t);
+  work(0);
+  for (auto& worker : workers) worker.join();
+  for (const Status& status : connect_status) TAD_RETURN_IF_ERROR(status);
+  for (const Status& status : statuses) TAD_RETURN_IF_ERROR(status);
+
+  // One dictionary: each thread's names in turn, its rows' ids mapped.
+  LabelDictionary merged;
+  std::vector<std::vector<int32_t>> merged_id(dictionaries.size());
+  for (size_t t = 0; t < dictionaries.size(); ++t) {
+    for (const auto& name : dictionaries[t].names()) merged_id[t].push_back(merged.Id(name));
+  }
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const std::vector<int32_t>& map = merged_id[static_cast<size_t>(reader_of[i])];
+    for (int64_t r = first[i]; r < first[i + 1]; ++r) {
+      int32_t& label = out.labels[static_cast<size_t>(r)];
+      if (label >= 0) label = map[static_cast<size_t>(label)];
+    }
+  }
+  out.label_names = merged.names();
+  out.bytes_read = static_cast<uint64_t>(first.back()) * features.size() * sizeof(float);
+  return out;
 }
 
 uint8_t FeatureBins::Bin(float value) const {
@@ -385,28 +595,69 @@ uint8_t FeatureBins::Bin(float value) const {
   return static_cast<uint8_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin());
 }
 
-FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins) {
+ValueCounts CountValues(std::vector<float> sample) {
   sample.erase(std::remove_if(sample.begin(), sample.end(), [](float v) { return std::isnan(v); }), sample.end());
   std::sort(sample.begin(), sample.end());
-  FeatureBins bins;
-  if (sample.empty()) return bins;
-  std::vector<float> distinct;
+  ValueCounts counts;
   for (float v : sample) {
-    if (distinct.empty() || distinct.back() != v) distinct.push_back(v);
+    if (!counts.values.empty() && counts.values.back() == v) {
+      ++counts.counts.back();
+    } else {
+      counts.values.push_back(v == 0.0f ? 0.0f : v);
+      counts.counts.push_back(1);
+    }
   }
-  if (distinct.size() <= static_cast<size_t>(max_bins)) {
-    for (size_t i = 0; i + 1 < distinct.size(); ++i) bins.edges.push_back(distinct[i]);
+  return counts;
+}
+
+ValueCounts MergeValueCounts(const ValueCounts& a, const ValueCounts& b) {
+  ValueCounts merged;
+  merged.values.reserve(a.values.size() + b.values.size());
+  merged.counts.reserve(a.values.size() + b.values.size());
+  size_t i = 0, j = 0;
+  while (i < a.values.size() || j < b.values.size()) {
+    if (j == b.values.size() || (i < a.values.size() && a.values[i] < b.values[j])) {
+      merged.values.push_back(a.values[i]);
+      merged.counts.push_back(a.counts[i++]);
+    } else if (i == a.values.size() || b.values[j] < a.values[i]) {
+      merged.values.push_back(b.values[j]);
+      merged.counts.push_back(b.counts[j++]);
+    } else {
+      merged.values.push_back(a.values[i]);
+      merged.counts.push_back(a.counts[i++] + b.counts[j++]);
+    }
+  }
+  return merged;
+}
+
+FeatureBins ComputeFeatureBins(const ValueCounts& sample, int max_bins) {
+  FeatureBins bins;
+  const size_t distinct = sample.values.size();
+  if (distinct == 0) return bins;
+  if (distinct <= static_cast<size_t>(max_bins)) {
+    for (size_t i = 0; i + 1 < distinct; ++i) bins.edges.push_back(sample.values[i]);
     return bins;
   }
-  const size_t n = sample.size();
-  const float largest = sample.back();
+  // Edge k is the value at position k·n/max_bins - 1 of the sorted sample: `run` is the run of
+  // equal values holding that position, `end` the position after it.
+  uint64_t n = 0;
+  for (uint32_t count : sample.counts) n += count;
+  const float largest = sample.values.back();
+  size_t run = 0;
+  uint64_t end = sample.counts[0];
   for (int k = 1; k < max_bins; ++k) {
-    const size_t position = static_cast<size_t>(static_cast<uint64_t>(k) * n / static_cast<uint64_t>(max_bins));
-    const float edge = sample[position == 0 ? 0 : position - 1];
+    const uint64_t position = static_cast<uint64_t>(k) * n / static_cast<uint64_t>(max_bins);
+    const uint64_t at = position == 0 ? 0 : position - 1;
+    while (end <= at) end += sample.counts[++run];
+    const float edge = sample.values[run];
     if (edge == largest) break;
     if (bins.edges.empty() || bins.edges.back() < edge) bins.edges.push_back(edge);
   }
   return bins;
+}
+
+FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins) {
+  return ComputeFeatureBins(CountValues(std::move(sample)), max_bins);
 }
 
 bool InBinSample(uint64_t identity, double sample_fraction) {

@@ -103,14 +103,14 @@ class ParquetDataset {
 /// identifiers and the label.
 std::vector<std::string> ChooseFeatures(const ParquetDataset& dataset, const std::string& features_option);
 
-/// Rows read from row groups, appended block by block.
+/// Rows read from row groups, in the order of the row groups and of the rows in each file.
 struct LoadedRows {
   int32_t features = 0;
   std::vector<float> values;        // row-major: rows × features; NaN = missing
   std::vector<uint64_t> identity;   // row identity hash (see the rules above)
   std::vector<uint64_t> split_key;  // what decides train or test (see the rules above)
   std::vector<int32_t> labels;      // index into label_names; -1 when the dataset has no label
-  std::vector<std::string> label_names;  // this reader's label dictionary, in first-seen order
+  std::vector<std::string> label_names;  // this reader's label dictionary
   uint64_t bytes_read = 0;          // bytes of column values converted
   int64_t rows() const { return static_cast<int64_t>(identity.size()); }
 };
@@ -121,6 +121,12 @@ struct LoadedRows {
 Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const ParquetRowGroup& group,
                     const std::vector<std::string>& features, uint64_t seed, LoadedRows& out,
                     SplitBy split = SplitBy::kRow);
+
+/// Reads the row groups `groups` (indices into dataset.row_groups()) as ReadRowGroup does, with
+/// `threads` threads, each on its own connection taking the next row group; rows land in the
+/// order of `groups` whichever thread read them. On errors, the first failing group's Status.
+Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
+                                 const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads);
 
 /// Histogram bins of one feature. Value bin b holds values v with edges[b-1] < v <= edges[b]
 /// (the last value bin has no upper edge); missing values (NULL, NaN) have their own bin after
@@ -133,9 +139,22 @@ struct FeatureBins {
   uint8_t Bin(float value) const;
 };
 
-/// Bin edges from a sample of one feature's values (any order; NaN ignored): with at most
-/// `max_bins` distinct values a bin per value, otherwise edges at the sample's quantiles.
-/// The result depends only on the multiset of values. `max_bins` is 2…255.
+/// A sample of one feature's values as its distinct values, increasing, with how often each
+/// occurs (NaN left out; -0 counted as 0). Bins depend only on this, so executors exchange these
+/// summaries rather than the sample itself.
+struct ValueCounts {
+  std::vector<float> values;
+  std::vector<uint32_t> counts;
+  bool operator==(const ValueCounts&) const = default;
+};
+ValueCounts CountValues(std::vector<float> sample);
+/// The summary of the union of the samples.
+ValueCounts MergeValueCounts(const ValueCounts& a, const ValueCounts& b);
+
+/// Bin edges from a sample of one feature's values: with at most `max_bins` distinct values a bin
+/// per value, otherwise edges at the sample's quantiles. `max_bins` is 2…255.
+FeatureBins ComputeFeatureBins(const ValueCounts& sample, int max_bins);
+/// The same from the values themselves (any order; NaN ignored).
 FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins);
 
 /// Is this row in the test set?

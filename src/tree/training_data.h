@@ -1,8 +1,9 @@
 #pragma once
-/// Loading a dataset over all ranks: each rank reads its share of the row groups in rounds (every
-/// rank takes part in every round, with or without a row group left), the ranks agree on the
-/// class list, split rows into train and test by row identity, gather the bin sample to all ranks
-/// and bin their training rows. Errors on any rank end the load on every rank with the same Status.
+/// Loading a dataset over all ranks: each rank reads its share of the row groups with its threads
+/// and no exchange until all are read, then the ranks agree on the read's status and the class
+/// list, split rows into train and test by row identity, exchange summaries of their bin samples
+/// (distinct values and counts) and bin their training rows. Errors on any rank end the load on
+/// every rank with the same Status.
 
 #include <cstdint>
 #include <string>

@@ -51,7 +51,7 @@ class TrainingObserver {
   virtual ~TrainingObserver() = default;
   /// Phase changes (same on all ranks).
   virtual void OnPhase(TrainingPhase phase) { (void)phase; }
-  /// Called by all ranks together about once a second while loading, and once per tree level.
+  /// Called by all ranks together once when loading has read every row group, and once per tree level.
   virtual void OnProgress(const ExecutorWork& local_work, const TreeProgress& tree) {
     (void)local_work;
     (void)tree;

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <random>
 #include <set>
 
 namespace tad {
@@ -119,6 +121,133 @@ TEST_F(ParquetDatasetTest, LabelColumnFingerprintAndEmptyDatasets) {
 
   fs::create_directories(dir_ / "empty");
   EXPECT_EQ(ParquetDataset::Open(db_, dir_ / "empty", "app").status().code(), StatusCode::kInvalidArgument);
+}
+
+// Row groups of more than one DuckDB chunk (2048 rows) without identity columns, or with them
+// NULL: each row is identified by its own row number in the file, so identities are distinct and
+// the test fraction holds.
+TEST_F(ParquetDatasetTest, RowsWithoutIdentityColumnsAreIdentifiedByTheirRowInTheFile) {
+  ThrowIfError(db_.Execute("COPY (SELECT i::INTEGER AS x, 'g' || (i % 2) AS app FROM range(20000) t(i)) TO " +
+                           SqlQuote((dir_ / "plain.parquet").string()) + " (FORMAT parquet, ROW_GROUP_SIZE 10000)"));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_, "app"));
+  ASSERT_FALSE(dataset.has_row_identity());
+  ASSERT_EQ(dataset.row_groups().size(), 2u);
+  LoadedRows rows;
+  for (const auto& group : dataset.row_groups()) ThrowIfError(ReadRowGroup(db_, dataset, group, {"x"}, 7, rows));
+  ASSERT_EQ(rows.rows(), 20000);
+  for (int64_t r = 0; r < rows.rows(); ++r) {
+    ASSERT_EQ(rows.values[static_cast<size_t>(r)], static_cast<float>(r));  // x is the row number
+    ASSERT_EQ(rows.identity[static_cast<size_t>(r)], RowIdentityHash("plain.parquet", r, 7)) << "row " << r;
+  }
+}
+
+TEST_F(ParquetDatasetTest, RowsWithNullIdentityAreIdentifiedByTheirRowInTheFile) {
+  ThrowIfError(db_.Execute(
+      "COPY (SELECT CASE WHEN i < 100 THEN 'a.pcap' END AS source_file, CASE WHEN i < 100 THEN i END AS packet_index, "
+      "i::INTEGER AS x, 'g' || (i % 2) AS app FROM range(20000) t(i)) TO " +
+      SqlQuote((dir_ / "nulls.parquet").string()) + " (FORMAT parquet, ROW_GROUP_SIZE 10000)"));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_, "app"));
+  ASSERT_TRUE(dataset.has_row_identity());
+  LoadedRows rows;
+  for (const auto& group : dataset.row_groups()) ThrowIfError(ReadRowGroup(db_, dataset, group, {"x"}, 0, rows));
+  ASSERT_EQ(rows.rows(), 20000);
+  EXPECT_EQ(std::set<uint64_t>(rows.identity.begin(), rows.identity.end()).size(), 20000u);
+  EXPECT_EQ(rows.identity[5], RowIdentityHash("a.pcap", 5, 0));
+  int64_t test_rows = 0;
+  for (uint64_t key : rows.split_key) test_rows += IsTestRow(key, 0.2);
+  EXPECT_NEAR(static_cast<double>(test_rows) / 20000.0, 0.2, 0.015);
+}
+
+// Threads, each on its own connection, give the rows of one reader in order.
+TEST_F(ParquetDatasetTest, ReadingWithThreadsGivesTheRowsOfOneReader) {
+  ThrowIfError(db_.Execute(
+      "COPY (SELECT 'c' || (i % 3) || '.pcap' AS source_file, i AS packet_index, "
+      "CASE WHEN i % 7 = 0 THEN NULL ELSE i % 1000 END::SMALLINT AS a, (i * 0.5)::DOUBLE AS b, "
+      "(i % 5)::DECIMAL(6, 2) AS c, i % 2 = 0 AS d, CASE WHEN i % 3 = 0 THEN 'x' ELSE 'y' || (i % 4) END AS app "
+      "FROM range(30000) t(i)) TO " + SqlQuote((dir_ / "mixed.parquet").string()) +
+      " (FORMAT parquet, ROW_GROUP_SIZE 4096)"));
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_, "app"));
+  ASSERT_GE(dataset.row_groups().size(), 5u);
+  const std::vector<std::string> features = {"a", "b", "c", "d"};
+  LoadedRows one;
+  for (const auto& group : dataset.row_groups()) {
+    ThrowIfError(ReadRowGroup(db_, dataset, group, features, 3, one, SplitBy::kFile));
+  }
+  std::vector<size_t> all(dataset.row_groups().size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const LoadedRows threaded = ValueOrThrow(ReadRowGroups(db_, dataset, all, features, 3, SplitBy::kFile, 3));
+  ASSERT_EQ(threaded.rows(), one.rows());
+  EXPECT_EQ(threaded.identity, one.identity);
+  EXPECT_EQ(threaded.split_key, one.split_key);
+  EXPECT_EQ(threaded.bytes_read, one.bytes_read);
+  ASSERT_EQ(threaded.values.size(), one.values.size());
+  for (size_t i = 0; i < one.values.size(); ++i) {
+    ASSERT_TRUE(threaded.values[i] == one.values[i] || (std::isnan(threaded.values[i]) && std::isnan(one.values[i])));
+  }
+  for (int64_t r = 0; r < one.rows(); ++r) {
+    const size_t at = static_cast<size_t>(r);
+    ASSERT_EQ(threaded.label_names[static_cast<size_t>(threaded.labels[at])], one.label_names[static_cast<size_t>(one.labels[at])]);
+  }
+  // Values as DuckDB casts them to FLOAT, NULL as NaN.
+  auto cast = ValueOrThrow(db_.Query("SELECT a::FLOAT, b::FLOAT, c::FLOAT, d::FLOAT FROM read_parquet(" +
+                                     SqlQuote((dir_ / "mixed.parquet").string()) + ") ORDER BY packet_index"));
+  int64_t r = 0;
+  while (duckdb_data_chunk chunk = cast.FetchChunk()) {
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    for (idx_t f = 0; f < 4; ++f) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, f);
+      const float* data = static_cast<const float*>(duckdb_vector_get_data(vector));
+      uint64_t* validity = duckdb_vector_get_validity(vector);
+      for (idx_t i = 0; i < n; ++i) {
+        const float got = threaded.values[static_cast<size_t>(r + static_cast<int64_t>(i)) * 4 + f];
+        if (validity && !duckdb_validity_row_is_valid(validity, i)) {
+          ASSERT_TRUE(std::isnan(got));
+        } else {
+          ASSERT_EQ(got, data[i]) << "row " << r + static_cast<int64_t>(i) << " feature " << f;
+        }
+      }
+    }
+    r += static_cast<int64_t>(n);
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  EXPECT_EQ(r, 30000);
+}
+
+// Executors exchange value counts of their samples: the bins are those of the whole sample.
+TEST(ValueCountsTest, MergedCountsGiveTheBinsOfTheWholeSample) {
+  std::mt19937 random(5);
+  std::vector<float> whole;
+  std::vector<std::vector<float>> parts(3);
+  for (int i = 0; i < 30000; ++i) {
+    const float value = i % 11 == 0 ? std::numeric_limits<float>::quiet_NaN()
+                                    : static_cast<float>(random() % 5000) / (i % 2 ? 7.0f : 1.0f);
+    whole.push_back(value);
+    parts[random() % 3].push_back(value);
+  }
+  ValueCounts merged;
+  for (const auto& part : parts) merged = MergeValueCounts(merged, CountValues(part));
+  EXPECT_EQ(merged, CountValues(whole));
+  for (int max_bins : {2, 16, 255}) {
+    // The oracle: quantiles read off the sorted sample directly.
+    std::vector<float> sorted;
+    for (float v : whole) {
+      if (!std::isnan(v)) sorted.push_back(v);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> expected;
+    for (int k = 1; k < max_bins; ++k) {
+      const size_t position = static_cast<size_t>(k) * sorted.size() / static_cast<size_t>(max_bins);
+      const float edge = sorted[position == 0 ? 0 : position - 1];
+      if (edge == sorted.back()) break;
+      if (expected.empty() || expected.back() < edge) expected.push_back(edge);
+    }
+    EXPECT_EQ(ComputeFeatureBins(merged, max_bins).edges, expected) << max_bins;
+    EXPECT_EQ(ComputeFeatureBins(whole, max_bins).edges, expected) << max_bins;
+  }
+  ValueCounts small = CountValues({3.0f, -1.0f, 3.0f, -0.0f});
+  EXPECT_EQ(small.values, (std::vector<float>{-1.0f, 0.0f, 3.0f}));
+  EXPECT_EQ(small.counts, (std::vector<uint32_t>{1, 1, 2}));
+  EXPECT_FALSE(std::signbit(small.values[1]));
 }
 
 }  // namespace
