@@ -379,10 +379,10 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   return Status::Ok();
 }
 
-uint8_t FeatureBins::Bin(float value) const {
-  if (std::isnan(value)) return static_cast<uint8_t>(missing_bin());
+uint16_t FeatureBins::Bin(float value) const {
+  if (std::isnan(value)) return static_cast<uint16_t>(missing_bin());
   const double v = value;
-  return static_cast<uint8_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin());
+  return static_cast<uint16_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin());
 }
 
 FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins) {

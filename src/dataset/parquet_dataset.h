@@ -130,12 +130,12 @@ struct FeatureBins {
   int value_bins() const { return static_cast<int>(edges.size()) + 1; }
   int missing_bin() const { return value_bins(); }
   int total_bins() const { return value_bins() + 1; }
-  uint8_t Bin(float value) const;
+  uint16_t Bin(float value) const;
 };
 
 /// Bin edges from a sample of one feature's values (any order; NaN ignored): with at most
 /// `max_bins` distinct values a bin per value, otherwise edges at the sample's quantiles.
-/// The result depends only on the multiset of values. `max_bins` is 2…255.
+/// The result depends only on the multiset of values. `max_bins` is 2…65535.
 FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins);
 
 /// Is this row in the test set?

@@ -17,13 +17,13 @@ namespace {
 // with +inf to a power of two, searched with a fixed number of steps.
 class FastBinner {
  public:
-  FastBinner(const FeatureBins& bins) : missing_(static_cast<uint8_t>(bins.missing_bin())) {  // NOLINT
+  FastBinner(const FeatureBins& bins) : missing_(static_cast<uint16_t>(bins.missing_bin())) {  // NOLINT
     size_t size = 1;
     while (size < bins.edges.size() + 1) size *= 2;
     edges_.assign(size, std::numeric_limits<float>::infinity());
     for (size_t i = 0; i < bins.edges.size(); ++i) edges_[i] = static_cast<float>(bins.edges[i]);
   }
-  uint8_t Bin(float value) const {
+  uint16_t Bin(float value) const {
     if (value != value) return missing_;
     // Count of edges < value: the position lower_bound would find.
     size_t position = 0;
@@ -31,12 +31,12 @@ class FastBinner {
       position += edges_[position + step - 1] < value ? step : 0;
     }
     position += edges_[position] < value ? 1 : 0;
-    return static_cast<uint8_t>(position);
+    return static_cast<uint16_t>(position);
   }
 
  private:
   std::vector<float> edges_;
-  uint8_t missing_;
+  uint16_t missing_;
 };
 
 std::span<const std::byte> AsBytes(const std::string& text) {
@@ -133,7 +133,6 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   int64_t train_rows = 0;
   const int64_t rows = loaded.rows();
   const size_t width = static_cast<size_t>(num_features);
-  data.train.features = num_features;
   data.train.labels.reserve(static_cast<size_t>(rows));
   const size_t expected_test = static_cast<size_t>(static_cast<double>(rows) * parameters.test_fraction * 1.05) + 64;
   data.test_values.reserve(expected_test * width);
@@ -171,17 +170,16 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   }
   for (size_t f = 0; f < width; ++f) data.bins.push_back(ComputeFeatureBins(std::move(per_feature[f]), parameters.max_bins));
 
-  data.train.bins.resize(static_cast<size_t>(train_rows) * width);
+  data.train.Allocate(data.bins, train_rows);
   std::vector<FastBinner> binners(data.bins.begin(), data.bins.end());
   ParallelBlocks(train_rows, threads, [&](int64_t begin, int64_t end, int) {
     for (int64_t r = begin; r < end; ++r) {
       const float* values = loaded.values.data() + static_cast<size_t>(r) * width;
-      uint8_t* out = data.train.bins.data() + static_cast<size_t>(r) * width;
-      for (size_t f = 0; f < width; ++f) out[f] = binners[f].Bin(values[f]);
+      for (size_t f = 0; f < width; ++f) data.train.set_bin(r, static_cast<int32_t>(f), binners[f].Bin(values[f]));
     }
   });
   loaded.values = {};
-  data.work.binned_bytes_held = data.train.bins.size() + data.train.labels.size() * sizeof(uint16_t);
+  data.work.binned_bytes_held = data.train.bin_bytes() + data.train.labels.size() * sizeof(uint16_t);
 
   // Global counts.
   std::vector<int64_t> counts(3 + data.classes.size(), 0);
