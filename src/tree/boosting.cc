@@ -194,9 +194,10 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           const double prob = p[static_cast<size_t>(cls)];
           const double gradient = weight * (prob - (label == cls ? 1.0 : 0.0));
           const double hessian = weight * (per_round == 1 ? 1.0 : 2.0) * prob * (1.0 - prob);
-          gradients[base + static_cast<size_t>(k)] = std::llround(gradient * kGradientScale);
+          const size_t at = static_cast<size_t>(k) * static_cast<size_t>(n) + static_cast<size_t>(r);
+          gradients[at] = std::llround(gradient * kGradientScale);
           // At least one unit, so that no node with rows has a zero hessian.
-          hessians[base + static_cast<size_t>(k)] = std::max<int64_t>(1, std::llround(hessian * kGradientScale));
+          hessians[at] = std::max<int64_t>(1, std::llround(hessian * kGradientScale));
         }
       }
     });
@@ -213,10 +214,14 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       growing[static_cast<size_t>(k)].split_bin.push_back(-1);
       root_candidates.push_back(CandidateFeatures(parameters, features, round * per_round + k, 0));
     }
-    LevelGrowth growth(rows, bins, kStatsPerBin, std::vector<std::vector<uint32_t>>(width, sample),
-                       std::move(root_candidates), threads);
-    sample = {};
-    const GradientSums sums{per_round, gradients, hessians};
+    // Every tree of the round starts from the same rows.
+    std::vector<uint32_t> order;
+    order.reserve(sample.size() * width);
+    for (size_t k = 0; k < width; ++k) order.insert(order.end(), sample.begin(), sample.end());
+    LevelGrowth growth(rows, bins, kStatsPerBin, std::move(order),
+                       std::vector<int64_t>(width, static_cast<int64_t>(sample.size())), std::move(root_candidates),
+                       threads);
+    const GradientSums sums{gradients, hessians};
     auto can_split = [&](const NodeStats& node, int32_t depth) {
       return depth < parameters.max_depth && node.rows >= 2 * parameters.min_instances_per_node &&
              static_cast<double>(node.hessian) / kGradientScale >= 2 * parameters.min_hessian_per_node;

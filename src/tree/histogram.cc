@@ -111,8 +111,7 @@ void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, 
     int64_t* base = target + label;
     if constexpr (kWeighted) {
       const int64_t weight =
-          (sums.bootstrap.empty() ? 1 : sums.bootstrap[static_cast<size_t>(r) * static_cast<size_t>(sums.trees) +
-                                                       static_cast<size_t>(tree)]) *
+          (sums.bootstrap.empty() ? 1 : sums.bootstrap[static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) + r]) *
           (sums.class_weights.empty() ? 1 : sums.class_weights[label]);
       for (size_t k = 0; k < held; ++k) base[cells.offsets[k] + BinOf<kWide>(row, cells, k) * step] += weight;
     } else {
@@ -130,7 +129,7 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
   for (int64_t i = begin; i < end; ++i) {
     const uint32_t r = order[i];
     const uint8_t* row = rows.row(r);
-    const size_t at = static_cast<size_t>(r) * static_cast<size_t>(sums.trees) + static_cast<size_t>(tree);
+    const size_t at = static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) + r;
     const int64_t gradient = sums.gradients[at];
     const int64_t hessian = sums.hessians[at];
     for (size_t k = 0; k < held; ++k) {
@@ -237,20 +236,28 @@ std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> o
 }
 
 LevelGrowth::LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t statistics,
-                         std::vector<std::vector<uint32_t>> roots, std::vector<std::vector<int32_t>> candidates,
-                         int threads)
-    : rows_(rows), bins_(bins), statistics_(statistics), threads_(threads) {
-  for (size_t t = 0; t < roots.size(); ++t) {
+                         std::vector<uint32_t> order, const std::vector<int64_t>& root_rows,
+                         std::vector<std::vector<int32_t>> candidates, int threads)
+    : rows_(rows), bins_(bins), statistics_(statistics), threads_(threads), order_(std::move(order)) {
+  int64_t begin = 0;
+  for (size_t t = 0; t < root_rows.size(); ++t) {
     LevelNode root;
     root.tree = static_cast<int32_t>(t);
     root.candidates = std::move(candidates[t]);
     root.layout = HistogramLayout(bins, statistics, root.candidates);
-    root.begin = static_cast<int64_t>(order_.size());
-    order_.insert(order_.end(), roots[t].begin(), roots[t].end());
-    root.end = static_cast<int64_t>(order_.size());
-    roots[t] = {};
+    root.begin = begin;
+    root.end = begin + root_rows[t];
+    begin = root.end;
     nodes_.push_back(std::move(root));
   }
+}
+
+void LevelGrowth::Reuse(std::vector<int64_t>& buffer, size_t size) {
+  if (size > buffer.capacity()) {
+    buffer.clear();  // nothing to copy into the new allocation
+    buffer.reserve(size + size / 2);
+  }
+  buffer.resize(size);
 }
 
 const int64_t* LevelGrowth::histogram(size_t i) const {
@@ -283,7 +290,7 @@ void LevelGrowth::BuildWith(const Sums& sums, Communicator& communicator, Traini
     if (!node.derived()) counted_nodes.push_back(CountedNode{node.begin, node.end, node.tree, &node.layout, size});
     size += node.layout.node_stride();
   }
-  counted_.resize(counted_size);  // CountNodes zeroes each node's slice
+  Reuse(counted_, counted_size);  // CountNodes zeroes each node's slice
   CountNodes(rows_, order_, counted_nodes, sums, threads_, counted_, scratch_histogram_);
   stats.histogram_seconds += SecondsSince(start);
 
@@ -293,7 +300,7 @@ void LevelGrowth::BuildWith(const Sums& sums, Communicator& communicator, Traini
   stats.bytes_per_level.push_back(counted_size * sizeof(int64_t));
 
   const auto derive_start = SteadyClock::now();
-  derived_.resize(derived_size);
+  Reuse(derived_, derived_size);
   ParallelItems(static_cast<int64_t>(nodes_.size()), threads_, [&](int64_t i) {
     const LevelNode& node = nodes_[static_cast<size_t>(i)];
     if (!node.derived()) return;
@@ -316,8 +323,9 @@ void LevelGrowth::BuildWith(const Sums& sums, Communicator& communicator, Traini
 void LevelGrowth::AddChildren(size_t i, int32_t feature, int32_t bin, int32_t left_id, const bool open[2],
                               const int64_t totals[2], std::vector<int32_t> candidates[2]) {
   const LevelNode& parent = nodes_[i];
+  // Only a split with a child at the next level has its rows moved (none at the last level).
   const size_t split = splits_.size();
-  splits_.push_back(RangeSplit{parent.begin, parent.end, feature, bin});
+  bool moves_rows = false;
   const int counted_side = totals[0] <= totals[1] ? 0 : 1;
   const int derived_side = 1 - counted_side;
   bool derivable = open[derived_side];
@@ -342,7 +350,9 @@ void LevelGrowth::AddChildren(size_t i, int32_t feature, int32_t bin, int32_t le
     child_index[side] = static_cast<int32_t>(next_.size());
     next_.push_back(std::move(child));
     next_range_.emplace_back(split, side);
+    moves_rows = true;
   }
+  if (moves_rows) splits_.push_back(RangeSplit{parent.begin, parent.end, feature, bin});
   if (derivable) {
     LevelNode& derived = next_[static_cast<size_t>(child_index[derived_side])];
     derived.parent = static_cast<int32_t>(i);

@@ -101,15 +101,14 @@ struct CountedNode {
 };
 
 /// What a row adds to its bin, per classifier. Classes: weight at the row's class (decision tree,
-/// forest). Gradients: (gradient, hessian, 1) in fixed point (boosting).
+/// forest). Gradients: (gradient, hessian, 1) in fixed point (boosting). Per-(row, tree) values
+/// are tree-major (tree t's rows are contiguous), so a node's rows read them in ascending order.
 struct ClassCounts {
-  int32_t trees = 1;
-  std::span<const uint8_t> bootstrap;  // per (row, tree), row-major; empty: 1
+  std::span<const uint8_t> bootstrap;  // per (tree, row); empty: 1
   std::span<const int64_t> class_weights;  // per class; empty: 1
 };
 struct GradientSums {
-  int32_t trees = 1;
-  std::span<const int64_t> gradients;  // per (row, tree), row-major
+  std::span<const int64_t> gradients;  // per (tree, row)
   std::span<const int64_t> hessians;
 };
 
@@ -176,10 +175,12 @@ struct LevelNode {
 /// histogram(i) (the same on every rank) and calls AddChildren; NextLevel moves the rows.
 class LevelGrowth {
  public:
-  /// `roots[t]` are the rows of tree t's root (row indices, ascending); `candidates[t]` the
-  /// features its root may split on. `statistics` per bin: classes, or 3 for boosting.
+  /// `order` holds the rows of every tree's root (row indices), tree after tree, `root_rows[t]`
+  /// of them for tree t; `candidates[t]` are the features tree t's root may split on.
+  /// `statistics` per bin: classes, or 3 for boosting.
   LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t statistics,
-              std::vector<std::vector<uint32_t>> roots, std::vector<std::vector<int32_t>> candidates, int threads);
+              std::vector<uint32_t> order, const std::vector<int64_t>& root_rows,
+              std::vector<std::vector<int32_t>> candidates, int threads);
 
   bool done() const { return nodes_.empty(); }
   const std::vector<LevelNode>& nodes() const { return nodes_; }
@@ -201,6 +202,9 @@ class LevelGrowth {
  private:
   template <class Sums>
   void BuildWith(const Sums& sums, Communicator& communicator, TrainingStats& stats);
+  // Sizes a histogram buffer; its contents are rewritten. Grows with room to spare and without
+  // copying, so that the levels reuse the same pages instead of faulting in new ones.
+  static void Reuse(std::vector<int64_t>& buffer, size_t size);
   const int64_t* previous_histogram(size_t i) const;
 
   const BinnedRows& rows_;

@@ -114,10 +114,9 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   const int32_t tree_count = forest ? parameters.num_trees : 1;
   const size_t trees_per_row = static_cast<size_t>(tree_count);
   std::vector<DecisionTree> trees(static_cast<size_t>(tree_count));
-  // A forest's rows carry bootstrap weights per (row, tree): a row drawn 0 times is not in that
+  // A forest's rows carry bootstrap weights per (tree, row): a row drawn 0 times is not in that
   // tree's root. Row indices are 32-bit: one rank holds fewer than 2^32 rows.
   std::vector<uint8_t> weights;
-  std::vector<std::vector<uint32_t>> roots(trees_per_row);
   std::vector<std::vector<int32_t>> root_candidates;
   for (int32_t t = 0; t < tree_count; ++t) {
     trees[static_cast<size_t>(t)].nodes.push_back(TreeNode{});
@@ -129,22 +128,31 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
     ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
       for (int64_t r = begin; r < end; ++r) {
         for (int32_t t = 0; t < tree_count; ++t) {
-          weights[static_cast<size_t>(r) * trees_per_row + static_cast<size_t>(t)] =
+          weights[static_cast<size_t>(t) * static_cast<size_t>(rows.rows()) + static_cast<size_t>(r)] =
               sampler.Weight(rows.identity[static_cast<size_t>(r)], t);
         }
       }
     });
   }
+  // Each tree's root holds the rows it drew at least once, tree after tree.
+  auto in_tree = [&](int64_t r, int64_t t) {
+    return !forest || weights[static_cast<size_t>(t) * static_cast<size_t>(rows.rows()) + static_cast<size_t>(r)] > 0;
+  };
+  std::vector<int64_t> root_rows(trees_per_row, 0);
   ParallelItems(tree_count, threads, [&](int64_t t) {
-    std::vector<uint32_t>& root = roots[static_cast<size_t>(t)];
+    for (int64_t r = 0; r < rows.rows(); ++r) root_rows[static_cast<size_t>(t)] += in_tree(r, t) ? 1 : 0;
+  });
+  std::vector<int64_t> root_begin(trees_per_row + 1, 0);
+  for (size_t t = 0; t < trees_per_row; ++t) root_begin[t + 1] = root_begin[t] + root_rows[t];
+  std::vector<uint32_t> order(static_cast<size_t>(root_begin.back()));
+  ParallelItems(tree_count, threads, [&](int64_t t) {
+    size_t at = static_cast<size_t>(root_begin[static_cast<size_t>(t)]);
     for (int64_t r = 0; r < rows.rows(); ++r) {
-      if (!forest || weights[static_cast<size_t>(r) * trees_per_row + static_cast<size_t>(t)] > 0) {
-        root.push_back(static_cast<uint32_t>(r));
-      }
+      if (in_tree(r, t)) order[at++] = static_cast<uint32_t>(r);
     }
   });
-  LevelGrowth growth(rows, bins, classes, std::move(roots), std::move(root_candidates), threads);
-  const ClassCounts sums{tree_count, weights, fixed_class_weights};
+  LevelGrowth growth(rows, bins, classes, std::move(order), root_rows, std::move(root_candidates), threads);
+  const ClassCounts sums{weights, fixed_class_weights};
   TrainingStats local_stats;
   // A child is worth a histogram only if it could still be split.
   auto can_split = [&](const std::vector<int64_t>& counts, int32_t depth) {
