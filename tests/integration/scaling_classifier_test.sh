@@ -55,7 +55,7 @@ set +e
   >"$work/bad.out" 2>"$work/bad.err"
 code=$?
 set -e
-if [ "$code" -eq 2 ] && grep -q -- "--num-trees" "$work/bad.err" && [ ! -e "$work/bad/scaling.json" ] \
+if [ "$code" -eq 2 ] && grep -qF -- "--num-trees 0 is out of range" "$work/bad.err" && [ ! -e "$work/bad/scaling.json" ] \
     && [ ! -d "$work/bad/runs" ]; then
   echo "ok bad parameter: exit 2, $(cat "$work/bad.err")"
 else
