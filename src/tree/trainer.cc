@@ -112,7 +112,6 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   const int32_t features = static_cast<int32_t>(bins.size());
   const bool forest = parameters.classifier == Classifier::kRandomForest;
   const int32_t tree_count = forest ? parameters.num_trees : 1;
-  const size_t trees_per_row = static_cast<size_t>(tree_count);
   std::vector<DecisionTree> trees(static_cast<size_t>(tree_count));
   // A forest's rows carry bootstrap weights per (tree, row): a row drawn 0 times is not in that
   // tree's root. Row indices are 32-bit: one rank holds fewer than 2^32 rows.
@@ -124,7 +123,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   }
   if (forest) {
     const ForestSampler sampler(parameters);
-    weights.resize(static_cast<size_t>(rows.rows()) * trees_per_row);
+    weights.resize(static_cast<size_t>(rows.rows()) * trees.size());
     ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
       for (int64_t r = begin; r < end; ++r) {
         for (int32_t t = 0; t < tree_count; ++t) {
@@ -138,12 +137,12 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   auto in_tree = [&](int64_t r, int64_t t) {
     return !forest || weights[static_cast<size_t>(t) * static_cast<size_t>(rows.rows()) + static_cast<size_t>(r)] > 0;
   };
-  std::vector<int64_t> root_rows(trees_per_row, 0);
+  std::vector<int64_t> root_rows(trees.size(), 0);
   ParallelItems(tree_count, threads, [&](int64_t t) {
     for (int64_t r = 0; r < rows.rows(); ++r) root_rows[static_cast<size_t>(t)] += in_tree(r, t) ? 1 : 0;
   });
-  std::vector<int64_t> root_begin(trees_per_row + 1, 0);
-  for (size_t t = 0; t < trees_per_row; ++t) root_begin[t + 1] = root_begin[t] + root_rows[t];
+  std::vector<int64_t> root_begin(trees.size() + 1, 0);
+  for (size_t t = 0; t < trees.size(); ++t) root_begin[t + 1] = root_begin[t] + root_rows[t];
   std::vector<uint32_t> order(static_cast<size_t>(root_begin.back()));
   ParallelItems(tree_count, threads, [&](int64_t t) {
     size_t at = static_cast<size_t>(root_begin[static_cast<size_t>(t)]);
@@ -166,7 +165,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
     growth.Build(sums, communicator, local_stats);
 
     const auto split_start = std::chrono::steady_clock::now();
-    std::vector<bool> growing(trees_per_row, false);  // trees with nodes at the next level
+    std::vector<bool> growing(trees.size(), false);  // trees with nodes at the next level
     for (size_t s = 0; s < growth.nodes().size(); ++s) {
       const LevelNode& slot = growth.nodes()[s];
       const int32_t id = slot.node;
