@@ -58,8 +58,10 @@ ForestSampler::ForestSampler(const TreeParameters& parameters)
   }
 }
 
-uint8_t ForestSampler::Weight(uint64_t identity, int32_t tree) const {
-  const double u = UnitInterval(HashCombine(identity, HashCombine(seed_, static_cast<uint64_t>(tree))));
+uint64_t ForestSampler::TreeKey(int32_t tree) const { return HashCombine(seed_, static_cast<uint64_t>(tree)); }
+
+uint8_t ForestSampler::WeightFor(uint64_t identity, uint64_t tree_key) const {
+  const double u = UnitInterval(HashCombine(identity, tree_key));
   if (!bootstrap_) return u < rate_ ? 1 : 0;
   uint8_t copies = 0;
   while (copies < poisson_cdf_.size() && u >= poisson_cdf_[copies]) ++copies;
@@ -121,26 +123,25 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
     trees[static_cast<size_t>(t)].nodes.push_back(TreeNode{});
     root_candidates.push_back(CandidateFeatures(parameters, features, t, 0));
   }
+  // Each tree's root holds the rows it drew at least once, tree after tree.
+  std::vector<int64_t> root_rows(trees.size(), rows.rows());
   if (forest) {
     const ForestSampler sampler(parameters);
     weights.resize(static_cast<size_t>(rows.rows()) * trees.size());
-    ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
-      for (int64_t r = begin; r < end; ++r) {
-        for (int32_t t = 0; t < tree_count; ++t) {
-          weights[static_cast<size_t>(t) * static_cast<size_t>(rows.rows()) + static_cast<size_t>(r)] =
-              sampler.Weight(rows.identity[static_cast<size_t>(r)], t);
-        }
+    ParallelItems(tree_count, threads, [&](int64_t t) {
+      const uint64_t key = sampler.TreeKey(static_cast<int32_t>(t));
+      uint8_t* tree_weights = weights.data() + static_cast<size_t>(t) * static_cast<size_t>(rows.rows());
+      int64_t drawn = 0;
+      for (int64_t r = 0; r < rows.rows(); ++r) {
+        tree_weights[r] = sampler.WeightFor(rows.identity[static_cast<size_t>(r)], key);
+        drawn += tree_weights[r] > 0 ? 1 : 0;
       }
+      root_rows[static_cast<size_t>(t)] = drawn;
     });
   }
-  // Each tree's root holds the rows it drew at least once, tree after tree.
   auto in_tree = [&](int64_t r, int64_t t) {
     return !forest || weights[static_cast<size_t>(t) * static_cast<size_t>(rows.rows()) + static_cast<size_t>(r)] > 0;
   };
-  std::vector<int64_t> root_rows(trees.size(), 0);
-  ParallelItems(tree_count, threads, [&](int64_t t) {
-    for (int64_t r = 0; r < rows.rows(); ++r) root_rows[static_cast<size_t>(t)] += in_tree(r, t) ? 1 : 0;
-  });
   std::vector<int64_t> root_begin(trees.size() + 1, 0);
   for (size_t t = 0; t < trees.size(); ++t) root_begin[t + 1] = root_begin[t] + root_rows[t];
   std::vector<uint32_t> order(static_cast<size_t>(root_begin.back()));

@@ -40,7 +40,10 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
 class ForestSampler {
  public:
   explicit ForestSampler(const TreeParameters& parameters);
-  uint8_t Weight(uint64_t identity, int32_t tree) const;
+  uint8_t Weight(uint64_t identity, int32_t tree) const { return WeightFor(identity, TreeKey(tree)); }
+  /// Weight in two parts, for drawing many rows of one tree: the tree's part of the hash once.
+  uint64_t TreeKey(int32_t tree) const;
+  uint8_t WeightFor(uint64_t identity, uint64_t tree_key) const;
 
  private:
   uint64_t seed_;
