@@ -589,10 +589,10 @@ Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset
   return out;
 }
 
-uint8_t FeatureBins::Bin(float value) const {
-  if (std::isnan(value)) return static_cast<uint8_t>(missing_bin());
+uint16_t FeatureBins::Bin(float value) const {
+  if (std::isnan(value)) return static_cast<uint16_t>(missing_bin());
   const double v = value;
-  return static_cast<uint8_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin());
+  return static_cast<uint16_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin());
 }
 
 ValueCounts CountValues(std::vector<float> sample) {

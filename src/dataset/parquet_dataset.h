@@ -136,7 +136,7 @@ struct FeatureBins {
   int value_bins() const { return static_cast<int>(edges.size()) + 1; }
   int missing_bin() const { return value_bins(); }
   int total_bins() const { return value_bins() + 1; }
-  uint8_t Bin(float value) const;
+  uint16_t Bin(float value) const;
 };
 
 /// A sample of one feature's values as its distinct values, increasing, with how often each

@@ -19,8 +19,14 @@ double Progress(const TreeProgress& progress, TrainingPhase phase) {
   if (phase == TrainingPhase::kEvaluating || phase == TrainingPhase::kFinished) return 1.0;
   if (phase != TrainingPhase::kTraining || progress.max_depth <= 0) return 0.0;
   const double per_tree = std::min(1.0, static_cast<double>(progress.level) / progress.max_depth);
+  if (progress.rounds_total > 0) {  // boosting: one round after another; the current one is partly done
+    const bool round_open = progress.trees_done == progress.tree_index;
+    return std::min(1.0, (progress.rounds_done + (round_open ? per_tree : 0.0)) / progress.rounds_total);
+  }
+  // A decision tree or a forest: all trees grow level by level; finished ones count whole.
   const double trees = std::max(1, progress.trees_total);
-  return std::min(1.0, (progress.tree_index + per_tree) / trees);
+  const double done = progress.trees_done;
+  return std::min(1.0, (done + (trees - done) * per_tree) / trees);
 }
 
 // Distinct hosts, with the memory and cores their executors reported.
@@ -120,6 +126,12 @@ std::string JobMetrics::RenderTad() const {
           Progress(state.progress, state.phase));
   r.Gauge("tad_tree_index", "Tree being trained (0 for a single decision tree).", job, state.progress.tree_index);
   r.Gauge("tad_trees", "Trees to train.", job, state.progress.trees_total);
+  r.Gauge("tad_trees_done", "Trees complete (a forest grows all its trees together, level by level).", job,
+          state.progress.trees_done);
+  r.Gauge("tad_boosting_rounds", "Boosting rounds to run (0 unless the classifier is gbt).", job,
+          state.progress.rounds_total);
+  r.Gauge("tad_boosting_rounds_done", "Boosting rounds complete (0 unless the classifier is gbt).", job,
+          state.progress.rounds_done);
   r.Gauge("tad_tree_level", "Tree depth trained so far.", job, state.progress.level);
   r.Gauge("tad_tree_max_depth", "Maximum depth the tree may reach.", job, state.progress.max_depth);
   r.Gauge("tad_tree_nodes", "Nodes of the tree so far.", job, static_cast<double>(state.progress.nodes));

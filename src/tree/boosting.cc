@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "common/elapsed.h"
 #include "common/hash.h"
 
 namespace tad {
@@ -18,10 +19,6 @@ constexpr double kLossScale = 1048576.0;
 constexpr double kMinProbability = 1e-15;
 constexpr uint64_t kValidationSalt = 0x76616c6964617465ULL;  // "validate"
 constexpr uint64_t kSampleSalt = 0x73616d706c696e67ULL;      // "sampling"
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 struct NodeStats {
   int64_t gradient = 0;  // fixed point
@@ -90,79 +87,19 @@ GradientSplit FindGradientSplit(const int64_t* node, const HistogramLayout& layo
   return best;
 }
 
-// Adds each row's (gradient, hessian, 1) to the bins of its node in each tree of the round: row r's
-// slot in tree k is slot_of_row[r * per_round + k] (-1: none), counted into node slice
-// counted_index[slot] (-1: derived, not counted). Threads count disjoint row blocks into their own
-// buffers, summed afterwards: integer sums, the same for any thread count.
-void BuildGradientHistograms(const BinnedRows& rows, int32_t per_round, const std::vector<int32_t>& slot_of_row,
-                             const std::vector<int32_t>& counted_index,
-                             const std::vector<int64_t>& gradients, const std::vector<int64_t>& hessians,
-                             const HistogramLayout& layout, int threads, std::vector<int64_t>& histogram,
-                             std::vector<std::vector<int64_t>>& thread_buffers) {
-  std::fill(histogram.begin(), histogram.end(), 0);
-  std::vector<size_t> offsets;
-  for (int32_t f = 0; f < layout.features(); ++f) offsets.push_back(layout.offset(f));
-  const size_t stride = layout.node_stride();
-  const int blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rows.rows() / 4096 + 1)));
-  if (thread_buffers.size() < static_cast<size_t>(blocks - 1)) thread_buffers.resize(static_cast<size_t>(blocks - 1));
-  ParallelBlocks(rows.rows(), blocks, [&](int64_t begin, int64_t end, int t) {
-    int64_t* target = histogram.data();
-    if (t > 0) {
-      thread_buffers[static_cast<size_t>(t - 1)].assign(histogram.size(), 0);
-      target = thread_buffers[static_cast<size_t>(t - 1)].data();
-    }
-    const int32_t features = rows.features;
-    for (int64_t r = begin; r < end; ++r) {
-      const uint8_t* bins = rows.row(r);
-      for (int32_t k = 0; k < per_round; ++k) {
-        const size_t at = static_cast<size_t>(r) * static_cast<size_t>(per_round) + static_cast<size_t>(k);
-        const int32_t slot = slot_of_row[at];
-        if (slot < 0) continue;
-        const int32_t index = counted_index[static_cast<size_t>(slot)];
-        if (index < 0) continue;
-        int64_t* node = target + static_cast<size_t>(index) * stride;
-        const int64_t gradient = gradients[at];
-        const int64_t hessian = hessians[at];
-        for (int32_t f = 0; f < features; ++f) {
-          int64_t* cell = node + offsets[static_cast<size_t>(f)] + static_cast<size_t>(bins[f]) * kStatsPerBin;
-          cell[0] += gradient;
-          cell[1] += hessian;
-          cell[2] += 1;
-        }
-      }
-    }
-  });
-  for (int t = 1; t < blocks; ++t) {
-    const std::vector<int64_t>& buffer = thread_buffers[static_cast<size_t>(t - 1)];
-    for (size_t i = 0; i < histogram.size(); ++i) histogram[i] += buffer[i];
-  }
-}
-
 // A tree under construction: the model's nodes plus what training needs of them.
 struct GrowingTree {
   DecisionTree tree;
   std::vector<NodeStats> stats;    // per node
   std::vector<int32_t> split_bin;  // per node: rows with bin <= this go left
-  int32_t LeafOf(const uint8_t* bins) const {
+  int32_t LeafOf(const BinnedRows& rows, int64_t r) const {
     int32_t id = 0;
     while (!tree.nodes[static_cast<size_t>(id)].is_leaf()) {
       const TreeNode& node = tree.nodes[static_cast<size_t>(id)];
-      id = bins[node.feature] <= split_bin[static_cast<size_t>(id)] ? node.left : node.right;
+      id = rows.bin(r, node.feature) <= split_bin[static_cast<size_t>(id)] ? node.left : node.right;
     }
     return id;
   }
-};
-
-// A node whose histogram this level needs: an open node (it may be split), or a closed child
-// counted only so that its open sibling's histogram can be derived as parent − sibling (exact in
-// integers, so the same global histogram as counting it).
-struct Slot {
-  int32_t tree = 0;  // within the round
-  int32_t node = 0;
-  bool open = true;
-  int32_t parent_slot = -1;   // derived: the parent's slot in the previous level's histogram
-  int32_t sibling_slot = -1;  // derived: the counted sibling's slot in this level
-  bool derived() const { return parent_slot >= 0; }
 };
 
 bool Sampled(const TreeParameters& parameters, uint64_t identity, int32_t round) {
@@ -185,8 +122,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
                                TrainingObserver* observer, ExecutorWork* work, TrainingStats* stats) {
   const int32_t per_round = TreesPerRound(classes);
   const size_t width = static_cast<size_t>(per_round);
-  const HistogramLayout layout(bins, kStatsPerBin);
-  const size_t stride = layout.node_stride();
+  const int32_t features = static_cast<int32_t>(bins.size());
   const int64_t n = rows.rows();
   const size_t cells = static_cast<size_t>(n) * width;
   TrainingStats local_stats;
@@ -238,22 +174,17 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
 
   std::vector<int64_t> gradients(cells);
   std::vector<int64_t> hessians(cells);
-  std::vector<int32_t> slot_of_row(cells);
-  std::vector<int64_t> histogram;  // this level's, slots × stride
-  std::vector<int64_t> previous;   // the previous level's, for derived slots
-  std::vector<int64_t> counted;    // the counted slots', contiguous for one allreduce
-  std::vector<std::vector<int64_t>> thread_buffers;
+  std::vector<uint8_t> in_round(static_cast<size_t>(n));  // boosting rows of this round's sample
   for (int32_t round = 0; round < parameters.max_iter; ++round) {
     // Each row's gradient and hessian, rounded once to fixed point; rows outside this round's
-    // sample (and validation rows) are in no node.
+    // sample (and validation rows) are in no tree's root.
     ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
       std::vector<double> p(static_cast<size_t>(classes));
       for (int64_t r = begin; r < end; ++r) {
         const size_t base = static_cast<size_t>(r) * width;
-        if (validation[static_cast<size_t>(r)] || !Sampled(parameters, rows.identity[static_cast<size_t>(r)], round)) {
-          std::fill_n(slot_of_row.begin() + static_cast<ptrdiff_t>(base), width, -1);
-          continue;
-        }
+        in_round[static_cast<size_t>(r)] =
+            !validation[static_cast<size_t>(r)] && Sampled(parameters, rows.identity[static_cast<size_t>(r)], round);
+        if (!in_round[static_cast<size_t>(r)]) continue;
         MarginsToProbabilities(margins.data() + base, classes, p.data());
         const int32_t label = rows.labels[static_cast<size_t>(r)];
         const double weight = weight_of(static_cast<size_t>(label));
@@ -263,66 +194,53 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           const double prob = p[static_cast<size_t>(cls)];
           const double gradient = weight * (prob - (label == cls ? 1.0 : 0.0));
           const double hessian = weight * (per_round == 1 ? 1.0 : 2.0) * prob * (1.0 - prob);
-          gradients[base + static_cast<size_t>(k)] = std::llround(gradient * kGradientScale);
+          const size_t at = static_cast<size_t>(k) * static_cast<size_t>(n) + static_cast<size_t>(r);
+          gradients[at] = std::llround(gradient * kGradientScale);
           // At least one unit, so that no node with rows has a zero hessian.
-          hessians[base + static_cast<size_t>(k)] = std::max<int64_t>(1, std::llround(hessian * kGradientScale));
-          slot_of_row[base + static_cast<size_t>(k)] = k;
+          hessians[at] = std::max<int64_t>(1, std::llround(hessian * kGradientScale));
         }
       }
     });
+    std::vector<uint32_t> sample;
+    for (int64_t r = 0; r < n; ++r) {
+      if (in_round[static_cast<size_t>(r)]) sample.push_back(static_cast<uint32_t>(r));
+    }
 
     std::vector<GrowingTree> growing(width);
-    std::vector<Slot> slots;
+    std::vector<std::vector<int32_t>> root_candidates;
     for (int32_t k = 0; k < per_round; ++k) {
       growing[static_cast<size_t>(k)].tree.nodes.push_back(TreeNode{});
       growing[static_cast<size_t>(k)].stats.emplace_back();
       growing[static_cast<size_t>(k)].split_bin.push_back(-1);
-      slots.push_back(Slot{k, 0, true, -1, -1});
+      root_candidates.push_back(CandidateFeatures(parameters, features, round * per_round + k, 0));
     }
+    // Every tree of the round starts from the same rows.
+    std::vector<uint32_t> order;
+    order.reserve(sample.size() * width);
+    for (size_t k = 0; k < width; ++k) order.insert(order.end(), sample.begin(), sample.end());
+    LevelGrowth growth(rows, bins, kStatsPerBin, std::move(order),
+                       std::vector<int64_t>(width, static_cast<int64_t>(sample.size())), std::move(root_candidates),
+                       threads);
+    const GradientSums sums{gradients, hessians};
     auto can_split = [&](const NodeStats& node, int32_t depth) {
       return depth < parameters.max_depth && node.rows >= 2 * parameters.min_instances_per_node &&
              static_cast<double>(node.hessian) / kGradientScale >= 2 * parameters.min_hessian_per_node;
     };
-    for (int32_t depth = 0; !slots.empty(); ++depth) {
+    for (int32_t depth = 0; !growth.done(); ++depth) {
       const auto level_start = std::chrono::steady_clock::now();
-      std::vector<int32_t> counted_index(slots.size(), -1);
-      int32_t counted_slots = 0;
-      for (size_t s = 0; s < slots.size(); ++s) {
-        if (!slots[s].derived()) counted_index[s] = counted_slots++;
-      }
-      counted.resize(static_cast<size_t>(counted_slots) * stride);
-      BuildGradientHistograms(rows, per_round, slot_of_row, counted_index, gradients, hessians, layout, threads,
-                              counted, thread_buffers);
-      local_stats.histogram_seconds += SecondsSince(level_start);
-      const auto reduce_start = std::chrono::steady_clock::now();
-      communicator.AllReduceSum(std::span<int64_t>(counted));
-      local_stats.reduce_seconds += SecondsSince(reduce_start);
-      local_stats.bytes_per_level.push_back(counted.size() * sizeof(int64_t));
-      histogram.resize(slots.size() * stride);  // every slot is copied or derived below
-      for (size_t s = 0; s < slots.size(); ++s) {
-        if (counted_index[s] < 0) continue;
-        std::copy_n(counted.begin() + static_cast<ptrdiff_t>(static_cast<size_t>(counted_index[s]) * stride), stride,
-                    histogram.begin() + static_cast<ptrdiff_t>(s * stride));
-      }
-      for (size_t s = 0; s < slots.size(); ++s) {
-        if (!slots[s].derived()) continue;
-        const int64_t* parent = previous.data() + static_cast<size_t>(slots[s].parent_slot) * stride;
-        const int64_t* sibling = histogram.data() + static_cast<size_t>(slots[s].sibling_slot) * stride;
-        int64_t* own = histogram.data() + s * stride;
-        for (size_t i = 0; i < stride; ++i) own[i] = parent[i] - sibling[i];
-      }
+      growth.Build(sums, communicator, local_stats);
 
       const auto split_start = std::chrono::steady_clock::now();
-      std::vector<Slot> next_slots;
-      std::vector<RowMove> moves(slots.size());
-      for (size_t s = 0; s < slots.size(); ++s) {
-        GrowingTree& grow = growing[static_cast<size_t>(slots[s].tree)];
-        const int32_t id = slots[s].node;
-        const int64_t* node_histogram = histogram.data() + s * stride;
+      for (size_t s = 0; s < growth.nodes().size(); ++s) {
+        const LevelNode& slot = growth.nodes()[s];
+        GrowingTree& grow = growing[static_cast<size_t>(slot.tree)];
+        const int32_t id = slot.node;
+        const int64_t* node_histogram = growth.histogram(s);
         if (id == 0) {  // the root's sums come from its histogram (any feature's bins sum to them)
+          const int32_t feature = slot.layout.held().front();
           NodeStats root;
-          for (int32_t b = 0; b < layout.bins(0); ++b) {
-            const int64_t* bin = node_histogram + layout.offset(0) + static_cast<size_t>(b) * kStatsPerBin;
+          for (int32_t b = 0; b < slot.layout.bins(feature); ++b) {
+            const int64_t* bin = node_histogram + slot.layout.offset(feature) + static_cast<size_t>(b) * kStatsPerBin;
             root.gradient += bin[0];
             root.hessian += bin[1];
             root.rows += bin[2];
@@ -330,13 +248,11 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           grow.stats[0] = root;
           grow.tree.nodes[0].counts = {root.rows};
         }
-        if (!slots[s].open) continue;  // counted only for its sibling; its rows are done
+        if (!slot.open) continue;  // counted only for its sibling; its rows are done
         const NodeStats node_stats = grow.stats[static_cast<size_t>(id)];
         GradientSplit split;
         if (can_split(node_stats, depth)) {
-          const int32_t tree_index = round * per_round + slots[s].tree;
-          split = FindGradientSplit(node_histogram, layout, node_stats,
-                                    CandidateFeatures(parameters, layout.features(), tree_index, id), parameters);
+          split = FindGradientSplit(node_histogram, slot.layout, node_stats, slot.candidates, parameters);
         }
         if (!split.valid) continue;
         const int32_t left_id = static_cast<int32_t>(grow.tree.nodes.size());
@@ -347,15 +263,15 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         node.left = left_id;
         node.right = left_id + 1;
         grow.split_bin[static_cast<size_t>(id)] = split.bin;
-        RowMove& move = moves[s];
-        move.feature = split.feature;
-        move.bin = split.bin;
         const NodeStats child_stats[2] = {split.left, split.right};
-        const bool open_child[2] = {can_split(split.left, depth + 1), can_split(split.right, depth + 1)};
-        // Count the child with fewer rows (left on a tie) and derive the other; a closed child is
-        // counted only when its open sibling needs it. Slots in child order, left then right.
-        const int counted_side = split.left.rows <= split.right.rows ? 0 : 1;
-        int32_t child_slot[2] = {-1, -1};
+        const bool open[2] = {can_split(split.left, depth + 1), can_split(split.right, depth + 1)};
+        const int64_t totals[2] = {split.left.rows, split.right.rows};
+        std::vector<int32_t> candidates[2];
+        const int32_t tree_index = round * per_round + slot.tree;
+        for (int side = 0; side < 2; ++side) {
+          if (open[side]) candidates[side] = CandidateFeatures(parameters, features, tree_index, left_id + side);
+        }
+        growth.AddChildren(s, split.feature, split.bin, left_id, open, totals, candidates);
         for (int side = 0; side < 2; ++side) {
           TreeNode child;
           child.id = left_id + side;
@@ -364,24 +280,10 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           grow.tree.nodes.push_back(std::move(child));
           grow.stats.push_back(child_stats[side]);
           grow.split_bin.push_back(-1);
-          if (open_child[side] || (side == counted_side && open_child[1 - side])) {
-            child_slot[side] = static_cast<int32_t>(next_slots.size());
-            next_slots.push_back(Slot{slots[s].tree, left_id + side, open_child[side], -1, -1});
-          }
         }
-        const int derived_side = 1 - counted_side;
-        if (open_child[derived_side]) {
-          Slot& derived = next_slots[static_cast<size_t>(child_slot[derived_side])];
-          derived.parent_slot = static_cast<int32_t>(s);
-          derived.sibling_slot = child_slot[counted_side];
-        }
-        move.left_slot = child_slot[0];
-        move.right_slot = child_slot[1];
       }
-      MoveRowsToChildren(rows, moves, width, slot_of_row, threads);
+      growth.NextLevel();
       local_stats.split_seconds += SecondsSince(split_start);
-      slots = std::move(next_slots);
-      previous.swap(histogram);
       if (work) {
         work->tasks_completed += 1;
         work->task_seconds += SecondsSince(level_start);
@@ -390,6 +292,11 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         TreeProgress progress;
         progress.tree_index = round * per_round;
         progress.trees_total = parameters.max_iter * per_round;
+        // The round is complete once its last level is.
+        const int32_t rounds_done = growth.done() ? round + 1 : round;
+        progress.trees_done = rounds_done * per_round;
+        progress.rounds_done = rounds_done;
+        progress.rounds_total = parameters.max_iter;
         progress.level = depth;
         progress.max_depth = parameters.max_depth;
         for (const auto& tree : out.trees) {
@@ -414,7 +321,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       for (int64_t r = begin; r < end; ++r) {
         for (size_t k = 0; k < width; ++k) {
           const GrowingTree& grow = growing[k];
-          margins[static_cast<size_t>(r) * width + k] += grow.tree.nodes[static_cast<size_t>(grow.LeafOf(rows.row(r)))].value;
+          margins[static_cast<size_t>(r) * width + k] += grow.tree.nodes[static_cast<size_t>(grow.LeafOf(rows, r))].value;
         }
       }
     });

@@ -1,15 +1,44 @@
 #include "tree/histogram.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iterator>
 #include <thread>
+
+#include "common/elapsed.h"
 
 namespace tad {
 
+void BinnedRows::Allocate(const std::vector<FeatureBins>& bins, int64_t rows) {
+  column_offset_.clear();
+  column_mask_.clear();
+  row_bytes_ = 0;
+  for (const FeatureBins& feature : bins) {
+    const bool wide = feature.total_bins() > 256;
+    column_offset_.push_back(row_bytes_);
+    column_mask_.push_back(wide ? 0xFFFF : 0xFF);
+    row_bytes_ += wide ? 2 : 1;
+  }
+  bins_.assign(static_cast<size_t>(rows) * row_bytes_ + 1, 0);  // + 1: ReadBin reads two bytes
+}
+
 HistogramLayout::HistogramLayout(const std::vector<FeatureBins>& bins, int32_t classes) : classes_(classes) {
+  for (int32_t f = 0; f < static_cast<int32_t>(bins.size()); ++f) held_.push_back(f);
   for (const auto& feature : bins) {
-    offsets_.push_back(stride_);
     bins_per_feature_.push_back(feature.total_bins());
+    offsets_.push_back(stride_);
     stride_ += static_cast<size_t>(feature.total_bins()) * static_cast<size_t>(classes);
+  }
+}
+
+HistogramLayout::HistogramLayout(const std::vector<FeatureBins>& bins, int32_t classes,
+                                 std::span<const int32_t> features)
+    : classes_(classes), offsets_(bins.size(), kAbsent), held_(features.begin(), features.end()) {
+  for (const auto& feature : bins) bins_per_feature_.push_back(feature.total_bins());
+  for (const int32_t f : features) {
+    offsets_[static_cast<size_t>(f)] = stride_;
+    stride_ += static_cast<size_t>(bins_per_feature_[static_cast<size_t>(f)]) * static_cast<size_t>(classes);
   }
 }
 
@@ -28,65 +57,324 @@ void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t
   for (auto& worker : workers) worker.join();
 }
 
+void ParallelItems(int64_t count, int threads, const std::function<void(int64_t)>& body) {
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, count)));
+  if (threads == 1) {
+    for (int64_t item = 0; item < count; ++item) body(item);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t item = next.fetch_add(1); item < count; item = next.fetch_add(1)) body(item);
+  };
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
+  for (auto& worker : workers) worker.join();
+}
+
 namespace {
 
-template <bool kWeighted>
-void CountBlock(const BinnedRows& rows, int32_t trees, const int32_t* slots, const uint8_t* weights,
-                const int64_t* class_weights, const int32_t* counted_index, const std::vector<size_t>& feature_offsets, size_t stride, int64_t begin,
-                int64_t end, int64_t* histogram) {
-  const int32_t features = rows.features;
-  for (int64_t r = begin; r < end; ++r) {
-    const uint8_t* bins = rows.row(r);
-    for (int32_t t = 0; t < trees; ++t) {
-      const size_t at = static_cast<size_t>(r) * static_cast<size_t>(trees) + static_cast<size_t>(t);
-      const int32_t slot = slots[at];
-      if (slot < 0) continue;
-      const int32_t index = counted_index[slot];
-      if (index < 0) continue;
-      int64_t* node = histogram + static_cast<size_t>(index) * stride + rows.labels[r];
-      if constexpr (kWeighted) {
-        const int64_t weight = (weights ? weights[at] : 1) * (class_weights ? class_weights[rows.labels[r]] : 1);
-        for (int32_t f = 0; f < features; ++f) node[feature_offsets[f] + bins[f] * feature_offsets.back()] += weight;
-      } else {
-        for (int32_t f = 0; f < features; ++f) ++node[feature_offsets[f] + bins[f] * feature_offsets.back()];
-      }
+// Per held feature: where its bin is in a row, the bin's mask, and where its bins start in the
+// node's histogram.
+struct FeatureCells {
+  std::vector<size_t> columns;
+  std::vector<uint16_t> masks;
+  std::vector<size_t> offsets;
+  FeatureCells(const BinnedRows& rows, const HistogramLayout& layout) {
+    for (const int32_t f : layout.held()) {
+      columns.push_back(rows.column_offset(f));
+      masks.push_back(rows.column_mask(f));
+      offsets.push_back(layout.offset(f));
+    }
+  }
+};
+
+// A row's bin of held feature k: one byte, or (kWide) two bytes masked to the column's width.
+template <bool kWide>
+inline size_t BinOf(const uint8_t* row, const FeatureCells& cells, size_t k) {
+  const uint8_t* at = row + cells.columns[k];
+  if constexpr (kWide) return static_cast<size_t>((at[0] | (at[1] << 8)) & cells.masks[k]);
+  return at[0];
+}
+
+template <bool kWide, bool kWeighted>
+void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
+                  const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
+  const FeatureCells cells(rows, layout);
+  const size_t held = cells.offsets.size();
+  const size_t step = static_cast<size_t>(layout.classes());
+  for (int64_t i = begin; i < end; ++i) {
+    const uint32_t r = order[i];
+    const uint8_t* row = rows.row(r);
+    const uint16_t label = rows.labels[r];
+    int64_t* base = target + label;
+    if constexpr (kWeighted) {
+      const int64_t weight =
+          (sums.bootstrap.empty() ? 1 : sums.bootstrap[static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) + r]) *
+          (sums.class_weights.empty() ? 1 : sums.class_weights[label]);
+      for (size_t k = 0; k < held; ++k) base[cells.offsets[k] + BinOf<kWide>(row, cells, k) * step] += weight;
+    } else {
+      for (size_t k = 0; k < held; ++k) ++base[cells.offsets[k] + BinOf<kWide>(row, cells, k) * step];
     }
   }
 }
 
-}  // namespace
-
-void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int32_t> slot_of_row,
-                     std::span<const uint8_t> weights, std::span<const int64_t> class_weights,
-                     std::span<const int32_t> counted_index,
-                     const HistogramLayout& layout, int threads, std::span<int64_t> histogram,
-                     std::vector<std::vector<int64_t>>& thread_buffers) {
-  std::fill(histogram.begin(), histogram.end(), 0);
-  // Offsets in elements; the last entry is the class count (the step between bins).
-  std::vector<size_t> offsets;
-  for (int32_t f = 0; f < layout.features(); ++f) offsets.push_back(layout.offset(f));
-  offsets.push_back(static_cast<size_t>(layout.classes()));
-  const int blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rows.rows() / 4096 + 1)));
-  if (thread_buffers.size() < static_cast<size_t>(blocks - 1)) thread_buffers.resize(static_cast<size_t>(blocks - 1));
-  ParallelBlocks(rows.rows(), blocks, [&](int64_t begin, int64_t end, int t) {
-    int64_t* target = histogram.data();
-    if (t > 0) {
-      thread_buffers[static_cast<size_t>(t - 1)].assign(histogram.size(), 0);
-      target = thread_buffers[static_cast<size_t>(t - 1)].data();
+template <bool kWide>
+void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
+                    const HistogramLayout& layout, const GradientSums& sums, int64_t* target) {
+  const FeatureCells cells(rows, layout);
+  const size_t held = cells.offsets.size();
+  const size_t step = static_cast<size_t>(layout.classes());
+  for (int64_t i = begin; i < end; ++i) {
+    const uint32_t r = order[i];
+    const uint8_t* row = rows.row(r);
+    const size_t at = static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) + r;
+    const int64_t gradient = sums.gradients[at];
+    const int64_t hessian = sums.hessians[at];
+    for (size_t k = 0; k < held; ++k) {
+      int64_t* cell = target + cells.offsets[k] + BinOf<kWide>(row, cells, k) * step;
+      cell[0] += gradient;
+      cell[1] += hessian;
+      cell[2] += 1;
     }
-    if (weights.empty() && class_weights.empty()) {
-      CountBlock<false>(rows, trees, slot_of_row.data(), nullptr, nullptr, counted_index.data(), offsets,
-                        layout.node_stride(), begin, end, target);
-    } else {
-      CountBlock<true>(rows, trees, slot_of_row.data(), weights.empty() ? nullptr : weights.data(),
-                       class_weights.empty() ? nullptr : class_weights.data(), counted_index.data(), offsets,
-                       layout.node_stride(), begin, end, target);
+  }
+}
+
+void CountRange(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
+                const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
+  const bool weighted = !sums.bootstrap.empty() || !sums.class_weights.empty();
+  if (rows.has_wide_columns()) {
+    if (weighted) return CountClasses<true, true>(rows, order, begin, end, tree, layout, sums, target);
+    return CountClasses<true, false>(rows, order, begin, end, tree, layout, sums, target);
+  }
+  if (weighted) return CountClasses<false, true>(rows, order, begin, end, tree, layout, sums, target);
+  CountClasses<false, false>(rows, order, begin, end, tree, layout, sums, target);
+}
+
+void CountRange(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
+                const HistogramLayout& layout, const GradientSums& sums, int64_t* target) {
+  if (rows.has_wide_columns()) return CountGradients<true>(rows, order, begin, end, tree, layout, sums, target);
+  CountGradients<false>(rows, order, begin, end, tree, layout, sums, target);
+}
+
+template <class Sums>
+void CountNodesOf(const BinnedRows& rows, std::span<const uint32_t> order, std::span<const CountedNode> nodes,
+                  const Sums& sums, int threads, std::span<int64_t> output, HistogramScratch& scratch) {
+  const int64_t count = static_cast<int64_t>(nodes.size());
+  // Too few nodes to keep every thread busy: each node is counted in `chunks` row chunks, the
+  // first into the output and the others into partials, added afterwards.
+  const int64_t chunks = threads > 1 && count < 2 * threads ? threads : 1;
+  std::vector<size_t> partial_offset(nodes.size(), 0);
+  size_t partials = 0;
+  if (chunks > 1) {
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      partial_offset[n] = partials;
+      partials += static_cast<size_t>(chunks - 1) * nodes[n].layout->node_stride();
+    }
+    if (scratch.partials.size() < partials) scratch.partials.resize(partials);
+  }
+  ParallelItems(count * chunks, threads, [&](int64_t item) {
+    const CountedNode& node = nodes[static_cast<size_t>(item / chunks)];
+    const int64_t chunk = item % chunks;
+    const int64_t rows_in_node = node.end - node.begin;
+    const int64_t begin = node.begin + rows_in_node * chunk / chunks;
+    const int64_t end = node.begin + rows_in_node * (chunk + 1) / chunks;
+    const size_t stride = node.layout->node_stride();
+    int64_t* target = chunk == 0 ? output.data() + node.offset
+                                 : scratch.partials.data() + partial_offset[static_cast<size_t>(item / chunks)] +
+                                       static_cast<size_t>(chunk - 1) * stride;
+    std::fill_n(target, stride, 0);
+    CountRange(rows, order.data(), begin, end, node.tree, *node.layout, sums, target);
+  });
+  if (chunks == 1) return;
+  ParallelItems(count, threads, [&](int64_t n) {
+    const CountedNode& node = nodes[static_cast<size_t>(n)];
+    const size_t stride = node.layout->node_stride();
+    int64_t* target = output.data() + node.offset;
+    for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+      const int64_t* partial =
+          scratch.partials.data() + partial_offset[static_cast<size_t>(n)] + static_cast<size_t>(chunk - 1) * stride;
+      for (size_t i = 0; i < stride; ++i) target[i] += partial[i];
     }
   });
-  for (int t = 1; t < blocks; ++t) {
-    const std::vector<int64_t>& buffer = thread_buffers[static_cast<size_t>(t - 1)];
-    for (size_t i = 0; i < buffer.size(); ++i) histogram[i] += buffer[i];
+}
+
+}  // namespace
+
+void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::span<const CountedNode> nodes,
+                const ClassCounts& sums, int threads, std::span<int64_t> output, HistogramScratch& scratch) {
+  CountNodesOf(rows, order, nodes, sums, threads, output, scratch);
+}
+
+void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::span<const CountedNode> nodes,
+                const GradientSums& sums, int threads, std::span<int64_t> output, HistogramScratch& scratch) {
+  CountNodesOf(rows, order, nodes, sums, threads, output, scratch);
+}
+
+std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> order,
+                                   std::span<const RangeSplit> splits, int threads, std::vector<uint32_t>& scratch) {
+  if (scratch.size() < order.size()) scratch.resize(order.size());
+  std::vector<int64_t> middle(splits.size());
+  // Ranges are disjoint: each writes its right rows to the same positions of `scratch`.
+  ParallelItems(static_cast<int64_t>(splits.size()), threads, [&](int64_t s) {
+    const RangeSplit& split = splits[static_cast<size_t>(s)];
+    int64_t left = split.begin;
+    int64_t right = split.begin;
+    for (int64_t i = split.begin; i < split.end; ++i) {
+      const uint32_t r = order[static_cast<size_t>(i)];
+      if (rows.bin(r, split.feature) <= split.bin) {
+        order[static_cast<size_t>(left++)] = r;
+      } else {
+        scratch[static_cast<size_t>(right++)] = r;
+      }
+    }
+    std::copy(scratch.begin() + split.begin, scratch.begin() + right, order.begin() + left);
+    middle[static_cast<size_t>(s)] = left;
+  });
+  return middle;
+}
+
+LevelGrowth::LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t statistics,
+                         std::vector<uint32_t> order, const std::vector<int64_t>& root_rows,
+                         std::vector<std::vector<int32_t>> candidates, int threads)
+    : rows_(rows), bins_(bins), statistics_(statistics), threads_(threads), order_(std::move(order)) {
+  int64_t begin = 0;
+  for (size_t t = 0; t < root_rows.size(); ++t) {
+    LevelNode root;
+    root.tree = static_cast<int32_t>(t);
+    root.candidates = std::move(candidates[t]);
+    root.layout = HistogramLayout(bins, statistics, root.candidates);
+    root.begin = begin;
+    root.end = begin + root_rows[t];
+    begin = root.end;
+    nodes_.push_back(std::move(root));
   }
+}
+
+void LevelGrowth::Reuse(std::vector<int64_t>& buffer, size_t size) {
+  if (size > buffer.capacity()) {
+    buffer.clear();  // nothing to copy into the new allocation
+    buffer.reserve(size + size / 2);
+  }
+  buffer.resize(size);
+}
+
+const int64_t* LevelGrowth::histogram(size_t i) const {
+  return (nodes_[i].derived() ? derived_.data() : counted_.data()) + offset_[i];
+}
+
+const int64_t* LevelGrowth::previous_histogram(size_t i) const {
+  return (previous_nodes_[i].derived() ? previous_derived_.data() : previous_counted_.data()) + previous_offset_[i];
+}
+
+void LevelGrowth::Build(const ClassCounts& sums, Communicator& communicator, TrainingStats& stats) {
+  BuildWith(sums, communicator, stats);
+}
+
+void LevelGrowth::Build(const GradientSums& sums, Communicator& communicator, TrainingStats& stats) {
+  BuildWith(sums, communicator, stats);
+}
+
+template <class Sums>
+void LevelGrowth::BuildWith(const Sums& sums, Communicator& communicator, TrainingStats& stats) {
+  const auto start = SteadyClock::now();
+  offset_.assign(nodes_.size(), 0);
+  size_t counted_size = 0;
+  size_t derived_size = 0;
+  std::vector<CountedNode> counted_nodes;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const LevelNode& node = nodes_[i];
+    size_t& size = node.derived() ? derived_size : counted_size;
+    offset_[i] = size;
+    if (!node.derived()) counted_nodes.push_back(CountedNode{node.begin, node.end, node.tree, &node.layout, size});
+    size += node.layout.node_stride();
+  }
+  Reuse(counted_, counted_size);  // CountNodes zeroes each node's slice
+  CountNodes(rows_, order_, counted_nodes, sums, threads_, counted_, scratch_histogram_);
+  stats.histogram_seconds += SecondsSince(start);
+
+  const auto reduce_start = SteadyClock::now();
+  communicator.AllReduceSum(std::span<int64_t>(counted_));
+  stats.reduce_seconds += SecondsSince(reduce_start);
+  stats.bytes_per_level.push_back(counted_size * sizeof(int64_t));
+
+  const auto derive_start = SteadyClock::now();
+  Reuse(derived_, derived_size);
+  ParallelItems(static_cast<int64_t>(nodes_.size()), threads_, [&](int64_t i) {
+    const LevelNode& node = nodes_[static_cast<size_t>(i)];
+    if (!node.derived()) return;
+    const HistogramLayout& parent_layout = previous_nodes_[static_cast<size_t>(node.parent)].layout;
+    const HistogramLayout& sibling_layout = nodes_[static_cast<size_t>(node.sibling)].layout;
+    const int64_t* parent = previous_histogram(static_cast<size_t>(node.parent));
+    const int64_t* sibling = histogram(static_cast<size_t>(node.sibling));
+    int64_t* own = derived_.data() + offset_[static_cast<size_t>(i)];
+    for (const int32_t f : node.layout.held()) {
+      const size_t cells = static_cast<size_t>(node.layout.bins(f)) * static_cast<size_t>(statistics_);
+      const int64_t* from = parent + parent_layout.offset(f);
+      const int64_t* minus = sibling + sibling_layout.offset(f);
+      int64_t* to = own + node.layout.offset(f);
+      for (size_t c = 0; c < cells; ++c) to[c] = from[c] - minus[c];
+    }
+  });
+  stats.histogram_seconds += SecondsSince(derive_start);
+}
+
+void LevelGrowth::AddChildren(size_t i, int32_t feature, int32_t bin, int32_t left_id, const bool open[2],
+                              const int64_t totals[2], std::vector<int32_t> candidates[2]) {
+  const LevelNode& parent = nodes_[i];
+  // Only a split with a child at the next level has its rows moved (none at the last level).
+  const size_t split = splits_.size();
+  bool moves_rows = false;
+  const int counted_side = totals[0] <= totals[1] ? 0 : 1;
+  const int derived_side = 1 - counted_side;
+  bool derivable = open[derived_side];
+  for (const int32_t f : candidates[derived_side]) derivable = derivable && parent.layout.holds(f);
+  int32_t child_index[2] = {-1, -1};
+  for (int side = 0; side < 2; ++side) {
+    const bool counted_for_sibling = derivable && side == counted_side;
+    if (!open[side] && !counted_for_sibling) continue;
+    LevelNode child;
+    child.tree = parent.tree;
+    child.node = left_id + side;
+    child.open = open[side];
+    if (open[side]) child.candidates = candidates[side];
+    std::vector<int32_t> held = child.candidates;
+    if (counted_for_sibling) {
+      std::vector<int32_t> both;
+      std::set_union(held.begin(), held.end(), candidates[derived_side].begin(), candidates[derived_side].end(),
+                     std::back_inserter(both));
+      held = std::move(both);
+    }
+    child.layout = HistogramLayout(bins_, statistics_, held);
+    child_index[side] = static_cast<int32_t>(next_.size());
+    next_.push_back(std::move(child));
+    next_range_.emplace_back(split, side);
+    moves_rows = true;
+  }
+  if (moves_rows) splits_.push_back(RangeSplit{parent.begin, parent.end, feature, bin});
+  if (derivable) {
+    LevelNode& derived = next_[static_cast<size_t>(child_index[derived_side])];
+    derived.parent = static_cast<int32_t>(i);
+    derived.sibling = child_index[counted_side];
+  }
+}
+
+void LevelGrowth::NextLevel() {
+  const std::vector<int64_t> middle = PartitionRows(rows_, order_, splits_, threads_, scratch_);
+  for (size_t j = 0; j < next_.size(); ++j) {
+    const auto [split, side] = next_range_[j];
+    next_[j].begin = side == 0 ? splits_[split].begin : middle[split];
+    next_[j].end = side == 0 ? middle[split] : splits_[split].end;
+  }
+  previous_nodes_ = std::move(nodes_);
+  previous_offset_ = std::move(offset_);
+  previous_counted_.swap(counted_);
+  previous_derived_.swap(derived_);
+  nodes_ = std::move(next_);
+  next_.clear();
+  next_range_.clear();
+  splits_.clear();
 }
 
 }  // namespace tad

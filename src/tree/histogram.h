@@ -1,63 +1,227 @@
 #pragma once
-/// The serial, pure histogram builder: exact integer class counts per (node, feature, bin, class)
-/// in one contiguous buffer per level. Threads count disjoint row blocks into their own buffers,
-/// which are then summed; integer sums do not depend on order, so the result is the same for any
-/// thread count (and, after one allreduce, for any executor count).
+/// The serial, pure histogram builder: exact integer sums per (node, feature, bin, statistic).
+///
+/// Rows are kept grouped by node (as LightGBM's DataPartition): one array of row indices per level
+/// in which every node owns a range, so counting a node visits only its own rows, and only for the
+/// features its split may use (a forest's node tries a feature subset). Nodes are counted in
+/// parallel, each by one thread into its own slice of the output, or (when a level has fewer nodes
+/// than threads) in row chunks whose slices are then added. Integer sums do not depend on the
+/// order, so the result is the same for any thread count (and, after one allreduce, for any
+/// executor count).
 
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <vector>
 
+#include "cluster/communicator.h"
 #include "dataset/parquet_dataset.h"
 
 namespace tad {
 
-/// Binned training rows of one executor: row-major bins (rows × features), class indices and row
-/// identities (the hash that decides samples: a forest's bootstrap weights, boosting's validation rows).
-struct BinnedRows {
-  int32_t features = 0;
-  std::vector<uint8_t> bins;
+/// Binned training rows of one executor: row-major bins, class indices and row identities (the
+/// hash that decides samples: a forest's bootstrap weights, boosting's validation rows). A feature
+/// with more than 256 bins (--max-bins above 255) takes 2 bytes of a row (little-endian), the
+/// others 1 byte.
+class BinnedRows {
+ public:
+  /// Column widths from the features' bins, and room for `rows` rows (labels and identities are
+  /// appended separately).
+  void Allocate(const std::vector<FeatureBins>& bins, int64_t rows);
+  int32_t features() const { return static_cast<int32_t>(column_offset_.size()); }
+  int64_t rows() const { return static_cast<int64_t>(labels.size()); }
+  /// Bytes per row; equal to features() unless a column is wide.
+  size_t row_bytes() const { return row_bytes_; }
+  bool has_wide_columns() const { return row_bytes_ != column_offset_.size(); }
+  size_t column_offset(int32_t feature) const { return column_offset_[static_cast<size_t>(feature)]; }
+  /// 0xFF for a 1-byte column, 0xFFFF for a 2-byte one: a column's bin is its first two bytes
+  /// (little-endian) masked (the buffer has a byte of padding, so the last column can be read so).
+  uint16_t column_mask(int32_t feature) const { return column_mask_[static_cast<size_t>(feature)]; }
+  const uint8_t* row(int64_t r) const { return bins_.data() + static_cast<size_t>(r) * row_bytes_; }
+  uint16_t bin(int64_t r, int32_t feature) const { return ReadBin(row(r), feature); }
+  uint16_t ReadBin(const uint8_t* row, int32_t feature) const {
+    const uint8_t* at = row + column_offset(feature);
+    return static_cast<uint16_t>((at[0] | (at[1] << 8)) & column_mask(feature));
+  }
+  void set_bin(int64_t r, int32_t feature, uint16_t bin) {
+    uint8_t* at = bins_.data() + static_cast<size_t>(r) * row_bytes_ + column_offset(feature);
+    at[0] = static_cast<uint8_t>(bin);
+    if (column_mask(feature) > 0xFF) at[1] = static_cast<uint8_t>(bin >> 8);
+  }
+  /// Memory held by the bins.
+  size_t bin_bytes() const { return bins_.size(); }
+
   std::vector<uint16_t> labels;
   std::vector<uint64_t> identity;
-  int64_t rows() const { return static_cast<int64_t>(labels.size()); }
-  const uint8_t* row(int64_t r) const { return bins.data() + r * features; }
+
+ private:
+  std::vector<uint8_t> bins_;
+  std::vector<size_t> column_offset_;
+  std::vector<uint16_t> column_mask_;
+  size_t row_bytes_ = 0;
 };
 
-/// Where (feature, bin, class) lives inside one node's slice of the buffer.
+/// Where (feature, bin, statistic) lives inside one node's slice of a histogram buffer. A layout
+/// holds every feature, or a subset (a node counted only for its candidate features).
 class HistogramLayout {
  public:
+  HistogramLayout() = default;
+  /// Every feature.
   HistogramLayout(const std::vector<FeatureBins>& bins, int32_t classes);
+  /// The listed features only (ascending), in that order.
+  HistogramLayout(const std::vector<FeatureBins>& bins, int32_t classes, std::span<const int32_t> features);
   int32_t classes() const { return classes_; }
   int32_t features() const { return static_cast<int32_t>(bins_per_feature_.size()); }
-  int32_t bins(int32_t feature) const { return bins_per_feature_[feature]; }
-  /// Offset of (feature, bin 0, class 0) inside a node slice.
-  size_t offset(int32_t feature) const { return offsets_[feature]; }
+  int32_t bins(int32_t feature) const { return bins_per_feature_[static_cast<size_t>(feature)]; }
+  /// The features this layout holds (ascending).
+  const std::vector<int32_t>& held() const { return held_; }
+  bool holds(int32_t feature) const { return offsets_[static_cast<size_t>(feature)] != kAbsent; }
+  /// Offset of (feature, bin 0, class 0) inside a node slice; the feature must be held.
+  size_t offset(int32_t feature) const { return offsets_[static_cast<size_t>(feature)]; }
   /// Elements per node.
   size_t node_stride() const { return stride_; }
 
  private:
-  int32_t classes_;
-  std::vector<int32_t> bins_per_feature_;
-  std::vector<size_t> offsets_;
+  static constexpr size_t kAbsent = ~size_t{0};
+  int32_t classes_ = 0;
+  std::vector<int32_t> bins_per_feature_;  // every feature's
+  std::vector<size_t> offsets_;            // every feature's; kAbsent when not held
+  std::vector<int32_t> held_;
   size_t stride_ = 0;
 };
 
-/// Counts rows into node slices. Row r belongs to one node of each of `trees` trees: its slot in
-/// tree t is slot_of_row[r * trees + t] (-1 for none), counted into node slice counted_index[slot]
-/// of `histogram`; slots with counted_index -1 are skipped (their histograms are derived, not
-/// counted). `weights` (same layout; empty: every row counts once) are a forest's bootstrap
-/// weights; `class_weights` (per class; empty: 1) multiply them: a row adds weight × its class's
-/// weight. `histogram` holds (counted slots) × node_stride elements and is zeroed first.
-/// `thread_buffers` are the other threads' partial histograms: the caller keeps them across calls,
-/// so that large buffers are not returned to the system and faulted in again every level.
-void BuildHistograms(const BinnedRows& rows, int32_t trees, std::span<const int32_t> slot_of_row,
-                     std::span<const uint8_t> weights, std::span<const int64_t> class_weights,
-                     std::span<const int32_t> counted_index,
-                     const HistogramLayout& layout, int threads, std::span<int64_t> histogram,
-                     std::vector<std::vector<int64_t>>& thread_buffers);
+/// A node to count: its rows are order[begin, end) of tree `tree`, its histogram has `layout`
+/// and goes `offset` elements into the output buffer.
+struct CountedNode {
+  int64_t begin = 0;
+  int64_t end = 0;
+  int32_t tree = 0;
+  const HistogramLayout* layout = nullptr;
+  size_t offset = 0;
+};
+
+/// What a row adds to its bin, per classifier. Classes: weight at the row's class (decision tree,
+/// forest). Gradients: (gradient, hessian, 1) in fixed point (boosting). Per-(row, tree) values
+/// are tree-major (tree t's rows are contiguous), so a node's rows read them in ascending order.
+struct ClassCounts {
+  std::span<const uint8_t> bootstrap;  // per (tree, row); empty: 1
+  std::span<const int64_t> class_weights;  // per class; empty: 1
+};
+struct GradientSums {
+  std::span<const int64_t> gradients;  // per (tree, row)
+  std::span<const int64_t> hessians;
+};
+
+/// Reused buffers of CountNodes (chunk partials), kept by the caller across levels so that large
+/// buffers are not returned to the system and faulted in again every level.
+struct HistogramScratch {
+  std::vector<int64_t> partials;
+};
+
+/// Counts each node's rows into output[offset, offset + layout.node_stride()), zeroed first.
+/// `order` holds row indices; the statistic comes from `sums`.
+void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::span<const CountedNode> nodes,
+                const ClassCounts& sums, int threads, std::span<int64_t> output, HistogramScratch& scratch);
+void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::span<const CountedNode> nodes,
+                const GradientSums& sums, int threads, std::span<int64_t> output, HistogramScratch& scratch);
+
+/// The split of one node's row range: rows with bin(feature) <= bin go left.
+struct RangeSplit {
+  int64_t begin = 0;
+  int64_t end = 0;
+  int32_t feature = 0;
+  int32_t bin = 0;
+};
+
+/// Reorders each range stably into its left rows then its right rows, in place, and returns where
+/// each range's right rows begin. `scratch` is resized to order's size.
+std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> order,
+                                   std::span<const RangeSplit> splits, int threads, std::vector<uint32_t>& scratch);
 
 /// Runs body(begin, end) over [0, count) split into `threads` contiguous blocks.
 void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t, int64_t, int)>& body);
+
+/// Runs body(item) for every item in [0, count) on `threads` threads, each taking the next item
+/// not yet taken (for items of uneven size whose results do not depend on who runs them).
+void ParallelItems(int64_t count, int threads, const std::function<void(int64_t)>& body);
+
+/// What one rank measured while training (not part of the model).
+struct TrainingStats {
+  std::vector<uint64_t> bytes_per_level;  // size of the allreduced histogram buffer per level
+  double histogram_seconds = 0;           // building local histograms
+  double reduce_seconds = 0;              // inside AllReduceSum
+  double split_seconds = 0;               // choosing splits and moving rows to children
+};
+
+/// One node of a level that needs a histogram: an open node (it may be split), or a closed child
+/// counted only so that its open sibling's histogram can be derived as parent − sibling (exact in
+/// integers, so the same global histogram as counting it).
+struct LevelNode {
+  int32_t tree = 0;
+  int32_t node = 0;
+  bool open = true;
+  std::vector<int32_t> candidates;  // the features an open node's split may use (ascending)
+  HistogramLayout layout;           // the features its histogram holds
+  int32_t parent = -1;              // derived: the parent's index in the previous level
+  int32_t sibling = -1;             // derived: the counted sibling's index in this level
+  int64_t begin = 0;                // its rows: order()[begin, end)
+  int64_t end = 0;
+  bool derived() const { return parent >= 0; }
+};
+
+/// The level-wise growth shared by the trainers: every rank counts the histograms of its own rows
+/// for all trees' nodes of a level into one buffer, one AllReduceSum makes them global, and the
+/// derived ones are computed from the previous level. The trainer then picks splits from
+/// histogram(i) (the same on every rank) and calls AddChildren; NextLevel moves the rows.
+class LevelGrowth {
+ public:
+  /// `order` holds the rows of every tree's root (row indices), tree after tree, `root_rows[t]`
+  /// of them for tree t; `candidates[t]` are the features tree t's root may split on.
+  /// `statistics` per bin: classes, or 3 for boosting.
+  LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t statistics,
+              std::vector<uint32_t> order, const std::vector<int64_t>& root_rows,
+              std::vector<std::vector<int32_t>> candidates, int threads);
+
+  bool done() const { return nodes_.empty(); }
+  const std::vector<LevelNode>& nodes() const { return nodes_; }
+  /// Collective: counts this rank's rows of the level, all-reduces, derives.
+  void Build(const ClassCounts& sums, Communicator& communicator, TrainingStats& stats);
+  void Build(const GradientSums& sums, Communicator& communicator, TrainingStats& stats);
+  /// Node i's global histogram (nodes()[i].layout).
+  const int64_t* histogram(size_t i) const;
+  /// Node i is split on (feature, bin) into children whose totals (rows, or weighted rows) are
+  /// `totals` and of which `open` ones may be split further on `candidates`. Adds the children
+  /// that need a histogram to the next level, in child order: the child with the smaller total
+  /// (left on a tie) is counted and its sibling derived when the parent's histogram holds the
+  /// sibling's candidates; otherwise each open child is counted.
+  void AddChildren(size_t i, int32_t feature, int32_t bin, int32_t left_id, const bool open[2],
+                   const int64_t totals[2], std::vector<int32_t> candidates[2]);
+  /// Moves every split node's rows to its children and makes the next level current.
+  void NextLevel();
+
+ private:
+  template <class Sums>
+  void BuildWith(const Sums& sums, Communicator& communicator, TrainingStats& stats);
+  // Sizes a histogram buffer; its contents are rewritten. Grows with room to spare and without
+  // copying, so that the levels reuse the same pages instead of faulting in new ones.
+  static void Reuse(std::vector<int64_t>& buffer, size_t size);
+  const int64_t* previous_histogram(size_t i) const;
+
+  const BinnedRows& rows_;
+  const std::vector<FeatureBins>& bins_;
+  int32_t statistics_;
+  int threads_;
+  std::vector<uint32_t> order_;    // every node's rows, node after node
+  std::vector<uint32_t> scratch_;  // PartitionRows'
+  std::vector<LevelNode> nodes_;
+  std::vector<LevelNode> next_;
+  std::vector<RangeSplit> splits_;          // this level's, in AddChildren order
+  std::vector<std::pair<size_t, int>> next_range_;  // next_[i]'s rows: (split, side)
+  std::vector<size_t> offset_;              // this level's nodes in counted_ or derived_
+  std::vector<size_t> previous_offset_;
+  std::vector<LevelNode> previous_nodes_;
+  std::vector<int64_t> counted_, derived_, previous_counted_, previous_derived_;
+  HistogramScratch scratch_histogram_;
+};
 
 }  // namespace tad

@@ -94,7 +94,7 @@ inline constexpr std::array<ParameterSpec, 21> kTreeParameterSpecs = {{
      kAllClassifiers, false, "the model: one decision tree, a random forest or gradient-boosted trees"},
     {"max-depth", &TreeParameters::max_depth, "5", "", true, 0, 30, false, kAllClassifiers, true,
      "maximum depth of each tree; 0 is a single leaf (Spark: maxDepth)"},
-    {"max-bins", &TreeParameters::max_bins, "32", "", true, 2, 255, false, kAllClassifiers, true,
+    {"max-bins", &TreeParameters::max_bins, "32", "", true, 2, 65535, false, kAllClassifiers, true,
      "maximum bins per feature for histograms and thresholds (Spark: maxBins)"},
     {"min-instances-per-node", &TreeParameters::min_instances_per_node, "1", "", true, 1, kUnbounded, false,
      kAllClassifiers, true,

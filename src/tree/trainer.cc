@@ -26,20 +26,6 @@ int64_t Total(const std::vector<int64_t>& counts) {
   return total;
 }
 
-// Where the rows of one slot go after this level.
-// A slot is a node whose histogram this level needs. Most are open nodes (they may be split);
-// a few are closed children counted only so that their open sibling's histogram can be derived
-// from the parent's. A slot's histogram is either counted from rows (and all-reduced) or derived
-// as parent − sibling, which is exact in integers and so gives the same global histogram.
-struct Slot {
-  int32_t tree = 0;
-  int32_t node = 0;
-  bool open = true;
-  int32_t parent_slot = -1;   // derived: the parent's slot in the previous level's histogram
-  int32_t sibling_slot = -1;  // derived: the counted sibling's slot in this level
-  bool derived() const { return parent_slot >= 0; }
-};
-
 int32_t SubsetSize(const TreeParameters& parameters, int32_t features) {
   const std::string& strategy = parameters.feature_subset_strategy;
   const double n = features;
@@ -72,8 +58,10 @@ ForestSampler::ForestSampler(const TreeParameters& parameters)
   }
 }
 
-uint8_t ForestSampler::Weight(uint64_t identity, int32_t tree) const {
-  const double u = UnitInterval(HashCombine(identity, HashCombine(seed_, static_cast<uint64_t>(tree))));
+uint64_t ForestSampler::TreeKey(int32_t tree) const { return HashCombine(seed_, static_cast<uint64_t>(tree)); }
+
+uint8_t ForestSampler::WeightFor(uint64_t identity, uint64_t tree_key) const {
+  const double u = UnitInterval(HashCombine(identity, tree_key));
   if (!bootstrap_) return u < rate_ ? 1 : 0;
   uint8_t copies = 0;
   while (copies < poisson_cdf_.size() && u >= poisson_cdf_[copies]) ++copies;
@@ -123,38 +111,48 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   }
   TreeParameters parameters = tree_parameters;
   if (!fixed_class_weights.empty()) parameters.min_instances_per_node *= kClassWeightUnit;
-  const HistogramLayout layout(bins, classes);
-  const size_t stride = layout.node_stride();
+  const int32_t features = static_cast<int32_t>(bins.size());
   const bool forest = parameters.classifier == Classifier::kRandomForest;
   const int32_t tree_count = forest ? parameters.num_trees : 1;
-  const size_t trees_per_row = static_cast<size_t>(tree_count);
   std::vector<DecisionTree> trees(static_cast<size_t>(tree_count));
-  std::vector<Slot> slots;  // the roots, counted
+  // A forest's rows carry bootstrap weights per (tree, row): a row drawn 0 times is not in that
+  // tree's root. Row indices are 32-bit: one rank holds fewer than 2^32 rows.
+  std::vector<uint8_t> weights;
+  std::vector<std::vector<int32_t>> root_candidates;
   for (int32_t t = 0; t < tree_count; ++t) {
     trees[static_cast<size_t>(t)].nodes.push_back(TreeNode{});
-    slots.push_back(Slot{t, 0, true, -1, -1});
+    root_candidates.push_back(CandidateFeatures(parameters, features, t, 0));
   }
-  // Row r's slot in tree t is slot_of_row[r * trees + t]; a forest's rows carry bootstrap weights
-  // (a row drawn 0 times is in no slot of that tree).
-  std::vector<int32_t> slot_of_row(static_cast<size_t>(rows.rows()) * trees_per_row, 0);
-  std::vector<uint8_t> weights;
+  // Each tree's root holds the rows it drew at least once, tree after tree.
+  std::vector<int64_t> root_rows(trees.size(), rows.rows());
   if (forest) {
     const ForestSampler sampler(parameters);
-    weights.resize(slot_of_row.size());
-    ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
-      for (int64_t r = begin; r < end; ++r) {
-        for (int32_t t = 0; t < tree_count; ++t) {
-          const size_t at = static_cast<size_t>(r) * trees_per_row + static_cast<size_t>(t);
-          weights[at] = sampler.Weight(rows.identity[static_cast<size_t>(r)], t);
-          slot_of_row[at] = weights[at] == 0 ? -1 : t;
-        }
+    weights.resize(static_cast<size_t>(rows.rows()) * trees.size());
+    ParallelItems(tree_count, threads, [&](int64_t t) {
+      const uint64_t key = sampler.TreeKey(static_cast<int32_t>(t));
+      uint8_t* tree_weights = weights.data() + static_cast<size_t>(t) * static_cast<size_t>(rows.rows());
+      int64_t drawn = 0;
+      for (int64_t r = 0; r < rows.rows(); ++r) {
+        tree_weights[r] = sampler.WeightFor(rows.identity[static_cast<size_t>(r)], key);
+        drawn += tree_weights[r] > 0 ? 1 : 0;
       }
+      root_rows[static_cast<size_t>(t)] = drawn;
     });
   }
-  std::vector<int64_t> histogram;      // this level's global histogram, slots × stride
-  std::vector<int64_t> previous;       // the previous level's, for derived slots
-  std::vector<int64_t> counted;        // the counted slots' histograms, contiguous for one allreduce
-  std::vector<std::vector<int64_t>> thread_buffers;  // BuildHistograms' scratch, kept across levels
+  auto in_tree = [&](int64_t r, int64_t t) {
+    return !forest || weights[static_cast<size_t>(t) * static_cast<size_t>(rows.rows()) + static_cast<size_t>(r)] > 0;
+  };
+  std::vector<int64_t> root_begin(trees.size() + 1, 0);
+  for (size_t t = 0; t < trees.size(); ++t) root_begin[t + 1] = root_begin[t] + root_rows[t];
+  std::vector<uint32_t> order(static_cast<size_t>(root_begin.back()));
+  ParallelItems(tree_count, threads, [&](int64_t t) {
+    size_t at = static_cast<size_t>(root_begin[static_cast<size_t>(t)]);
+    for (int64_t r = 0; r < rows.rows(); ++r) {
+      if (in_tree(r, t)) order[at++] = static_cast<uint32_t>(r);
+    }
+  });
+  LevelGrowth growth(rows, bins, classes, std::move(order), root_rows, std::move(root_candidates), threads);
+  const ClassCounts sums{weights, fixed_class_weights};
   TrainingStats local_stats;
   // A child is worth a histogram only if it could still be split.
   auto can_split = [&](const std::vector<int64_t>& counts, int32_t depth) {
@@ -163,62 +161,33 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
            *std::max_element(counts.begin(), counts.end()) < total;
   };
 
-  for (int32_t depth = 0; !slots.empty(); ++depth) {
+  for (int32_t depth = 0; !growth.done(); ++depth) {
     const auto level_start = std::chrono::steady_clock::now();
-    // Count this executor's rows of the counted slots only.
-    std::vector<int32_t> counted_index(slots.size(), -1);
-    int32_t counted_slots = 0;
-    for (size_t s = 0; s < slots.size(); ++s) {
-      if (!slots[s].derived()) counted_index[s] = counted_slots++;
-    }
-    counted.resize(static_cast<size_t>(counted_slots) * stride);  // BuildHistograms zeroes it
-    BuildHistograms(rows, tree_count, slot_of_row, weights, fixed_class_weights, counted_index, layout, threads, counted,
-                    thread_buffers);
-    local_stats.histogram_seconds += SecondsSince(level_start);
-
-    const auto reduce_start = std::chrono::steady_clock::now();
-    communicator.AllReduceSum(std::span<int64_t>(counted));
-    local_stats.reduce_seconds += SecondsSince(reduce_start);
-    local_stats.bytes_per_level.push_back(counted.size() * sizeof(int64_t));
+    growth.Build(sums, communicator, local_stats);
 
     const auto split_start = std::chrono::steady_clock::now();
-    histogram.resize(slots.size() * stride);  // every slot is copied or derived below: no zeroing
-    for (size_t s = 0; s < slots.size(); ++s) {
-      if (counted_index[s] < 0) continue;
-      std::copy_n(counted.begin() + static_cast<ptrdiff_t>(static_cast<size_t>(counted_index[s]) * stride), stride,
-                  histogram.begin() + static_cast<ptrdiff_t>(s * stride));
-    }
-    for (size_t s = 0; s < slots.size(); ++s) {
-      if (!slots[s].derived()) continue;
-      const int64_t* parent = previous.data() + static_cast<size_t>(slots[s].parent_slot) * stride;
-      const int64_t* sibling = histogram.data() + static_cast<size_t>(slots[s].sibling_slot) * stride;
-      int64_t* own = histogram.data() + s * stride;
-      for (size_t i = 0; i < stride; ++i) own[i] = parent[i] - sibling[i];
-    }
-
-    std::vector<Slot> next_slots;
-    std::vector<RowMove> moves(slots.size());
-    for (size_t s = 0; s < slots.size(); ++s) {
-      const int32_t id = slots[s].node;
-      DecisionTree& tree = trees[static_cast<size_t>(slots[s].tree)];
-      std::span<const int64_t> node_histogram(histogram.data() + s * stride, stride);
+    std::vector<bool> growing(trees.size(), false);  // trees with nodes at the next level
+    for (size_t s = 0; s < growth.nodes().size(); ++s) {
+      const LevelNode& slot = growth.nodes()[s];
+      const int32_t id = slot.node;
+      DecisionTree& tree = trees[static_cast<size_t>(slot.tree)];
+      std::span<const int64_t> node_histogram(growth.histogram(s), slot.layout.node_stride());
       if (id == 0) {  // the root's counts come from its histogram (any feature sums to them)
+        const int32_t feature = slot.layout.held().front();
         std::vector<int64_t> counts(static_cast<size_t>(classes), 0);
-        for (int32_t b = 0; b < layout.bins(0); ++b) {
+        for (int32_t b = 0; b < slot.layout.bins(feature); ++b) {
           for (int32_t c = 0; c < classes; ++c) {
-            counts[static_cast<size_t>(c)] += node_histogram[layout.offset(0) + static_cast<size_t>(b * classes + c)];
+            counts[static_cast<size_t>(c)] +=
+                node_histogram[slot.layout.offset(feature) + static_cast<size_t>(b * classes + c)];
           }
         }
         tree.nodes[0].counts = std::move(counts);
       }
-      if (!slots[s].open) continue;  // counted only for its sibling; its rows are done
+      if (!slot.open) continue;  // counted only for its sibling; its rows are done
       const std::vector<int64_t> counts = tree.nodes[static_cast<size_t>(id)].counts;
       Split split;
-      if (can_split(counts, depth)) {
-        const std::vector<int32_t> candidates = CandidateFeatures(parameters, layout.features(), slots[s].tree, id);
-        split = FindBestSplit(node_histogram, layout, counts, candidates, parameters);
-      }
-      if (!split.valid) continue;  // stays a leaf; moves[s].feature == -1
+      if (can_split(counts, depth)) split = FindBestSplit(node_histogram, slot.layout, counts, slot.candidates, parameters);
+      if (!split.valid) continue;  // stays a leaf
 
       const int32_t left_id = static_cast<int32_t>(tree.nodes.size());
       {
@@ -229,29 +198,14 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
         node.left = left_id;
         node.right = left_id + 1;
       }
-      RowMove& move = moves[s];
-      move.feature = split.feature;
-      move.bin = split.bin;
-      const bool open_child[2] = {can_split(split.left_counts, depth + 1), can_split(split.right_counts, depth + 1)};
-      // Count the child with fewer rows (global counts, so every rank chooses alike; left on a tie)
-      // and derive the other; a closed child is counted only when its open sibling needs it.
-      const int counted_side = Total(split.left_counts) <= Total(split.right_counts) ? 0 : 1;
-      // Slots in child order (left, right), so node ids do not depend on which child was counted.
-      int32_t child_slot[2] = {-1, -1};
+      const bool open[2] = {can_split(split.left_counts, depth + 1), can_split(split.right_counts, depth + 1)};
+      const int64_t totals[2] = {Total(split.left_counts), Total(split.right_counts)};
+      std::vector<int32_t> candidates[2];
       for (int side = 0; side < 2; ++side) {
-        if (open_child[side] || (side == counted_side && open_child[1 - side])) {
-          child_slot[side] = static_cast<int32_t>(next_slots.size());
-          next_slots.push_back(Slot{slots[s].tree, left_id + side, open_child[side], -1, -1});
-        }
+        if (open[side]) candidates[side] = CandidateFeatures(parameters, features, slot.tree, left_id + side);
       }
-      const int derived_side = 1 - counted_side;
-      if (open_child[derived_side]) {
-        Slot& derived = next_slots[static_cast<size_t>(child_slot[derived_side])];
-        derived.parent_slot = static_cast<int32_t>(s);
-        derived.sibling_slot = child_slot[counted_side];
-      }
-      move.left_slot = child_slot[0];
-      move.right_slot = child_slot[1];
+      growth.AddChildren(s, split.feature, split.bin, left_id, open, totals, candidates);
+      growing[static_cast<size_t>(slot.tree)] = growing[static_cast<size_t>(slot.tree)] || open[0] || open[1];
       for (int side = 0; side < 2; ++side) {
         TreeNode child;
         child.id = left_id + side;
@@ -260,12 +214,8 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
         tree.nodes.push_back(std::move(child));
       }
     }
-
-    // Move every row of a split node to its child's slot (or -1 when the child needs no histogram).
-    MoveRowsToChildren(rows, moves, trees_per_row, slot_of_row, threads);
+    growth.NextLevel();
     local_stats.split_seconds += SecondsSince(split_start);
-    slots = std::move(next_slots);
-    previous.swap(histogram);
 
     if (work) {
       work->tasks_completed += 1;
@@ -274,6 +224,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
     if (observer) {
       TreeProgress progress;
       progress.trees_total = tree_count;
+      progress.trees_done = tree_count - static_cast<int32_t>(std::count(growing.begin(), growing.end(), true));
       progress.level = depth;
       progress.max_depth = parameters.max_depth;
       for (const auto& tree : trees) {
@@ -288,20 +239,6 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
   }
   if (stats) *stats = std::move(local_stats);
   return trees;
-}
-
-void MoveRowsToChildren(const BinnedRows& rows, const std::vector<RowMove>& moves, size_t width,
-                        std::vector<int32_t>& slot_of_row, int threads) {
-  ParallelBlocks(rows.rows(), threads, [&](int64_t begin, int64_t end, int) {
-    for (int64_t r = begin; r < end; ++r) {
-      for (size_t t = 0; t < width; ++t) {
-        int32_t& slot = slot_of_row[static_cast<size_t>(r) * width + t];
-        if (slot < 0) continue;
-        const RowMove& move = moves[static_cast<size_t>(slot)];
-        slot = move.feature < 0 ? -1 : rows.row(r)[move.feature] <= move.bin ? move.left_slot : move.right_slot;
-      }
-    }
-  });
 }
 
 }  // namespace tad

@@ -15,14 +15,6 @@
 
 namespace tad {
 
-/// What one rank measured while training (not part of the model).
-struct TrainingStats {
-  std::vector<uint64_t> bytes_per_level;  // size of the allreduced histogram buffer per level
-  double histogram_seconds = 0;           // building local histograms
-  double reduce_seconds = 0;              // inside AllReduceSum
-  double split_seconds = 0;               // choosing splits and moving rows to children
-};
-
 /// Fixed-point units of one row in class-weighted counts (--class-weights balanced).
 inline constexpr int64_t kClassWeightUnit = int64_t{1} << 16;
 
@@ -48,7 +40,10 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
 class ForestSampler {
  public:
   explicit ForestSampler(const TreeParameters& parameters);
-  uint8_t Weight(uint64_t identity, int32_t tree) const;
+  uint8_t Weight(uint64_t identity, int32_t tree) const { return WeightFor(identity, TreeKey(tree)); }
+  /// Weight in two parts, for drawing many rows of one tree: the tree's part of the hash once.
+  uint64_t TreeKey(int32_t tree) const;
+  uint8_t WeightFor(uint64_t identity, uint64_t tree_key) const;
 
  private:
   uint64_t seed_;
@@ -60,19 +55,5 @@ class ForestSampler {
 /// Features a node of a forest tree may split on (ascending): all of them for a decision tree,
 /// else the feature-subset strategy's count, chosen by a hash of (seed, tree, node).
 std::vector<int32_t> CandidateFeatures(const TreeParameters& parameters, int32_t features, int32_t tree, int32_t node);
-
-/// Where the rows of one open node go after a split: the histogram slots of its children (-1: the
-/// child needs none), or nowhere when the node became a leaf (feature -1).
-struct RowMove {
-  int32_t feature = -1;
-  int32_t bin = 0;
-  int32_t left_slot = -1;
-  int32_t right_slot = -1;
-};
-
-/// Moves each row's slot in each of its `width` trees (slot_of_row[r * width + t], -1: none) to
-/// the slot its node's split sends it to.
-void MoveRowsToChildren(const BinnedRows& rows, const std::vector<RowMove>& moves, size_t width,
-                        std::vector<int32_t>& slot_of_row, int threads);
 
 }  // namespace tad

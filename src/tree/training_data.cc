@@ -22,7 +22,7 @@ namespace {
 // between the edges (counts, ports, lengths: most features) a table from value to bin.
 class FastBinner {
  public:
-  FastBinner(const FeatureBins& bins) : missing_(static_cast<uint8_t>(bins.missing_bin())) {  // NOLINT
+  FastBinner(const FeatureBins& bins) : missing_(static_cast<uint16_t>(bins.missing_bin())) {  // NOLINT
     size_t size = 1;
     while (size < bins.edges.size() + 1) size *= 2;
     edges_.assign(size, std::numeric_limits<float>::infinity());
@@ -32,12 +32,12 @@ class FastBinner {
     // is below it (the last value bin).
     table_low_ = std::floor(bins.edges.front());
     table_high_ = std::ceil(bins.edges.back());
-    last_bin_ = static_cast<uint8_t>(bins.edges.size());
+    last_bin_ = static_cast<uint16_t>(bins.edges.size());
     if (table_high_ - table_low_ >= kMaxTable) return;
     table_.resize(static_cast<size_t>(table_high_ - table_low_) + 1);
     for (size_t i = 0; i < table_.size(); ++i) table_[i] = Search(static_cast<float>(table_low_ + static_cast<double>(i)));
   }
-  uint8_t Bin(float value) const {
+  uint16_t Bin(float value) const {
     if (value != value) return missing_;
     if (!table_.empty()) {
       const double offset = static_cast<double>(value) - table_low_;
@@ -51,22 +51,22 @@ class FastBinner {
 
  private:
   static constexpr double kMaxTable = 1 << 16;
-  uint8_t Search(float value) const {
+  uint16_t Search(float value) const {
     // Count of edges < value: the position lower_bound would find.
     size_t position = 0;
     for (size_t step = edges_.size() / 2; step > 0; step /= 2) {
       position += edges_[position + step - 1] < value ? step : 0;
     }
     position += edges_[position] < value ? 1 : 0;
-    return static_cast<uint8_t>(position);
+    return static_cast<uint16_t>(position);
   }
 
   std::vector<float> edges_;
-  uint8_t missing_;
-  std::vector<uint8_t> table_;  // bin of table_low_ + i
+  uint16_t missing_;
+  std::vector<uint16_t> table_;  // bin of table_low_ + i
   double table_low_ = 0;
   double table_high_ = 0;
-  uint8_t last_bin_ = 0;
+  uint16_t last_bin_ = 0;
 };
 
 // Each feature's bin sample summarised (dataset/ValueCounts), as bytes: per feature the number of
@@ -242,8 +242,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   if (observer) observer->OnPhase(TrainingPhase::kBinning);
   data.bins = AgreeOnBins(sample, width, parameters.max_bins, communicator, threads);
 
-  data.train.features = num_features;
-  data.train.bins.resize(static_cast<size_t>(train_rows) * width);
+  data.train.Allocate(data.bins, train_rows);
   data.train.labels.resize(static_cast<size_t>(train_rows));
   data.train.identity.resize(static_cast<size_t>(train_rows));
   data.test_values.resize(static_cast<size_t>(test_rows) * width);
@@ -264,14 +263,15 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
         data.test_labels[test_at++] = label;
         continue;
       }
-      uint8_t* out = data.train.bins.data() + train_at * width;
-      for (size_t f = 0; f < width; ++f) out[f] = binners[f].Bin(values[f]);
+      for (size_t f = 0; f < width; ++f) {
+        data.train.set_bin(static_cast<int64_t>(train_at), static_cast<int32_t>(f), binners[f].Bin(values[f]));
+      }
       data.train.labels[train_at] = label;
       data.train.identity[train_at++] = loaded.identity[static_cast<size_t>(r)];
     }
   });
   loaded = {};
-  data.work.binned_bytes_held = data.train.bins.size() + data.train.labels.size() * sizeof(uint16_t);
+  data.work.binned_bytes_held = data.train.bin_bytes() + data.train.labels.size() * sizeof(uint16_t);
 
   // Global counts.
   std::vector<int64_t> counts(3 + data.classes.size(), 0);

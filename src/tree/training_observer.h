@@ -44,6 +44,9 @@ struct TreeProgress {
   int32_t max_depth = 0;
   int64_t nodes = 0;
   int64_t leaves = 0;
+  int32_t trees_done = 0;    // trees complete (a forest grows all its trees level by level)
+  int32_t rounds_done = 0;   // boosting rounds complete (0 for other classifiers)
+  int32_t rounds_total = 0;  // boosting rounds to run (0 for other classifiers)
 };
 
 class TrainingObserver {

@@ -12,6 +12,7 @@
 #include "cluster/local_communicator.h"
 #include "cluster/thread_communicator.h"
 #include "telemetry/executor_report.h"
+#include "telemetry/job_metrics.h"
 
 namespace tad::telemetry {
 namespace {
@@ -148,6 +149,48 @@ TEST(TrainingTelemetryTest, APortInUseMovesToTheNextOneOrGoesOnWithout) {
   ASSERT_TRUE(moved.ok());
   EXPECT_GT((*moved)->port(), first->port());
   EXPECT_LE((*moved)->port(), first->port() + 16);
+}
+
+// Progress in trees and rounds: a forest grows all its trees together, so the ratio follows the
+// level and counts finished trees whole; boosting runs rounds one after another.
+TEST(JobMetricsTest, ProgressInTreesAndRounds) {
+  JobMetrics forest("forest");
+  forest.SetPhase(TrainingPhase::kTraining);
+  TreeProgress trees;
+  trees.trees_total = 20;
+  trees.trees_done = 5;
+  trees.level = 4;
+  trees.max_depth = 8;
+  forest.Update({}, trees);
+  const std::string forest_text = forest.RenderTad();
+  EXPECT_TRUE(Contains(forest_text, "tad_trees{job=\"forest\"} 20\n")) << forest_text;
+  EXPECT_TRUE(Contains(forest_text, "tad_trees_done{job=\"forest\"} 5\n"));
+  EXPECT_TRUE(Contains(forest_text, "tad_boosting_rounds{job=\"forest\"} 0\n"));
+  // (5 done + 15 trees half grown) / 20.
+  EXPECT_TRUE(Contains(forest_text, "tad_training_progress_ratio{job=\"forest\"} 0.625\n"));
+
+  JobMetrics gbt("gbt");
+  gbt.SetPhase(TrainingPhase::kTraining);
+  TreeProgress rounds;
+  rounds.trees_total = 30;  // 10 rounds of 3 classes
+  rounds.rounds_total = 10;
+  rounds.tree_index = 6;    // round 2 (0-based) under way
+  rounds.trees_done = 6;
+  rounds.rounds_done = 2;
+  rounds.level = 2;
+  rounds.max_depth = 4;
+  gbt.Update({}, rounds);
+  std::string gbt_text = gbt.RenderTad();
+  EXPECT_TRUE(Contains(gbt_text, "tad_boosting_rounds{job=\"gbt\"} 10\n")) << gbt_text;
+  EXPECT_TRUE(Contains(gbt_text, "tad_boosting_rounds_done{job=\"gbt\"} 2\n"));
+  EXPECT_TRUE(Contains(gbt_text, "tad_training_progress_ratio{job=\"gbt\"} 0.25\n"));
+  rounds.level = 4;  // the round's last level: the round is complete
+  rounds.trees_done = 9;
+  rounds.rounds_done = 3;
+  gbt.Update({}, rounds);
+  gbt_text = gbt.RenderTad();
+  EXPECT_TRUE(Contains(gbt_text, "tad_trees_done{job=\"gbt\"} 9\n")) << gbt_text;
+  EXPECT_TRUE(Contains(gbt_text, "tad_training_progress_ratio{job=\"gbt\"} 0.3\n"));
 }
 
 TEST(JobMetricsTest, NamesAndEscapes) {
