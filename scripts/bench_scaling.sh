@@ -10,7 +10,7 @@ rows=${ROWS:-400000} executors=${EXECUTORS:-1-4} repeat=${REPEAT:-3} max_depth=$
 out=$build_dir/bench-scaling
 gen=$(find "$build_dir" -name tad_gen_train_data -type f -perm -u+x | head -n1)
 [ -n "$gen" ] || { echo "bench_scaling: tad_gen_train_data not built (TAD_BENCH=ON)" >&2; exit 1; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source scripts/mpi_env.sh
 mkdir -p "$out"
 if [ ! -f "$out/data-$rows/.done" ]; then
   rm -rf "$out/data-$rows"

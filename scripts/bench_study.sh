@@ -15,7 +15,7 @@ build_dir=${1:-build}
 packets=${PACKETS:-10000000} executors=${EXECUTORS:-1-7} target=${TARGET_SECONDS:-25} snaplen=${SNAPLEN:-96}
 tad=$build_dir/tad
 [ -x "$tad" ] || { echo "bench_study: build $tad first" >&2; exit 1; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source scripts/mpi_env.sh
 work=$build_dir/bench-study
 rm -rf "$work"
 mkdir -p "$work"

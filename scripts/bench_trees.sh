@@ -14,8 +14,7 @@ build=${1:-build}
 rows=${2:-1000000}
 trees=20 depth=10
 cd "$(dirname "$0")/.."
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source scripts/mpi_env.sh
 tad=$build/tad
 gen=$build/bench/tad_gen_train_data
 work=$build/bench-trees-$rows

@@ -24,7 +24,7 @@ if [ ! -x "$TAD" ]; then
   exit 1
 fi
 # OpenMPI refuses to run as root unless told (containers, CI); the Makefile exports these too.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source "$(dirname "$0")/mpi_env.sh"
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -12,8 +12,7 @@ set -euo pipefail
 tad=$1 gen=$2 work=$3
 wrk=${WRK:-/usr/bin/wrk}
 [ -x "$wrk" ] || { echo "$wrk is not installed: skipping"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source "$(dirname "$0")/../../scripts/mpi_env.sh"
 rm -rf "$work" && mkdir -p "$work"
 fail() {
   echo "FAIL: $*" >&2

@@ -14,8 +14,7 @@ pushgateway=${PUSHGATEWAY:-/usr/bin/prometheus-pushgateway}
 for binary in "$prometheus" "$pushgateway"; do
   [ -x "$binary" ] || { echo "$binary is not installed: skipping"; exit 77; }
 done
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source "$(dirname "$0")/../../scripts/mpi_env.sh"
 rm -rf "$work" && mkdir -p "$work"
 job=tad-prometheus-test
 

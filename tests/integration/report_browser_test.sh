@@ -68,8 +68,7 @@ node "$here/report_browser_test.mjs" --html "$work/compare.html" \
   --expect chart-comparison,chart-confusion-1,chart-confusion-2,chart-importances-1,chart-importances-2
 
 # The same with real runs: packets and flows of the real captures, trained on one executor.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source "$(dirname "$0")/../../scripts/mpi_env.sh"
 captures=$here/../data/captures
 "$tad" extract "$captures" --out "$work/real/packets" --skip-invalid >/dev/null 2>&1
 "$tad" extract "$captures" --out "$work/real/flows" --flows --skip-invalid >/dev/null 2>&1

@@ -8,8 +8,7 @@
 set -euo pipefail
 tad=$1 gen=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source "$(dirname "$0")/../../scripts/mpi_env.sh"
 "$gen" "$work/dataset" 20000 >"$work/gen.log" 2>&1
 failures=0
 

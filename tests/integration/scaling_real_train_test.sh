@@ -12,8 +12,7 @@ if "$tad" train --help 2>&1 | grep -q "not built yet"; then
   exit 77
 fi
 rm -rf "$work" && mkdir -p "$work"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source "$(dirname "$0")/../../scripts/mpi_env.sh"
 
 "$gen" "$work/dataset" 30000 >"$work/gen.log" 2>&1
 if ! "$tad" bench scaling "$work/dataset" --executors 1-3 --out "$work/scaling" -- --max-depth 6 >"$work/bench.out"; then
