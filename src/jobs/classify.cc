@@ -304,6 +304,7 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   const size_t workers = std::max<size_t>(1, std::min(static_cast<size_t>(threads), inputs.size()));
   const bool dissect_ahead = static_cast<size_t>(threads) > inputs.size();
   std::vector<FlowClassifier> classifiers;
+  classifiers.reserve(workers);
   classifiers.push_back(std::move(loaded->classifier));
   while (classifiers.size() < workers) {
     auto classifier = FlowClassifier::Create(model, loaded->flow_options);
