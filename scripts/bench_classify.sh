@@ -3,7 +3,8 @@
 # - offline: `tad classify` of the 1 M-packet capture (bench_flows.sh's merged `tad synth` pcap)
 #   against `tad extract --flows` of the same file, packets/s of each in one run. classify builds the
 #   same flows and labels each with a model (a random forest of 20 trees trained on `tad extract
-#   --flows` of a separate `tad synth --seed 2` set), so extraction is the rate to keep up with;
+#   --flows` of a separate `tad synth --seed 2` set), so extraction is the rate to keep up with.
+#   Both run with their default --threads (the host's cores); classify also with --threads 1;
 # - live (root, network namespaces): tcpreplay sends the capture's first LIVE_PACKETS packets onto
 #   a veth pair at rising rates while `tad classify --interface` listens on the other end; the
 #   highest rate with 0 kernel drops (pcap_stats) is what tad keeps up with. Skipped unprivileged.
@@ -45,18 +46,25 @@ echo "tad extract --flows, $packets packets ..."
 echo "tad classify, same file ..."
 "$tad" classify "$dir/All/capture.pcap" --model "$model" --out "$work/classify.parquet" --overwrite \
   --json "$work/classify.json" >/dev/null 2>&1
+echo "tad classify --threads 1, same file ..."
+"$tad" classify "$dir/All/capture.pcap" --model "$model" --out "$work/classify.parquet" --overwrite --threads 1 \
+  --json "$work/classify-1.json" >/dev/null 2>&1
 
-/usr/bin/python3 - "$work" <<'PY'
+/usr/bin/python3 - "$work" "$(nproc)" <<'PY'
 import json, sys
-work = sys.argv[1]
-extract, classify = (json.load(open(f"{work}/{n}.json")) for n in ("classify-extract", "classify"))
-print(f"\n== offline classify benchmark: one pcap of {extract['packets']:,} packets, tad synth --seed 1")
+work, cores = sys.argv[1], sys.argv[2]
+extract, classify, classify_1 = (json.load(open(f"{work}/{n}.json"))
+                                 for n in ("classify-extract", "classify", "classify-1"))
+print(f"\n== offline classify benchmark: one pcap of {extract['packets']:,} packets, tad synth --seed 1; "
+      f"default --threads: {cores} (host cores)")
 print("| command | output | wall s | packets/s |")
 print("|---|---|---|---|")
 print(f"| tad extract --flows | Parquet, {extract['rows']:,} flows | {extract['seconds']:.2f} | "
       f"{extract['packets_per_second']:,.0f} |")
 print(f"| tad classify (random forest, 20 trees) | Parquet, {classify['flows']:,} labeled flows | "
       f"{classify['seconds']:.2f} | {classify['packets_per_second']:,.0f} |")
+print(f"| tad classify --threads 1 | Parquet, {classify_1['flows']:,} labeled flows | "
+      f"{classify_1['seconds']:.2f} | {classify_1['packets_per_second']:,.0f} |")
 print(f"\nclassify / extract --flows packets/s: {classify['packets_per_second'] / extract['packets_per_second']:.2f}x "
       f"(target: >= 1x)")
 PY

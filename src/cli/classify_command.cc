@@ -12,6 +12,7 @@
 #include "cli/stderr_progress.h"
 #include "cli/train_support.h"
 #include "jobs/classify.h"
+#include "jobs/threads.h"
 
 namespace tad::cli {
 namespace {
@@ -91,6 +92,12 @@ CommandRunner AddClassifyCommand(CLI::App& app) {
   command->add_option("--out", options->out, "Labeled flows: FILE.parquet, FILE.jsonl or - (JSON lines on stdout)");
   command->add_flag("--overwrite", options->overwrite, "Replace an existing --out");
   command->add_flag("--skip-invalid", options->skip_invalid, "Warn about files that are not captures and go on");
+  options->threads = jobs::HostCores();
+  command
+      ->add_option("--threads", options->threads,
+                   "Threads reading captures and labeling their flows (offline); the records do not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   command->add_option("--json", *json, "Also write the summary as JSON here ('-' for stdout)");
   command->add_option("--idle-timeout", options->timeouts.idle_timeout_s,
                       "Flow idle timeout in seconds (default: the model's, as its dataset was extracted; a different "

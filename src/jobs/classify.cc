@@ -21,6 +21,8 @@
 #include "capture/packet_source.h"
 #include "common/atomic_output.h"
 #include "common/elapsed.h"
+#include "jobs/capture_pipeline.h"
+#include "jobs/threads.h"
 #include "telemetry/http_server.h"
 #include "telemetry/metrics.h"
 
@@ -178,9 +180,16 @@ Result<FlowClassifier> FlowClassifier::Create(const Model& model, const FlowOpti
 
 namespace {
 
+/// A model, the flow options classify builds flows with for it, and a classifier of them.
+struct LoadedClassifier {
+  Model model;
+  FlowOptions flow_options;
+  FlowClassifier classifier;
+};
+
 /// The model at `path` and a classifier with its flow options; warnings go to `progress`.
-Result<std::pair<Model, FlowClassifier>> LoadClassifier(const std::string& path, const FlowTimeouts& timeouts,
-                                                        ProgressSink* progress) {
+Result<LoadedClassifier> LoadClassifier(const std::string& path, const FlowTimeouts& timeouts,
+                                        ProgressSink* progress) {
   TAD_RETURN_IF_ERROR(CheckTimeouts(timeouts));  // a usage error, not the model's
   auto model = Model::Load(path);
   if (!model.ok()) return model.status();
@@ -190,7 +199,7 @@ Result<std::pair<Model, FlowClassifier>> LoadClassifier(const std::string& path,
   for (const std::string& warning : warnings) SinkOrNone(progress).Warn(warning);
   auto classifier = FlowClassifier::Create(*model, *flow_options);
   if (!classifier.ok()) return classifier.status().WithContext(path);
-  return std::make_pair(std::move(*model), std::move(*classifier));
+  return LoadedClassifier{std::move(*model), *flow_options, std::move(*classifier)};
 }
 
 }  // namespace
@@ -249,17 +258,30 @@ void FlowClassifier::Finish(const Emit& emit) {
   packet_sums_.clear();
 }
 
+namespace {
+
+/// One capture's labeled flows, in the order they ended, and what reading it gave.
+struct CaptureFlows {
+  std::vector<FlowRecord> flows;
+  std::vector<int32_t> predicted;
+  std::vector<double> probabilities;
+  int64_t packets = 0;   // records read
+  std::string warning;   // cut short: kept up to its last complete record
+};
+
+}  // namespace
+
 Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   const auto start = SteadyClock::now();
+  if (options.threads < 0) return Status::InvalidArgument("--threads must be 1 or more");
   auto loaded = LoadClassifier(options.model, options.timeouts, options.progress);
   if (!loaded.ok()) return loaded.status();
-  const Model& model = loaded->first;
-  FlowClassifier& classifier = loaded->second;
+  const Model& model = loaded->model;
   auto files = ListInputs(options.inputs);
   if (!files.ok()) return files.status();
 
   ClassifySummary summary;
-  summary.rows = classifier.rows();
+  summary.rows = loaded->classifier.rows();
   summary.categories = model.classes;
   summary.totals.resize(model.classes.size());
   // Every file is checked before anything is written, as extract does.
@@ -273,46 +295,69 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   auto sink = RecordSink::Open(options.out, options.overwrite);
   if (!sink.ok()) return sink.status();
 
-  LabeledFlow record;
-  const FlowClassifier::Emit emit = [&](const FlowRecord& flow, int32_t predicted, double probability) {
-    record.flow = &flow;
-    record.prediction = model.classes[static_cast<size_t>(predicted)];
-    record.probability = probability;
-    (*sink)->Write(record);
-    CategoryTotals& totals = summary.totals[static_cast<size_t>(predicted)];
-    ++totals.flows;
-    totals.packets += static_cast<int64_t>(flow.sizes.count);
-    totals.bytes += flow.sizes.sum;
-    ++summary.flows;
-  };
-  RawPacket raw;
-  PacketFeatures packet;
-  for (const CaptureFile& file : *captures) {
-    auto source = PacketSource::Open(file.path.string());
-    if (!source.ok()) return source.status();
-    record.source_file = file.source_file;
-    int64_t index = 0;
-    for (;;) {
-      const NextResult next = source->Next(raw);
-      if (next == NextResult::kEnd) break;
-      if (next == NextResult::kCorrupt && !options.skip_invalid) return Status::InvalidData(source->error());
-      if (next != NextResult::kPacket) {
-        const std::string where = next == NextResult::kCorrupt ? source->error()
-                                                               : fmt::format("{}: {}", file.source_file, source->error());
-        summary.warnings.push_back(fmt::format("{} (kept the {} complete records before it)", where, index));
-        break;
-      }
-      ++index;
-      bool transport_truncated = false;
-      if (Dissect(raw.bytes, raw.wire_len, raw.link_type, packet, transport_truncated) != DissectResult::kOk) continue;
-      packet.packet_index = index;
-      packet.timestamp_ns = raw.timestamp_ns;
-      packet.frame_len = static_cast<int32_t>(raw.wire_len);
-      classifier.Observe(packet, emit);
+  // Captures are read and their flows labeled on `workers` threads, each with its own classifier
+  // (flows never cross captures); the records are written here in capture order, so they do not
+  // depend on the thread count. More threads than captures: each capture is dissected ahead on a
+  // thread of its own, as extract does.
+  const std::vector<CaptureFile>& inputs = *captures;
+  const int threads = options.threads > 0 ? options.threads : HostCores();
+  const size_t workers = std::max<size_t>(1, std::min(static_cast<size_t>(threads), inputs.size()));
+  const bool dissect_ahead = static_cast<size_t>(threads) > inputs.size();
+  std::vector<FlowClassifier> classifiers;
+  classifiers.reserve(workers);
+  classifiers.push_back(std::move(loaded->classifier));
+  while (classifiers.size() < workers) {
+    auto classifier = FlowClassifier::Create(model, loaded->flow_options);
+    if (!classifier.ok()) return classifier.status();
+    classifiers.push_back(std::move(*classifier));
+  }
+  std::vector<CaptureFlows> results(inputs.size());
+  auto label_capture = [&](size_t index, int worker) {
+    CaptureFlows& result = results[index];
+    FlowClassifier& classifier = classifiers[static_cast<size_t>(worker)];
+    const FlowClassifier::Emit keep = [&](const FlowRecord& flow, int32_t predicted, double probability) {
+      result.flows.push_back(flow);
+      result.predicted.push_back(predicted);
+      result.probabilities.push_back(probability);
+    };
+    auto observe = [&](PacketFeatures& packet) { classifier.Observe(packet, keep); };
+    PacketCounts counts;
+    ProgressSink& no_progress = SinkOrNone(nullptr);
+    if (dissect_ahead) {
+      DissectCaptureAhead(inputs[index], options.skip_invalid, no_progress, counts, result.warning, observe);
+    } else {
+      DissectCapture(inputs[index], options.skip_invalid, no_progress, counts, result.warning, observe);
     }
-    classifier.Finish(emit);
-    summary.packets += index;
+    classifier.Finish(keep);
+    result.packets = static_cast<int64_t>(counts.packets);
+  };
+  LabeledFlow record;
+  auto write_capture = [&](size_t index) {
+    CaptureFlows result = std::move(results[index]);
+    record.source_file = inputs[index].source_file;
+    for (size_t i = 0; i < result.flows.size(); ++i) {
+      const FlowRecord& flow = result.flows[i];
+      const auto predicted = static_cast<size_t>(result.predicted[i]);
+      record.flow = &flow;
+      record.prediction = model.classes[predicted];
+      record.probability = result.probabilities[i];
+      (*sink)->Write(record);
+      CategoryTotals& totals = summary.totals[predicted];
+      ++totals.flows;
+      totals.packets += static_cast<int64_t>(flow.sizes.count);
+      totals.bytes += flow.sizes.sum;
+      ++summary.flows;
+    }
+    if (!result.warning.empty()) summary.warnings.push_back(std::move(result.warning));
+    summary.packets += result.packets;
     ++summary.files;
+  };
+  try {
+    ProcessInFileOrder(inputs.size(), static_cast<int>(workers), label_capture, write_capture);
+  } catch (const Error& e) {
+    return e.status();
+  } catch (const std::exception& e) {
+    return Status::Internal(e.what());
   }
   TAD_RETURN_IF_ERROR((*sink)->Finish());
   summary.seconds = SecondsSince(start);
@@ -404,8 +449,8 @@ Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
   }
   auto loaded = LoadClassifier(options.model, options.timeouts, options.progress);
   if (!loaded.ok()) return loaded.status();
-  const Model& model = loaded->first;
-  FlowClassifier& classifier = loaded->second;
+  const Model& model = loaded->model;
+  FlowClassifier& classifier = loaded->classifier;
   auto source = LivePacketSource::Open(options.interface, options.filter);
   if (!source.ok()) return source.status();
 

@@ -44,6 +44,7 @@ struct ClassifyOptions {
   bool overwrite = false;
   bool skip_invalid = false;        // warn about files that are not captures (or are corrupt) and go on
   FlowTimeouts timeouts;
+  int threads = 0;  // threads reading captures and labeling their flows; 0: one per core. Records do not depend on it
   ProgressSink* progress = nullptr;  // warnings (a timeout that overrides the model's)
 };
 

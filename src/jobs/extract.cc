@@ -13,13 +13,12 @@
 #include <fmt/format.h>
 
 #include "capture/capture_files.h"
-#include "capture/dissector.h"
 #include "capture/flow_tracker.h"
-#include "capture/packet_source.h"
 #include "common/atomic_output.h"
 #include "common/elapsed.h"
 #include "common/hash.h"
 #include "dataset/parquet_writer.h"
+#include "jobs/capture_pipeline.h"
 #include "jobs/threads.h"
 
 namespace tad::jobs {
@@ -63,132 +62,9 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
 constexpr uint64_t kPacketRowsPerFile = 2 * 122880;
 constexpr uint64_t kFlowRowsPerFile = kPacketRowsPerFile / 6;
 
-/// Reads and dissects one capture (the format has been checked already), handing the features of
-/// each IP packet to `on_packet` in file order (index, time and length set; the flow columns not
-/// yet) and counting the records that give none.
-template <typename OnPacket>
-void DissectFile(const InputFile& file, const ExtractOptions& options, ProgressSink& progress, PacketCounts& counts,
-                 std::string& warning, OnPacket&& on_packet) {
-  PacketSource source = ValueOrThrow(PacketSource::Open(file.path.string()));
-  RawPacket raw;
-  PacketFeatures row;
-  int64_t index = 0;
-  uint64_t pending_bytes = 0;
-  uint64_t advanced = 0;
-  for (;;) {
-    const NextResult next = source.Next(raw);
-    if (next == NextResult::kEnd) break;
-    if (next == NextResult::kCorrupt) {
-      // A block that contradicts itself is bad input like a file that is not a capture.
-      if (!options.skip_invalid) throw Error(Status::InvalidData(source.error()));
-      ++counts.truncated_files;
-      warning = fmt::format("{} (kept the {} complete records before it)", source.error(), index);
-      break;
-    }
-    if (next == NextResult::kTruncated) {
-      ++counts.malformed;
-      ++counts.truncated_files;
-      warning = fmt::format("{}: {} (kept the {} complete records before it)", file.source_file, source.error(),
-                            index);
-      break;
-    }
-    ++index;
-    pending_bytes += raw.bytes.size() + 16;
-    if ((index & 0xffff) == 0) {
-      progress.Advance(pending_bytes);
-      advanced += pending_bytes;
-      pending_bytes = 0;
-    }
-    bool transport_truncated = false;
-    const DissectResult result = Dissect(raw.bytes, raw.wire_len, raw.link_type, row, transport_truncated);
-    if (result != DissectResult::kOk) {
-      if (result == DissectResult::kNotIp) ++counts.non_ip;
-      if (result == DissectResult::kUnsupportedLink) ++counts.unsupported_link;
-      if (result == DissectResult::kMalformed) ++counts.malformed;
-      continue;
-    }
-    if (transport_truncated) ++counts.truncated_transport;
-    ++counts.ip_packets;
-    row.packet_index = index;
-    row.timestamp_ns = raw.timestamp_ns;
-    row.frame_len = static_cast<int32_t>(raw.wire_len);
-    on_packet(row);
-  }
-  counts.packets = static_cast<uint64_t>(index);
-  if (file.size > advanced) progress.Advance(file.size - advanced);
-}
-
-/// DissectFile on a thread of its own, a few thousand packets ahead of `on_packet`, which runs on
-/// the calling thread in the same order: the two halves of one capture's work (reading and
-/// dissecting; flows and rows) on two cores when there are fewer captures than threads.
-template <typename OnPacket>
-void DissectFileAhead(const InputFile& file, const ExtractOptions& options, ProgressSink& progress,
-                      PacketCounts& counts, std::string& warning, OnPacket&& on_packet) {
-  constexpr size_t kBatch = 4096;
-  constexpr size_t kAhead = 4;  // batches
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::deque<std::vector<PacketFeatures>> ready;
-  std::vector<std::vector<PacketFeatures>> spare;
-  bool done = false;
-  bool stop = false;  // the consumer failed
-  std::exception_ptr error;
-  std::thread dissector([&] {
-    std::vector<PacketFeatures> batch;
-    auto hand_on = [&] {
-      std::unique_lock lock(mutex);
-      changed.wait(lock, [&] { return ready.size() < kAhead || stop; });
-      if (stop) throw Error(Status::Cancelled("extract cancelled"));
-      ready.push_back(std::move(batch));
-      batch = spare.empty() ? std::vector<PacketFeatures>() : std::move(spare.back());
-      if (!spare.empty()) spare.pop_back();
-      batch.clear();
-      changed.notify_all();
-    };
-    try {
-      DissectFile(file, options, progress, counts, warning, [&](const PacketFeatures& row) {
-        batch.push_back(row);
-        if (batch.size() == kBatch) hand_on();
-      });
-      if (!batch.empty()) hand_on();
-    } catch (...) {
-      error = std::current_exception();
-    }
-    std::lock_guard lock(mutex);
-    done = true;
-    changed.notify_all();
-  });
-  try {
-    for (;;) {
-      std::vector<PacketFeatures> batch;
-      {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return !ready.empty() || done; });
-        if (ready.empty()) break;
-        batch = std::move(ready.front());
-        ready.pop_front();
-        changed.notify_all();
-      }
-      for (PacketFeatures& row : batch) on_packet(row);
-      std::lock_guard lock(mutex);
-      spare.push_back(std::move(batch));
-    }
-  } catch (...) {
-    {
-      std::lock_guard lock(mutex);
-      stop = true;
-      changed.notify_all();
-    }
-    dissector.join();
-    throw;
-  }
-  dissector.join();
-  if (error) std::rethrow_exception(error);
-}
-
 /// Reads one capture, appending its rows in file order to `rows` (packet rows, or with --flows flow
 /// rows in the order flows end) and calling `file_full` whenever `rows` holds `rows_per_file` of
-/// them; `dissect_ahead`: with DissectFileAhead. Touches nothing shared but the thread-safe
+/// them; `dissect_ahead`: with DissectCaptureAhead. Touches nothing shared but the thread-safe
 /// progress bar.
 template <typename FileFull>
 void ReadFile(const InputFile& file, const ExtractOptions& options, bool dissect_ahead, FlowTracker& flows,
@@ -225,9 +101,9 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, bool dissect
     }
   };
   if (dissect_ahead) {
-    DissectFileAhead(file, options, progress, counts, warning, on_packet);
+    DissectCaptureAhead(file, options.skip_invalid, progress, counts, warning, on_packet);
   } else {
-    DissectFile(file, options, progress, counts, warning, on_packet);
+    DissectCapture(file, options.skip_invalid, progress, counts, warning, on_packet);
   }
   flows.Finish(ended);
   take_ended();
@@ -493,18 +369,6 @@ ExtractSummary RunExtract(const ExtractOptions& options, ProgressSink& progress)
 }
 
 }  // namespace
-
-PacketCounts& PacketCounts::operator+=(const PacketCounts& other) {
-  packets += other.packets;
-  ip_packets += other.ip_packets;
-  non_ip += other.non_ip;
-  unsupported_link += other.unsupported_link;
-  malformed += other.malformed;
-  truncated_transport += other.truncated_transport;
-  truncated_files += other.truncated_files;
-  later_fragments += other.later_fragments;
-  return *this;
-}
 
 Result<ExtractSummary> Extract(const ExtractOptions& options) {
   ProgressSink& progress = SinkOrNone(options.progress);

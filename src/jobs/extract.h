@@ -10,6 +10,7 @@
 
 #include "dataset/schema.h"
 #include "common/status.h"
+#include "jobs/capture_pipeline.h"  // PacketCounts
 #include "jobs/progress.h"
 
 namespace tad::jobs {
@@ -28,19 +29,6 @@ struct ExtractOptions {
   int splt = kDefaultSplt;
   uint64_t rows_per_file = 0;  // rows per Parquet file; 0: 245,760 packet rows or 40,960 flow rows
   ProgressSink* progress = nullptr;  // bytes read; warnings about skipped or cut-short files
-};
-
-/// Packet counts, of one capture or summed over many.
-struct PacketCounts {
-  uint64_t packets = 0;
-  uint64_t ip_packets = 0;
-  uint64_t non_ip = 0;
-  uint64_t unsupported_link = 0;
-  uint64_t malformed = 0;
-  uint64_t truncated_transport = 0;
-  uint64_t truncated_files = 0;
-  uint64_t later_fragments = 0;  // flows: fragments without a transport header, in no flow
-  PacketCounts& operator+=(const PacketCounts& other);
 };
 
 struct CategorySummary {

@@ -10,6 +10,9 @@
 # - flows are built with the model's flow options (as extract recorded them); a model file without
 #   them uses the timeouts given; a timeout other than the model's is used with a warning;
 # - --json - leaves stdout one JSON document;
+# - --threads 1, 2 and 3 give byte-identical records (Parquet and JSON lines), for the captures
+#   (several files) and for one capture alone (dissected ahead on a thread of its own);
+#   --threads 0 or negative exits 2 naming the option;
 # - a model feature captures cannot give exits 2 naming it; a file that is not a capture exits 1
 #   naming it and writes nothing.
 # Usage: classify_test.sh TAD PARQUET_TO_TSV CAPTURES WORK_DIR
@@ -152,6 +155,37 @@ for r in records:
     assert r["probability"] == means[best], (r, means[best])
 print(f"packet model: {len(records)} flows labeled by their packets' mean probability")
 PY
+
+# Any thread count gives the same records in the same order (by capture, then as flows end).
+one=$(find "$captures" -name '*.pcap' -size +100k | sort | head -1)
+[ -n "$one" ] || fail "no capture of 100 kB or more in $captures"
+for threads in 1 2 3; do
+  for input in "$captures" "$one"; do
+    name=$([ "$input" = "$one" ] && echo one || echo all)
+    "$tad" classify "$input" --model "$work/flow_model.json" --skip-invalid --threads "$threads" \
+      --out "$work/threads-$name-$threads.parquet" 2>/dev/null >/dev/null
+    "$tad" classify "$input" --model "$work/packet_model.json" --skip-invalid --threads "$threads" --out - \
+      2>/dev/null >"$work/threads-$name-$threads.jsonl"
+  done
+done
+for name in all one; do
+  for threads in 2 3; do
+    for ext in parquet jsonl; do
+      cmp "$work/threads-$name-1.$ext" "$work/threads-$name-$threads.$ext" ||
+        fail "--threads $threads differs from --threads 1 ($name, $ext)"
+    done
+  done
+done
+cmp "$work/threads-all-1.jsonl" "$work/packet_classified.jsonl" || fail "--threads 1 differs from the default"
+[ "$(wc -l <"$work/threads-one-1.jsonl")" -gt 0 ] || fail "no flows in $one"
+for threads in 0 -1; do
+  set +e
+  "$tad" classify "$captures" --model "$work/flow_model.json" --threads "$threads" >/dev/null 2>"$work/threads.err"
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "--threads $threads: exit $rc, want 2"
+  grep -q -- "--threads" "$work/threads.err" || fail "--threads $threads: the message does not name it: $(cat "$work/threads.err")"
+done
 
 # Bad input.
 /usr/bin/python3 -c '
