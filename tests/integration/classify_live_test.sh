@@ -20,8 +20,7 @@ set -euo pipefail
 tad=$1 captures=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 dashboard="$here/../../deploy/grafana/dashboards/tad-traffic-mix.json"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source "$(dirname "$0")/../../scripts/mpi_env.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces and raw capture)"; exit 77; }
 for tool in tcpreplay prometheus promtool curl; do

@@ -18,8 +18,7 @@
 # Usage: classify_test.sh TAD PARQUET_TO_TSV CAPTURES WORK_DIR
 set -euo pipefail
 tad=$1 to_tsv=$2 captures=$3 work=$4
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader,tcp \
-  OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+source "$(dirname "$0")/../../scripts/mpi_env.sh"
 rm -rf "$work" && mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 timeouts=(--idle-timeout 30 --active-timeout 300)
