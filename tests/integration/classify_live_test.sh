@@ -20,8 +20,7 @@ set -euo pipefail
 tad=$1 captures=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 dashboard="$here/../../deploy/grafana/dashboards/tad-traffic-mix.json"
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/test_lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces and raw capture)"; exit 77; }
 for tool in tcpreplay prometheus promtool curl; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/setup.sh installs it)"

@@ -18,9 +18,8 @@
 # Usage: classify_test.sh TAD PARQUET_TO_TSV CAPTURES WORK_DIR
 set -euo pipefail
 tad=$1 to_tsv=$2 captures=$3 work=$4
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 timeouts=(--idle-timeout 30 --active-timeout 300)
 
 # Flow model. tad classify takes the flow options from the model (extract records them in the

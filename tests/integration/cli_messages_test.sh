@@ -8,9 +8,8 @@
 # Usage: cli_messages_test.sh TAD GEN_TRAIN_DATA WORK_DIR
 set -euo pipefail
 tad=$1 gen=$2 work=$3
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 is_json() { /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1" || fail "$2: stdout is not one JSON document: $(head -c 300 "$1")"; }
 
 "$gen" "$work/ds" 20000 >/dev/null

@@ -7,9 +7,8 @@
 # Usage: executor_failure_test.sh TAD GEN_TRAIN_DATA WORK_DIR
 set -euo pipefail
 tad=$1 gen=$2 work=$3
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$gen" "$work/good" 40000 >/dev/null
 "$tad" synth "$work/captures" --packets 20000 --threads 1 >/dev/null

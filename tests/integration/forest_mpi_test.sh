@@ -7,9 +7,8 @@
 # Usage: forest_mpi_test.sh TAD GEN_TRAIN_DATA WORK_DIR
 set -euo pipefail
 tad=$1 gen=$2 work=$3
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$gen" "$work/ds" 60000 "$work/np" >/dev/null
 common=(--classifier random-forest --num-trees 20 --max-depth 10 --max-bins 32)
@@ -50,19 +49,9 @@ print(f"random forest accuracy: tad {tad:.4f}, scikit-learn {sk:.4f}")
 assert tad >= sk - 0.005, (tad, sk)
 PY
 
-expect_usage() {  # expect_usage MESSAGE -- tad train arguments...
-  local fragment=$1; shift 2
-  set +e
-  "$tad" train "$work/ds" --model "$work/bad_model.json" "$@" >"$work/bad.out" 2>"$work/bad.err"
-  local got=$?
-  set -e
-  [ "$got" = 2 ] || fail "tad train $* exited $got, expected 2: $(cat "$work/bad.err")"
-  grep -qF -- "$fragment" "$work/bad.err" || fail "tad train $*: message lacks '$fragment': $(cat "$work/bad.err")"
-  [ ! -e "$work/bad_model.json" ] || fail "tad train $* left a model file"
-}
-expect_usage "--num-trees 0 is out of range: it must be between 1 and 10000" -- --classifier random-forest --num-trees 0
-expect_usage "--subsampling-rate 1.5 is out of range: it must be greater than 0 and at most 1" -- --subsampling-rate 1.5
-expect_usage "--classifier 'svm' is not valid: it must be decision-tree, random-forest or gbt" -- --classifier svm
-expect_usage "--feature-subset-strategy 'half' is not valid" -- --feature-subset-strategy half
-expect_usage "--bootstrap 'yes' is not valid: it must be true or false" -- --bootstrap yes
+expect_train_usage "--num-trees 0 is out of range: it must be between 1 and 10000" -- --classifier random-forest --num-trees 0
+expect_train_usage "--subsampling-rate 1.5 is out of range: it must be greater than 0 and at most 1" -- --subsampling-rate 1.5
+expect_train_usage "--classifier 'svm' is not valid: it must be decision-tree, random-forest or gbt" -- --classifier svm
+expect_train_usage "--feature-subset-strategy 'half' is not valid" -- --feature-subset-strategy half
+expect_train_usage "--bootstrap 'yes' is not valid: it must be true or false" -- --bootstrap yes
 echo "forest_mpi_test: ok"

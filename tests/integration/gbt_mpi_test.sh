@@ -7,9 +7,8 @@
 # Usage: gbt_mpi_test.sh TAD GEN_TRAIN_DATA WORK_DIR
 set -euo pipefail
 tad=$1 gen=$2 work=$3
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$gen" "$work/ds" 60000 "$work/np" >/dev/null
 common=(--classifier gbt --max-iter 20 --max-depth 6 --max-bins 32 --step-size 0.3)
@@ -54,19 +53,9 @@ print(f"gbt accuracy: tad {tad:.4f}, XGBoost {xgboost_accuracy:.4f}")
 assert tad >= xgboost_accuracy - 0.005, (tad, xgboost_accuracy)
 PY
 
-expect_usage() {  # expect_usage MESSAGE -- tad train arguments...
-  local fragment=$1; shift 2
-  set +e
-  "$tad" train "$work/ds" --model "$work/bad_model.json" "$@" >"$work/bad.out" 2>"$work/bad.err"
-  local got=$?
-  set -e
-  [ "$got" = 2 ] || fail "tad train $* exited $got, expected 2: $(cat "$work/bad.err")"
-  grep -qF -- "$fragment" "$work/bad.err" || fail "tad train $*: message lacks '$fragment': $(cat "$work/bad.err")"
-  [ ! -e "$work/bad_model.json" ] || fail "tad train $* left a model file"
-}
-expect_usage "--max-iter 0 is out of range: it must be between 1 and 10000" -- --classifier gbt --max-iter 0
-expect_usage "--step-size 0 is out of range: it must be greater than 0 and at most 1" -- --classifier gbt --step-size 0
-expect_usage "--validation-fraction 1 is out of range: it must be between 0 and 0.99" -- --validation-fraction 1
-expect_usage "--reg-lambda -1 is out of range: it must be at least 0" -- --classifier gbt --reg-lambda -1
-expect_usage "--min-hessian-per-node 'x' is not a number" -- --min-hessian-per-node x
+expect_train_usage "--max-iter 0 is out of range: it must be between 1 and 10000" -- --classifier gbt --max-iter 0
+expect_train_usage "--step-size 0 is out of range: it must be greater than 0 and at most 1" -- --classifier gbt --step-size 0
+expect_train_usage "--validation-fraction 1 is out of range: it must be between 0 and 0.99" -- --validation-fraction 1
+expect_train_usage "--reg-lambda -1 is out of range: it must be at least 0" -- --classifier gbt --reg-lambda -1
+expect_train_usage "--min-hessian-per-node 'x' is not a number" -- --min-hessian-per-node x
 echo "gbt_mpi_test: ok"

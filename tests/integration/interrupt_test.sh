@@ -7,9 +7,8 @@
 # Usage: interrupt_test.sh TAD GEN_TRAIN_DATA WORK_DIR
 set -euo pipefail
 tad=$1 gen=$2 work=$3
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$gen" "$work/ds" 200000 >/dev/null
 # A training far longer than the test waits before signalling: a deep forest on one thread.

@@ -10,9 +10,8 @@
 # Usage: max_bins_test.sh TAD GEN_TRAIN_DATA WORK_DIR
 set -euo pipefail
 tad=$1 gen=$2 work=$3
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$gen" "$work/ds" 30000 "$work/np" >/dev/null
 exact=(--features frame_len,payload_len --max-depth 4 --max-bins 4000)

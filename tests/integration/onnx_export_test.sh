@@ -18,9 +18,8 @@
 set -euo pipefail
 tad=$1 sql_tool=$2 captures=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # Two datasets from the real captures: every category, and two categories (a binary classifier).
 mkdir -p "$work/captures_binary"

@@ -7,9 +7,8 @@
 # Usage: train_mpi_test.sh TAD GEN_TRAIN_DATA WORK_DIR PARQUET_TO_TSV
 set -euo pipefail
 tad=$1 gen=$2 work=$3 parquet_to_tsv=$4
-source "$(dirname "$0")/../../scripts/mpi_env.sh"
+source "$(dirname "$0")/test_lib.sh"
 rm -rf "$work" && mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$gen" "$work/ds" 120000 "$work/np" >/dev/null
 common=(--max-depth 8 --max-bins 32 --threads 1)
