@@ -43,10 +43,19 @@ class BinnedRows {
     const uint8_t* at = row + column_offset(feature);
     return static_cast<uint16_t>((at[0] | (at[1] << 8)) & column_mask(feature));
   }
-  void set_bin(int64_t r, int32_t feature, uint16_t bin) {
-    uint8_t* at = bins_.data() + static_cast<size_t>(r) * row_bytes_ + column_offset(feature);
-    at[0] = static_cast<uint8_t>(bin);
-    if (column_mask(feature) > 0xFF) at[1] = static_cast<uint8_t>(bin >> 8);
+  /// Stores row r's bins, one per feature in order.
+  void SetRow(int64_t r, const uint16_t* bins) {
+    uint8_t* row = bins_.data() + static_cast<size_t>(r) * row_bytes_;
+    const size_t features = column_offset_.size();
+    if (!has_wide_columns()) {
+      for (size_t f = 0; f < features; ++f) row[f] = static_cast<uint8_t>(bins[f]);
+      return;
+    }
+    for (size_t f = 0; f < features; ++f) {
+      uint8_t* at = row + column_offset_[f];
+      at[0] = static_cast<uint8_t>(bins[f]);
+      if (column_mask_[f] > 0xFF) at[1] = static_cast<uint8_t>(bins[f] >> 8);
+    }
   }
   /// Memory held by the bins.
   size_t bin_bytes() const { return bins_.size(); }

@@ -255,6 +255,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
       train_at += static_cast<size_t>(blocks[static_cast<size_t>(u)].train_rows);
       test_at += static_cast<size_t>(blocks[static_cast<size_t>(u)].test_rows);
     }
+    std::vector<uint16_t> row_bins(width);
     for (int64_t r = begin; r < end; ++r) {
       const float* values = loaded.values.data() + static_cast<size_t>(r) * width;
       const uint16_t label = remap[static_cast<size_t>(loaded.labels[static_cast<size_t>(r)])];
@@ -263,9 +264,8 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
         data.test_labels[test_at++] = label;
         continue;
       }
-      for (size_t f = 0; f < width; ++f) {
-        data.train.set_bin(static_cast<int64_t>(train_at), static_cast<int32_t>(f), binners[f].Bin(values[f]));
-      }
+      for (size_t f = 0; f < width; ++f) row_bins[f] = binners[f].Bin(values[f]);
+      data.train.SetRow(static_cast<int64_t>(train_at), row_bins.data());
       data.train.labels[train_at] = label;
       data.train.identity[train_at++] = loaded.identity[static_cast<size_t>(r)];
     }
