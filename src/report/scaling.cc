@@ -48,9 +48,9 @@ std::string FormatBytes(double bytes) {
 std::string ScalingMarkdown(const ScalingStudy& study) {
   std::string out;
   out +=
-      "| executors | training time | total time | accuracy | precision | recall | F1 | comm / compute | "
-      "bytes sent | model hash | note |\n";
-  out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
+      "| executors | training time | total time | accuracy | precision | recall | F1 | speedup (training / total) | "
+      "efficiency (training / total) | comm / compute | bytes sent | model hash | note |\n";
+  out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
   const int repeat = study.repeat;
   for (const ScalingPoint& p : study.points) {
     const double busy = p.comm_seconds.median + p.compute_seconds.median;
@@ -60,10 +60,14 @@ std::string ScalingMarkdown(const ScalingStudy& study) {
                  : "—";
     const std::string note =
         p.oversubscribed ? fmt::format("oversubscribed ({} > {} cores)", p.executors, study.cores) : "";
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.executors,
+    // Speedups compare medians, so they carry no range.
+    const std::string speedup = fmt::format("{:.2f}× / {:.2f}×", p.speedup, p.total_speedup);
+    const std::string efficiency =
+        fmt::format("{:.0f} % / {:.0f} %", 100 * p.efficiency, 100 * p.total_efficiency);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", p.executors,
                        Cell(p.train_seconds, repeat, FormatSeconds), Cell(p.total_seconds, repeat, FormatSeconds),
                        Cell(p.accuracy, repeat, Ratio), Cell(p.precision, repeat, Ratio), Cell(p.recall, repeat, Ratio),
-                       Cell(p.f1, repeat, Ratio), split, Cell(p.bytes_sent, repeat, FormatBytes), ShortHash(p.hashes),
+                       Cell(p.f1, repeat, Ratio), speedup, efficiency, split, Cell(p.bytes_sent, repeat, FormatBytes), ShortHash(p.hashes),
                        note);
   }
   out += "\n";

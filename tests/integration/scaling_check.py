@@ -24,6 +24,8 @@ header = [cell.strip() for cell in table[0].strip("|").split("|")]
 seed_columns = ["executors", "training time", "total time", "accuracy", "precision", "recall", "F1"]
 check(header[:7] == seed_columns, f"the seed's columns first: {header}")
 check("model hash" in header and "comm / compute" in header and "bytes sent" in header, f"extra columns: {header}")
+speedup_column = "speedup (training / total)"
+check(speedup_column in header and "efficiency (training / total)" in header, f"speedup columns: {header}")
 rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]
 check([int(row[0]) for row in rows] == counts, f"one row per executor count {counts}: {[r[0] for r in rows]}")
 hashes = [row[header.index("model hash")] for row in rows]
@@ -42,6 +44,11 @@ for row in rows:
               f"{column} has a unit: {row}")
 
 study = json.load(open(os.path.join(out_dir, "scaling.json")))
+# The table's speedups are the JSON's, rounded.
+for row, point in zip(rows, study["points"]):
+    training, total = (float(x.strip().rstrip("×")) for x in row[header.index(speedup_column)].split("/"))
+    check(abs(training - point["speedup"]) < 0.006 and abs(total - point["total_speedup"]) < 0.006,
+          f"speedups {row[header.index(speedup_column)]} vs JSON {point['speedup']}, {point['total_speedup']}")
 check(study["schema"] == "tad.scaling/1", "schema")
 check([p["executors"] for p in study["points"]] == counts, "JSON points")
 check(all(len(p["runs"]) == repeat for p in study["points"]), "runs per point")

@@ -101,11 +101,13 @@ TEST(Scaling, MarkdownHasTheSeedsColumnsAndOneRowPerCount) {
   const auto lines = Lines(ScalingMarkdown(Study(1)));
   ASSERT_GE(lines.size(), 6u);
   EXPECT_EQ(lines[0],
-            "| executors | training time | total time | accuracy | precision | recall | F1 | comm / compute | "
-            "bytes sent | model hash | note |");
+            "| executors | training time | total time | accuracy | precision | recall | F1 | speedup (training / total) | "
+            "efficiency (training / total) | comm / compute | bytes sent | model hash | note |");
   EXPECT_EQ(lines[2],
-            "| 1 | 12.00 s | 12.50 s | 0.710 | 0.690 | 0.710 | 0.660 | 100 ms / 900 ms (10 % comm) | "
-            "2.0 KiB | abc |  |");
+            "| 1 | 12.00 s | 12.50 s | 0.710 | 0.690 | 0.710 | 0.660 | 1.00× / 1.00× | 100 % / 100 % | "
+            "100 ms / 900 ms (10 % comm) | 2.0 KiB | abc |  |");
+  // Executors 2: training 6 s (2×, 100 %), total 6.5 s (12.5 / 6.5 = 1.92×, 96 %).
+  EXPECT_NE(lines[3].find("| 2.00× / 1.92× | 100 % / 96 % |"), std::string::npos) << lines[3];
   EXPECT_EQ(lines[4].substr(0, 4), "| 3 ");
   EXPECT_NE(lines[4].find("oversubscribed (3 > 2 cores)"), std::string::npos);
   EXPECT_EQ(lines[5], "");
