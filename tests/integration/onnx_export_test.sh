@@ -115,27 +115,17 @@ for name in ["multiclass", "binary", "flows", "thresholds/thresholds_model"]:
 PY
 
 # Bad input: one line naming the problem, exit 1 or 2, the output untouched.
-expect() {  # expect CODE MESSAGE_FRAGMENT -- tad arguments...
-  local code=$1 fragment=$2; shift 3
-  set +e
-  "$tad" "$@" >"$work/bad.out" 2>"$work/bad.err"
-  local got=$?
-  set -e
-  [ "$got" = "$code" ] || fail "tad $* exited $got, expected $code: $(cat "$work/bad.err")"
-  grep -q -- "$fragment" "$work/bad.err" || fail "tad $*: message lacks '$fragment': $(cat "$work/bad.err")"
-  [ "$(wc -l <"$work/bad.err")" -le 2 ] || fail "tad $*: more than one line of error: $(cat "$work/bad.err")"
-}
 "$tad" export --help | grep -q -- "--format" || fail "export --help does not list --format"
 cp "$work/multiclass.onnx" "$work/kept.onnx"
-expect 2 "pmml" -- export "$work/multiclass.json" --format pmml --out "$work/new.onnx"
-expect 2 "format" -- export "$work/multiclass.json" --out "$work/new.onnx"
-expect 1 "$work/absent.json" -- export "$work/absent.json" --format onnx --out "$work/new.onnx"
+expect_tad_error 2 "pmml" -- export "$work/multiclass.json" --format pmml --out "$work/new.onnx"
+expect_tad_error 2 "format" -- export "$work/multiclass.json" --out "$work/new.onnx"
+expect_tad_error 1 "$work/absent.json" -- export "$work/absent.json" --format onnx --out "$work/new.onnx"
 printf 'not a model\n' >"$work/foreign.json"
-expect 1 "$work/foreign.json" -- export "$work/foreign.json" --format onnx --out "$work/new.onnx"
+expect_tad_error 1 "$work/foreign.json" -- export "$work/foreign.json" --format onnx --out "$work/new.onnx"
 cp "$work/multiclass.onnx" "$work/foreign.onnx"
-expect 1 "$work/foreign.onnx" -- export "$work/foreign.onnx" --format onnx --out "$work/new.onnx"
+expect_tad_error 1 "$work/foreign.onnx" -- export "$work/foreign.onnx" --format onnx --out "$work/new.onnx"
 [ ! -e "$work/new.onnx" ] || fail "a failed export left $work/new.onnx"
-expect 1 "--overwrite" -- export "$work/binary.json" --format onnx --out "$work/kept.onnx"
+expect_tad_error 1 "--overwrite" -- export "$work/binary.json" --format onnx --out "$work/kept.onnx"
 cmp -s "$work/multiclass.onnx" "$work/kept.onnx" || fail "an existing output was replaced without --overwrite"
 "$tad" export "$work/binary.json" --format onnx --out "$work/kept.onnx" --overwrite >/dev/null
 cmp -s "$work/binary.onnx" "$work/kept.onnx" || fail "--overwrite did not replace the output"

@@ -59,15 +59,8 @@ PY
 
 # Bad input: one line, exit 1 or 2, no model file.
 expect() {  # expect CODE MESSAGE_FRAGMENT -- tad arguments...
-  local code=$1 fragment=$2; shift 3
-  set +e
-  "$tad" "$@" >"$work/bad.out" 2>"$work/bad.err"
-  local got=$?
-  set -e
-  [ "$got" = "$code" ] || fail "tad $* exited $got, expected $code: $(cat "$work/bad.err")"
-  grep -q -- "$fragment" "$work/bad.err" || fail "tad $*: message lacks '$fragment': $(cat "$work/bad.err")"
-  [ "$(wc -l <"$work/bad.err")" -le 2 ] || fail "tad $*: more than one line of error: $(cat "$work/bad.err")"
-  [ ! -e "$work/bad_model.json" ] || fail "tad $* left a model file"
+  expect_tad_error "$@"
+  [ ! -e "$work/bad_model.json" ] || fail "tad ${*:4} left a model file"
 }
 mkdir -p "$work/empty" "$work/two_groups"
 cp -r "$work/ds/category=Games" "$work/ds/category=Video" "$work/two_groups/"
