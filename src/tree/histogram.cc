@@ -219,17 +219,24 @@ std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> o
   // Ranges are disjoint: each writes its right rows to the same positions of `scratch`.
   ParallelItems(static_cast<int64_t>(splits.size()), threads, [&](int64_t s) {
     const RangeSplit& split = splits[static_cast<size_t>(s)];
+    // Without branches (which side a row goes is unpredictable): each row is written to both
+    // sides and only the side it belongs to advances.
+    uint32_t* const rows_at = order.data();
+    uint32_t* const right_at = scratch.data();
+    const size_t column = rows.column_offset(split.feature);
+    const uint16_t mask = rows.column_mask(split.feature);
     int64_t left = split.begin;
     int64_t right = split.begin;
     for (int64_t i = split.begin; i < split.end; ++i) {
-      const uint32_t r = order[static_cast<size_t>(i)];
-      if (rows.bin(r, split.feature) <= split.bin) {
-        order[static_cast<size_t>(left++)] = r;
-      } else {
-        scratch[static_cast<size_t>(right++)] = r;
-      }
+      const uint32_t r = rows_at[i];
+      const uint8_t* at = rows.row(r) + column;
+      const bool goes_left = ((at[0] | (at[1] << 8)) & mask) <= split.bin;
+      rows_at[left] = r;
+      right_at[right] = r;
+      left += goes_left;
+      right += !goes_left;
     }
-    std::copy(scratch.begin() + split.begin, scratch.begin() + right, order.begin() + left);
+    std::copy(right_at + split.begin, right_at + right, rows_at + left);
     middle[static_cast<size_t>(s)] = left;
   });
   return middle;
@@ -252,12 +259,13 @@ LevelGrowth::LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>&
   }
 }
 
-void LevelGrowth::Reuse(std::vector<int64_t>& buffer, size_t size) {
-  if (size > buffer.capacity()) {
-    buffer.clear();  // nothing to copy into the new allocation
-    buffer.reserve(size + size / 2);
+void LevelGrowth::Buffer::Reuse(size_t size) {
+  if (size > capacity_) {
+    data_.reset();  // nothing to copy into the new allocation
+    capacity_ = size * kGrowth;
+    data_.reset(new int64_t[capacity_]);  // default-initialised: no page is touched yet
   }
-  buffer.resize(size);
+  size_ = size;
 }
 
 const int64_t* LevelGrowth::histogram(size_t i) const {
@@ -290,17 +298,17 @@ void LevelGrowth::BuildWith(const Sums& sums, Communicator& communicator, Traini
     if (!node.derived()) counted_nodes.push_back(CountedNode{node.begin, node.end, node.tree, &node.layout, size});
     size += node.layout.node_stride();
   }
-  Reuse(counted_, counted_size);  // CountNodes zeroes each node's slice
-  CountNodes(rows_, order_, counted_nodes, sums, threads_, counted_, scratch_histogram_);
+  counted_.Reuse(counted_size);  // CountNodes zeroes each node's slice
+  CountNodes(rows_, order_, counted_nodes, sums, threads_, counted_.span(), scratch_histogram_);
   stats.histogram_seconds += SecondsSince(start);
 
   const auto reduce_start = SteadyClock::now();
-  communicator.AllReduceSum(std::span<int64_t>(counted_));
+  communicator.AllReduceSum(counted_.span());
   stats.reduce_seconds += SecondsSince(reduce_start);
   stats.bytes_per_level.push_back(counted_size * sizeof(int64_t));
 
   const auto derive_start = SteadyClock::now();
-  Reuse(derived_, derived_size);
+  derived_.Reuse(derived_size);  // every derived cell is written below
   ParallelItems(static_cast<int64_t>(nodes_.size()), threads_, [&](int64_t i) {
     const LevelNode& node = nodes_[static_cast<size_t>(i)];
     if (!node.derived()) return;
@@ -369,8 +377,8 @@ void LevelGrowth::NextLevel() {
   }
   previous_nodes_ = std::move(nodes_);
   previous_offset_ = std::move(offset_);
-  previous_counted_.swap(counted_);
-  previous_derived_.swap(derived_);
+  std::swap(previous_counted_, counted_);
+  std::swap(previous_derived_, derived_);
   nodes_ = std::move(next_);
   next_.clear();
   next_range_.clear();

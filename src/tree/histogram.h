@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -209,11 +210,27 @@ class LevelGrowth {
   void NextLevel();
 
  private:
+  // A histogram buffer whose contents are rewritten every level, so it is never zeroed or copied
+  // when it grows: pages are touched only by the writes that fill them.
+  class Buffer {
+   public:
+    // Sizes it to `size` elements of unspecified value. Growing reserves kGrowth times the size:
+    // a level's histograms are about 4 times the size of those two levels before (the levels
+    // alternate between two buffers), and reserved pages cost nothing until written, so the
+    // deeper levels reuse the pages the earlier ones faulted in instead of faulting in new ones.
+    void Reuse(size_t size);
+    int64_t* data() const { return data_.get(); }
+    std::span<int64_t> span() const { return {data_.get(), size_}; }
+
+   private:
+    static constexpr size_t kGrowth = 6;
+    std::unique_ptr<int64_t[]> data_;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
+  };
+
   template <class Sums>
   void BuildWith(const Sums& sums, Communicator& communicator, TrainingStats& stats);
-  // Sizes a histogram buffer; its contents are rewritten. Grows with room to spare and without
-  // copying, so that the levels reuse the same pages instead of faulting in new ones.
-  static void Reuse(std::vector<int64_t>& buffer, size_t size);
   const int64_t* previous_histogram(size_t i) const;
 
   const BinnedRows& rows_;
@@ -229,7 +246,7 @@ class LevelGrowth {
   std::vector<size_t> offset_;              // this level's nodes in counted_ or derived_
   std::vector<size_t> previous_offset_;
   std::vector<LevelNode> previous_nodes_;
-  std::vector<int64_t> counted_, derived_, previous_counted_, previous_derived_;
+  Buffer counted_, derived_, previous_counted_, previous_derived_;
   HistogramScratch scratch_histogram_;
 };
 
