@@ -210,20 +210,19 @@ class LevelGrowth {
   void NextLevel();
 
  private:
-  // A histogram buffer whose contents are rewritten every level, so it is never zeroed or copied
-  // when it grows: pages are touched only by the writes that fill them.
+  // A histogram buffer rewritten every level, so never zeroed or copied when it grows: pages are
+  // touched only by the writes that fill them, and stay mapped for the next level.
   class Buffer {
    public:
-    // Sizes it to `size` elements of unspecified value. Growing reserves kGrowth times the size:
-    // a level's histograms are about 4 times the size of those two levels before (the levels
-    // alternate between two buffers), and reserved pages cost nothing until written, so the
-    // deeper levels reuse the pages the earlier ones faulted in instead of faulting in new ones.
+    // Sizes it to `size` elements of unspecified value. Growing reserves kGrowth times the size,
+    // as a level's histograms are up to twice the size of the previous level's; reserved pages
+    // cost nothing until written.
     void Reuse(size_t size);
     int64_t* data() const { return data_.get(); }
     std::span<int64_t> span() const { return {data_.get(), size_}; }
 
    private:
-    static constexpr size_t kGrowth = 6;
+    static constexpr size_t kGrowth = 2;
     std::unique_ptr<int64_t[]> data_;
     size_t size_ = 0;
     size_t capacity_ = 0;
@@ -244,9 +243,10 @@ class LevelGrowth {
   std::vector<RangeSplit> splits_;          // this level's, in AddChildren order
   std::vector<std::pair<size_t, int>> next_range_;  // next_[i]'s rows: (split, side)
   std::vector<size_t> offset_;              // this level's nodes in counted_ or derived_
-  std::vector<size_t> previous_offset_;
   std::vector<LevelNode> previous_nodes_;
-  Buffer counted_, derived_, previous_counted_, previous_derived_;
+  std::vector<size_t> parent_offset_;       // previous_nodes_[i]'s histogram in parents_, if copied
+  Buffer counted_, derived_;
+  Buffer parents_;                          // the previous level's histograms this level derives from
   HistogramScratch scratch_histogram_;
 };
 

@@ -59,6 +59,7 @@ ForestSampler::ForestSampler(const TreeParameters& parameters)
     term *= rate / k;
     cdf += term;
   }
+  poisson_cdf_units_.resize(std::max(poisson_cdf_units_.size(), kFewCopies), uint64_t{1} << 53);
 }
 
 uint64_t ForestSampler::TreeKey(int32_t tree) const { return HashCombine(seed_, static_cast<uint64_t>(tree)); }

@@ -49,7 +49,10 @@ class ForestSampler {
     // comparing doubles, in integers.
     const uint64_t u = HashCombine(identity, tree_key) >> 11;
     if (!bootstrap_) return u < rate_units_ ? 1 : 0;
+    // The count of thresholds at or below u. The first kFewCopies without branches (which is
+    // taken is unpredictable); more copies are rare (Poisson(1): 1 row in 10^5).
     uint8_t copies = 0;
+    for (size_t k = 0; k < kFewCopies; ++k) copies += u >= poisson_cdf_units_[k] ? 1 : 0;
     while (copies < poisson_cdf_units_.size() && u >= poisson_cdf_units_[copies]) ++copies;
     return copies;
   }
@@ -58,7 +61,10 @@ class ForestSampler {
   uint64_t seed_;
   bool bootstrap_;
   uint64_t rate_units_;                      // ceil(subsampling_rate · 2^53)
-  std::vector<uint64_t> poisson_cdf_units_;  // ceil(P(copies <= k) · 2^53), up to 1 within double precision
+  static constexpr size_t kFewCopies = 8;
+  // ceil(P(copies <= k) · 2^53) up to 1 within double precision, then at least kFewCopies
+  // entries (padded with 2^53, above every u).
+  std::vector<uint64_t> poisson_cdf_units_;
 };
 
 /// Features a node of a forest tree may split on (ascending): all of them for a decision tree,
