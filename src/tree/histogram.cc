@@ -58,19 +58,27 @@ void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t
 }
 
 void ParallelItems(int64_t count, int threads, const std::function<void(int64_t)>& body) {
-  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, count)));
-  if (threads == 1) {
-    for (int64_t item = 0; item < count; ++item) body(item);
+  ParallelItemsOnWorkers(count, threads, [&body](int64_t item, int) { body(item); });
+}
+
+int ItemWorkers(int64_t count, int threads) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, count)));
+}
+
+void ParallelItemsOnWorkers(int64_t count, int threads, const std::function<void(int64_t, int)>& body) {
+  const int workers = ItemWorkers(count, threads);
+  if (workers == 1) {
+    for (int64_t item = 0; item < count; ++item) body(item, 0);
     return;
   }
   std::atomic<int64_t> next{0};
-  auto work = [&] {
-    for (int64_t item = next.fetch_add(1); item < count; item = next.fetch_add(1)) body(item);
+  auto work = [&](int worker) {
+    for (int64_t item = next.fetch_add(1); item < count; item = next.fetch_add(1)) body(item, worker);
   };
-  std::vector<std::thread> workers;
-  for (int t = 1; t < threads; ++t) workers.emplace_back(work);
-  work();
-  for (auto& worker : workers) worker.join();
+  std::vector<std::thread> threads_started;
+  for (int w = 1; w < workers; ++w) threads_started.emplace_back(work, w);
+  work(0);
+  for (auto& thread : threads_started) thread.join();
 }
 
 namespace {
@@ -103,25 +111,36 @@ inline size_t BinOf(const uint8_t* row, const FeatureCells& cells, size_t k) {
 // independent: requested early, they overlap instead of stalling the loop one by one.
 constexpr int64_t kPrefetchRows = 16;
 
-template <bool kWide, bool kWeighted>
+// A row adds its bootstrap copies in the tree (kBootstrap) times its class's weight
+// (kClassWeighted), or 1. Everything the loop reads besides the rows is in locals first: the
+// stores into int64_t cells could otherwise alias sizes and weights, which would be read again
+// after every store.
+template <bool kWide, bool kBootstrap, bool kClassWeighted>
 void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
                   const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
   const FeatureCells cells(rows, layout);
   const size_t held = cells.offsets.size();
+  const size_t* const offsets = cells.offsets.data();
   const size_t step = static_cast<size_t>(layout.classes());
+  const uint8_t* const bins = rows.row(0);
+  const size_t row_bytes = rows.row_bytes();
+  const uint16_t* const labels = rows.labels.data();
+  const uint8_t* const copies =
+      kBootstrap ? sums.bootstrap.data() + static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) : nullptr;
+  const int64_t* const class_weights = sums.class_weights.data();
   for (int64_t i = begin; i < end; ++i) {
     const uint32_t r = order[i];
-    if (i + kPrefetchRows < end) __builtin_prefetch(rows.row(order[i + kPrefetchRows]));
-    const uint8_t* row = rows.row(r);
-    const uint16_t label = rows.labels[r];
+    if (i + kPrefetchRows < end) __builtin_prefetch(bins + order[i + kPrefetchRows] * row_bytes);
+    const uint8_t* row = bins + r * row_bytes;
+    const uint16_t label = labels[r];
     int64_t* base = target + label;
-    if constexpr (kWeighted) {
-      const int64_t weight =
-          (sums.bootstrap.empty() ? 1 : sums.bootstrap[static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) + r]) *
-          (sums.class_weights.empty() ? 1 : sums.class_weights[label]);
-      for (size_t k = 0; k < held; ++k) base[cells.offsets[k] + BinOf<kWide>(row, cells, k) * step] += weight;
+    if constexpr (kBootstrap || kClassWeighted) {
+      int64_t weight = 1;
+      if constexpr (kBootstrap) weight = copies[r];
+      if constexpr (kClassWeighted) weight *= class_weights[label];
+      for (size_t k = 0; k < held; ++k) base[offsets[k] + BinOf<kWide>(row, cells, k) * step] += weight;
     } else {
-      for (size_t k = 0; k < held; ++k) ++base[cells.offsets[k] + BinOf<kWide>(row, cells, k) * step];
+      for (size_t k = 0; k < held; ++k) ++base[offsets[k] + BinOf<kWide>(row, cells, k) * step];
     }
   }
 }
@@ -147,15 +166,23 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
   }
 }
 
+template <bool kWide>
+void CountClassesWith(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
+                      const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
+  const bool bootstrap = !sums.bootstrap.empty();
+  const bool class_weighted = !sums.class_weights.empty();
+  if (bootstrap && class_weighted) {
+    return CountClasses<kWide, true, true>(rows, order, begin, end, tree, layout, sums, target);
+  }
+  if (bootstrap) return CountClasses<kWide, true, false>(rows, order, begin, end, tree, layout, sums, target);
+  if (class_weighted) return CountClasses<kWide, false, true>(rows, order, begin, end, tree, layout, sums, target);
+  CountClasses<kWide, false, false>(rows, order, begin, end, tree, layout, sums, target);
+}
+
 void CountRange(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
                 const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
-  const bool weighted = !sums.bootstrap.empty() || !sums.class_weights.empty();
-  if (rows.has_wide_columns()) {
-    if (weighted) return CountClasses<true, true>(rows, order, begin, end, tree, layout, sums, target);
-    return CountClasses<true, false>(rows, order, begin, end, tree, layout, sums, target);
-  }
-  if (weighted) return CountClasses<false, true>(rows, order, begin, end, tree, layout, sums, target);
-  CountClasses<false, false>(rows, order, begin, end, tree, layout, sums, target);
+  if (rows.has_wide_columns()) return CountClassesWith<true>(rows, order, begin, end, tree, layout, sums, target);
+  CountClassesWith<false>(rows, order, begin, end, tree, layout, sums, target);
 }
 
 void CountRange(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
@@ -220,19 +247,24 @@ void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::sp
 
 std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> order,
                                    std::span<const RangeSplit> splits, int threads, std::vector<uint32_t>& scratch) {
-  if (scratch.size() < order.size()) scratch.resize(order.size());
+  // Each worker sets a range's right rows aside in its own part of `scratch`, as long as the
+  // largest range: far less memory to touch than room for every row.
+  int64_t largest = 0;
+  for (const RangeSplit& split : splits) largest = std::max(largest, split.end - split.begin);
+  const int64_t count = static_cast<int64_t>(splits.size());
+  const size_t needed = static_cast<size_t>(largest) * static_cast<size_t>(ItemWorkers(count, threads));
+  if (scratch.size() < needed) scratch.resize(needed);
   std::vector<int64_t> middle(splits.size());
-  // Ranges are disjoint: each writes its right rows to the same positions of `scratch`.
-  ParallelItems(static_cast<int64_t>(splits.size()), threads, [&](int64_t s) {
+  ParallelItemsOnWorkers(count, threads, [&](int64_t s, int worker) {
     const RangeSplit& split = splits[static_cast<size_t>(s)];
     // Without branches (which side a row goes is unpredictable): each row is written to both
     // sides and only the side it belongs to advances.
     uint32_t* const rows_at = order.data();
-    uint32_t* const right_at = scratch.data();
+    uint32_t* const right_at = scratch.data() + static_cast<size_t>(worker) * static_cast<size_t>(largest);
     const size_t column = rows.column_offset(split.feature);
     const uint16_t mask = rows.column_mask(split.feature);
     int64_t left = split.begin;
-    int64_t right = split.begin;
+    int64_t right = 0;
     for (int64_t i = split.begin; i < split.end; ++i) {
       const uint32_t r = rows_at[i];
       if (i + kPrefetchRows < split.end) __builtin_prefetch(rows.row(rows_at[i + kPrefetchRows]) + column);
@@ -243,7 +275,7 @@ std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> o
       left += goes_left;
       right += !goes_left;
     }
-    std::copy(right_at + split.begin, right_at + right, rows_at + left);
+    std::copy(right_at, right_at + right, rows_at + left);
     middle[static_cast<size_t>(s)] = left;
   });
   return middle;
@@ -269,7 +301,7 @@ LevelGrowth::LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>&
 void LevelGrowth::Buffer::Reuse(size_t size) {
   if (size > capacity_) {
     data_.reset();  // nothing to copy into the new allocation
-    capacity_ = size * kGrowth;
+    capacity_ = size + std::min(size * (kGrowth - 1), kMaxSpare);
     data_.reset(new int64_t[capacity_]);  // default-initialised: no page is touched yet
   }
   size_ = size;

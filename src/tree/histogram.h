@@ -144,7 +144,7 @@ struct RangeSplit {
 };
 
 /// Reorders each range stably into its left rows then its right rows, in place, and returns where
-/// each range's right rows begin. `scratch` is resized to order's size.
+/// each range's right rows begin. `scratch` holds the largest range once per worker.
 std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> order,
                                    std::span<const RangeSplit> splits, int threads, std::vector<uint32_t>& scratch);
 
@@ -154,6 +154,11 @@ void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t
 /// Runs body(item) for every item in [0, count) on `threads` threads, each taking the next item
 /// not yet taken (for items of uneven size whose results do not depend on who runs them).
 void ParallelItems(int64_t count, int threads, const std::function<void(int64_t)>& body);
+
+/// ParallelItems whose body also gets the index of the worker running it, in [0, ItemWorkers):
+/// for per-worker scratch.
+void ParallelItemsOnWorkers(int64_t count, int threads, const std::function<void(int64_t, int)>& body);
+int ItemWorkers(int64_t count, int threads);
 
 /// What one rank measured while training (not part of the model).
 struct TrainingStats {
@@ -214,15 +219,17 @@ class LevelGrowth {
   // touched only by the writes that fill them, and stay mapped for the next level.
   class Buffer {
    public:
-    // Sizes it to `size` elements of unspecified value. Growing reserves kGrowth times the size,
-    // as a level's histograms are up to twice the size of the previous level's; reserved pages
-    // cost nothing until written.
+    // Sizes it to `size` elements of unspecified value. Growing reserves kGrowth times the size
+    // (at most kMaxSpare elements more): a level's histograms are about twice the previous
+    // level's, so the next few levels fit in the pages already written, and reserved pages cost
+    // nothing until written.
     void Reuse(size_t size);
     int64_t* data() const { return data_.get(); }
     std::span<int64_t> span() const { return {data_.get(), size_}; }
 
    private:
-    static constexpr size_t kGrowth = 2;
+    static constexpr size_t kGrowth = 8;
+    static constexpr size_t kMaxSpare = size_t{1} << 27;  // 1 GiB
     std::unique_ptr<int64_t[]> data_;
     size_t size_ = 0;
     size_t capacity_ = 0;
