@@ -58,19 +58,27 @@ void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t
 }
 
 void ParallelItems(int64_t count, int threads, const std::function<void(int64_t)>& body) {
-  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, count)));
-  if (threads == 1) {
-    for (int64_t item = 0; item < count; ++item) body(item);
+  ParallelItemsOnWorkers(count, threads, [&body](int64_t item, int) { body(item); });
+}
+
+int ItemWorkers(int64_t count, int threads) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, count)));
+}
+
+void ParallelItemsOnWorkers(int64_t count, int threads, const std::function<void(int64_t, int)>& body) {
+  const int workers = ItemWorkers(count, threads);
+  if (workers == 1) {
+    for (int64_t item = 0; item < count; ++item) body(item, 0);
     return;
   }
   std::atomic<int64_t> next{0};
-  auto work = [&] {
-    for (int64_t item = next.fetch_add(1); item < count; item = next.fetch_add(1)) body(item);
+  auto work = [&](int worker) {
+    for (int64_t item = next.fetch_add(1); item < count; item = next.fetch_add(1)) body(item, worker);
   };
-  std::vector<std::thread> workers;
-  for (int t = 1; t < threads; ++t) workers.emplace_back(work);
-  work();
-  for (auto& worker : workers) worker.join();
+  std::vector<std::thread> threads_started;
+  for (int w = 1; w < workers; ++w) threads_started.emplace_back(work, w);
+  work(0);
+  for (auto& thread : threads_started) thread.join();
 }
 
 namespace {
@@ -98,24 +106,41 @@ inline size_t BinOf(const uint8_t* row, const FeatureCells& cells, size_t k) {
   return at[0];
 }
 
-template <bool kWide, bool kWeighted>
+// Rows a loop over a node's row indices asks the memory for ahead of reading them. A deep node's
+// rows are far apart in BinnedRows (a cache miss each, often a TLB miss too), and the misses are
+// independent: requested early, they overlap instead of stalling the loop one by one.
+constexpr int64_t kPrefetchRows = 16;
+
+// A row adds its bootstrap copies in the tree (kBootstrap) times its class's weight
+// (kClassWeighted), or 1. Everything the loop reads besides the rows is in locals first: the
+// stores into int64_t cells could otherwise alias sizes and weights, which would be read again
+// after every store.
+template <bool kWide, bool kBootstrap, bool kClassWeighted>
 void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
                   const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
   const FeatureCells cells(rows, layout);
   const size_t held = cells.offsets.size();
+  const size_t* const offsets = cells.offsets.data();
   const size_t step = static_cast<size_t>(layout.classes());
+  const uint8_t* const bins = rows.row(0);
+  const size_t row_bytes = rows.row_bytes();
+  const uint16_t* const labels = rows.labels.data();
+  const uint8_t* const copies =
+      kBootstrap ? sums.bootstrap.data() + static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) : nullptr;
+  const int64_t* const class_weights = sums.class_weights.data();
   for (int64_t i = begin; i < end; ++i) {
     const uint32_t r = order[i];
-    const uint8_t* row = rows.row(r);
-    const uint16_t label = rows.labels[r];
+    if (i + kPrefetchRows < end) __builtin_prefetch(bins + order[i + kPrefetchRows] * row_bytes);
+    const uint8_t* row = bins + r * row_bytes;
+    const uint16_t label = labels[r];
     int64_t* base = target + label;
-    if constexpr (kWeighted) {
-      const int64_t weight =
-          (sums.bootstrap.empty() ? 1 : sums.bootstrap[static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) + r]) *
-          (sums.class_weights.empty() ? 1 : sums.class_weights[label]);
-      for (size_t k = 0; k < held; ++k) base[cells.offsets[k] + BinOf<kWide>(row, cells, k) * step] += weight;
+    if constexpr (kBootstrap || kClassWeighted) {
+      int64_t weight = 1;
+      if constexpr (kBootstrap) weight = copies[r];
+      if constexpr (kClassWeighted) weight *= class_weights[label];
+      for (size_t k = 0; k < held; ++k) base[offsets[k] + BinOf<kWide>(row, cells, k) * step] += weight;
     } else {
-      for (size_t k = 0; k < held; ++k) ++base[cells.offsets[k] + BinOf<kWide>(row, cells, k) * step];
+      for (size_t k = 0; k < held; ++k) ++base[offsets[k] + BinOf<kWide>(row, cells, k) * step];
     }
   }
 }
@@ -141,15 +166,23 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
   }
 }
 
+template <bool kWide>
+void CountClassesWith(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
+                      const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
+  const bool bootstrap = !sums.bootstrap.empty();
+  const bool class_weighted = !sums.class_weights.empty();
+  if (bootstrap && class_weighted) {
+    return CountClasses<kWide, true, true>(rows, order, begin, end, tree, layout, sums, target);
+  }
+  if (bootstrap) return CountClasses<kWide, true, false>(rows, order, begin, end, tree, layout, sums, target);
+  if (class_weighted) return CountClasses<kWide, false, true>(rows, order, begin, end, tree, layout, sums, target);
+  CountClasses<kWide, false, false>(rows, order, begin, end, tree, layout, sums, target);
+}
+
 void CountRange(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
                 const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
-  const bool weighted = !sums.bootstrap.empty() || !sums.class_weights.empty();
-  if (rows.has_wide_columns()) {
-    if (weighted) return CountClasses<true, true>(rows, order, begin, end, tree, layout, sums, target);
-    return CountClasses<true, false>(rows, order, begin, end, tree, layout, sums, target);
-  }
-  if (weighted) return CountClasses<false, true>(rows, order, begin, end, tree, layout, sums, target);
-  CountClasses<false, false>(rows, order, begin, end, tree, layout, sums, target);
+  if (rows.has_wide_columns()) return CountClassesWith<true>(rows, order, begin, end, tree, layout, sums, target);
+  CountClassesWith<false>(rows, order, begin, end, tree, layout, sums, target);
 }
 
 void CountRange(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
@@ -214,22 +247,35 @@ void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::sp
 
 std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> order,
                                    std::span<const RangeSplit> splits, int threads, std::vector<uint32_t>& scratch) {
-  if (scratch.size() < order.size()) scratch.resize(order.size());
+  // Each worker sets a range's right rows aside in its own part of `scratch`, as long as the
+  // largest range: far less memory to touch than room for every row.
+  int64_t largest = 0;
+  for (const RangeSplit& split : splits) largest = std::max(largest, split.end - split.begin);
+  const int64_t count = static_cast<int64_t>(splits.size());
+  const size_t needed = static_cast<size_t>(largest) * static_cast<size_t>(ItemWorkers(count, threads));
+  if (scratch.size() < needed) scratch.resize(needed);
   std::vector<int64_t> middle(splits.size());
-  // Ranges are disjoint: each writes its right rows to the same positions of `scratch`.
-  ParallelItems(static_cast<int64_t>(splits.size()), threads, [&](int64_t s) {
+  ParallelItemsOnWorkers(count, threads, [&](int64_t s, int worker) {
     const RangeSplit& split = splits[static_cast<size_t>(s)];
+    // Without branches (which side a row goes is unpredictable): each row is written to both
+    // sides and only the side it belongs to advances.
+    uint32_t* const rows_at = order.data();
+    uint32_t* const right_at = scratch.data() + static_cast<size_t>(worker) * static_cast<size_t>(largest);
+    const size_t column = rows.column_offset(split.feature);
+    const uint16_t mask = rows.column_mask(split.feature);
     int64_t left = split.begin;
-    int64_t right = split.begin;
+    int64_t right = 0;
     for (int64_t i = split.begin; i < split.end; ++i) {
-      const uint32_t r = order[static_cast<size_t>(i)];
-      if (rows.bin(r, split.feature) <= split.bin) {
-        order[static_cast<size_t>(left++)] = r;
-      } else {
-        scratch[static_cast<size_t>(right++)] = r;
-      }
+      const uint32_t r = rows_at[i];
+      if (i + kPrefetchRows < split.end) __builtin_prefetch(rows.row(rows_at[i + kPrefetchRows]) + column);
+      const uint8_t* at = rows.row(r) + column;
+      const bool goes_left = ((at[0] | (at[1] << 8)) & mask) <= split.bin;
+      rows_at[left] = r;
+      right_at[right] = r;
+      left += goes_left;
+      right += !goes_left;
     }
-    std::copy(scratch.begin() + split.begin, scratch.begin() + right, order.begin() + left);
+    std::copy(right_at, right_at + right, rows_at + left);
     middle[static_cast<size_t>(s)] = left;
   });
   return middle;
@@ -252,12 +298,13 @@ LevelGrowth::LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>&
   }
 }
 
-void LevelGrowth::Reuse(std::vector<int64_t>& buffer, size_t size) {
-  if (size > buffer.capacity()) {
-    buffer.clear();  // nothing to copy into the new allocation
-    buffer.reserve(size + size / 2);
+void LevelGrowth::Buffer::Reuse(size_t size) {
+  if (size > capacity_) {
+    data_.reset();  // nothing to copy into the new allocation
+    capacity_ = size + std::min(size * (kGrowth - 1), kMaxSpare);
+    data_.reset(new int64_t[capacity_]);  // default-initialised: no page is touched yet
   }
-  buffer.resize(size);
+  size_ = size;
 }
 
 const int64_t* LevelGrowth::histogram(size_t i) const {
@@ -265,7 +312,7 @@ const int64_t* LevelGrowth::histogram(size_t i) const {
 }
 
 const int64_t* LevelGrowth::previous_histogram(size_t i) const {
-  return (previous_nodes_[i].derived() ? previous_derived_.data() : previous_counted_.data()) + previous_offset_[i];
+  return parents_.data() + parent_offset_[i];
 }
 
 void LevelGrowth::Build(const ClassCounts& sums, Communicator& communicator, TrainingStats& stats) {
@@ -290,17 +337,17 @@ void LevelGrowth::BuildWith(const Sums& sums, Communicator& communicator, Traini
     if (!node.derived()) counted_nodes.push_back(CountedNode{node.begin, node.end, node.tree, &node.layout, size});
     size += node.layout.node_stride();
   }
-  Reuse(counted_, counted_size);  // CountNodes zeroes each node's slice
-  CountNodes(rows_, order_, counted_nodes, sums, threads_, counted_, scratch_histogram_);
+  counted_.Reuse(counted_size);  // CountNodes zeroes each node's slice
+  CountNodes(rows_, order_, counted_nodes, sums, threads_, counted_.span(), scratch_histogram_);
   stats.histogram_seconds += SecondsSince(start);
 
   const auto reduce_start = SteadyClock::now();
-  communicator.AllReduceSum(std::span<int64_t>(counted_));
+  communicator.AllReduceSum(counted_.span());
   stats.reduce_seconds += SecondsSince(reduce_start);
   stats.bytes_per_level.push_back(counted_size * sizeof(int64_t));
 
   const auto derive_start = SteadyClock::now();
-  Reuse(derived_, derived_size);
+  derived_.Reuse(derived_size);  // every derived cell is written below
   ParallelItems(static_cast<int64_t>(nodes_.size()), threads_, [&](int64_t i) {
     const LevelNode& node = nodes_[static_cast<size_t>(i)];
     if (!node.derived()) return;
@@ -367,10 +414,24 @@ void LevelGrowth::NextLevel() {
     next_[j].begin = side == 0 ? splits_[split].begin : middle[split];
     next_[j].end = side == 0 ? middle[split] : splits_[split].end;
   }
+  // The histograms the next level derives from are set aside, so that counted_ and derived_ are
+  // rewritten in place level after level (their pages stay mapped instead of being faulted in
+  // anew): few for a forest (a child's random feature subset is rarely in its parent's),
+  // the larger child's parent in boosting.
+  parent_offset_.assign(nodes_.size(), 0);
+  size_t parents_size = 0;
+  for (const LevelNode& child : next_) {
+    if (!child.derived()) continue;
+    parent_offset_[static_cast<size_t>(child.parent)] = parents_size;
+    parents_size += nodes_[static_cast<size_t>(child.parent)].layout.node_stride();
+  }
+  parents_.Reuse(parents_size);
+  for (const LevelNode& child : next_) {
+    if (!child.derived()) continue;
+    const size_t parent = static_cast<size_t>(child.parent);
+    std::copy_n(histogram(parent), nodes_[parent].layout.node_stride(), parents_.data() + parent_offset_[parent]);
+  }
   previous_nodes_ = std::move(nodes_);
-  previous_offset_ = std::move(offset_);
-  previous_counted_.swap(counted_);
-  previous_derived_.swap(derived_);
   nodes_ = std::move(next_);
   next_.clear();
   next_range_.clear();

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -143,7 +144,7 @@ struct RangeSplit {
 };
 
 /// Reorders each range stably into its left rows then its right rows, in place, and returns where
-/// each range's right rows begin. `scratch` is resized to order's size.
+/// each range's right rows begin. `scratch` holds the largest range once per worker.
 std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> order,
                                    std::span<const RangeSplit> splits, int threads, std::vector<uint32_t>& scratch);
 
@@ -153,6 +154,11 @@ void ParallelBlocks(int64_t count, int threads, const std::function<void(int64_t
 /// Runs body(item) for every item in [0, count) on `threads` threads, each taking the next item
 /// not yet taken (for items of uneven size whose results do not depend on who runs them).
 void ParallelItems(int64_t count, int threads, const std::function<void(int64_t)>& body);
+
+/// ParallelItems whose body also gets the index of the worker running it, in [0, ItemWorkers):
+/// for per-worker scratch.
+void ParallelItemsOnWorkers(int64_t count, int threads, const std::function<void(int64_t, int)>& body);
+int ItemWorkers(int64_t count, int threads);
 
 /// What one rank measured while training (not part of the model).
 struct TrainingStats {
@@ -209,11 +215,28 @@ class LevelGrowth {
   void NextLevel();
 
  private:
+  // A histogram buffer rewritten every level, so never zeroed or copied when it grows: pages are
+  // touched only by the writes that fill them, and stay mapped for the next level.
+  class Buffer {
+   public:
+    // Sizes it to `size` elements of unspecified value. Growing reserves kGrowth times the size
+    // (at most kMaxSpare elements more): a level's histograms are about twice the previous
+    // level's, so the next few levels fit in the pages already written, and reserved pages cost
+    // nothing until written.
+    void Reuse(size_t size);
+    int64_t* data() const { return data_.get(); }
+    std::span<int64_t> span() const { return {data_.get(), size_}; }
+
+   private:
+    static constexpr size_t kGrowth = 8;
+    static constexpr size_t kMaxSpare = size_t{1} << 27;  // 1 GiB
+    std::unique_ptr<int64_t[]> data_;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
+  };
+
   template <class Sums>
   void BuildWith(const Sums& sums, Communicator& communicator, TrainingStats& stats);
-  // Sizes a histogram buffer; its contents are rewritten. Grows with room to spare and without
-  // copying, so that the levels reuse the same pages instead of faulting in new ones.
-  static void Reuse(std::vector<int64_t>& buffer, size_t size);
   const int64_t* previous_histogram(size_t i) const;
 
   const BinnedRows& rows_;
@@ -227,9 +250,10 @@ class LevelGrowth {
   std::vector<RangeSplit> splits_;          // this level's, in AddChildren order
   std::vector<std::pair<size_t, int>> next_range_;  // next_[i]'s rows: (split, side)
   std::vector<size_t> offset_;              // this level's nodes in counted_ or derived_
-  std::vector<size_t> previous_offset_;
   std::vector<LevelNode> previous_nodes_;
-  std::vector<int64_t> counted_, derived_, previous_counted_, previous_derived_;
+  std::vector<size_t> parent_offset_;       // previous_nodes_[i]'s histogram in parents_, if copied
+  Buffer counted_, derived_;
+  Buffer parents_;                          // the previous level's histograms this level derives from
   HistogramScratch scratch_histogram_;
 };
 

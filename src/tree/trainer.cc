@@ -47,26 +47,22 @@ int32_t SubsetSize(const TreeParameters& parameters, int32_t features) {
 }  // namespace
 
 ForestSampler::ForestSampler(const TreeParameters& parameters)
-    : seed_(Mix64(parameters.seed)), bootstrap_(parameters.bootstrap), rate_(parameters.subsampling_rate) {
+    : seed_(Mix64(parameters.seed)),
+      bootstrap_(parameters.bootstrap),
+      rate_units_(static_cast<uint64_t>(std::ceil(std::ldexp(parameters.subsampling_rate, 53)))) {
   // Poisson(rate) by inverse CDF, capped at 255 copies (probability below 1e-300 for rate <= 1).
-  double term = std::exp(-rate_);
+  const double rate = parameters.subsampling_rate;
+  double term = std::exp(-rate);
   double cdf = term;
   for (int k = 1; k <= 255 && cdf < 1.0; ++k) {
-    poisson_cdf_.push_back(cdf);
-    term *= rate_ / k;
+    poisson_cdf_units_.push_back(static_cast<uint64_t>(std::ceil(std::ldexp(cdf, 53))));
+    term *= rate / k;
     cdf += term;
   }
+  poisson_cdf_units_.resize(std::max(poisson_cdf_units_.size(), kFewCopies), uint64_t{1} << 53);
 }
 
 uint64_t ForestSampler::TreeKey(int32_t tree) const { return HashCombine(seed_, static_cast<uint64_t>(tree)); }
-
-uint8_t ForestSampler::WeightFor(uint64_t identity, uint64_t tree_key) const {
-  const double u = UnitInterval(HashCombine(identity, tree_key));
-  if (!bootstrap_) return u < rate_ ? 1 : 0;
-  uint8_t copies = 0;
-  while (copies < poisson_cdf_.size() && u >= poisson_cdf_[copies]) ++copies;
-  return copies;
-}
 
 std::vector<int32_t> CandidateFeatures(const TreeParameters& parameters, int32_t features, int32_t tree,
                                        int32_t node) {
@@ -139,16 +135,22 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
       root_rows[static_cast<size_t>(t)] = drawn;
     });
   }
-  auto in_tree = [&](int64_t r, int64_t t) {
-    return !forest || weights[static_cast<size_t>(t) * static_cast<size_t>(rows.rows()) + static_cast<size_t>(r)] > 0;
-  };
   std::vector<int64_t> root_begin(trees.size() + 1, 0);
   for (size_t t = 0; t < trees.size(); ++t) root_begin[t + 1] = root_begin[t] + root_rows[t];
   std::vector<uint32_t> order(static_cast<size_t>(root_begin.back()));
   ParallelItems(tree_count, threads, [&](int64_t t) {
-    size_t at = static_cast<size_t>(root_begin[static_cast<size_t>(t)]);
-    for (int64_t r = 0; r < rows.rows(); ++r) {
-      if (in_tree(r, t)) order[at++] = static_cast<uint32_t>(r);
+    int64_t at = root_begin[static_cast<size_t>(t)];
+    const int64_t end = root_begin[static_cast<size_t>(t) + 1];
+    if (!forest) {
+      for (int64_t r = 0; r < rows.rows(); ++r) order[static_cast<size_t>(at++)] = static_cast<uint32_t>(r);
+      return;
+    }
+    // Without branches (a third of the rows are not drawn, unpredictably): every row is written
+    // and only a drawn one advances; the tree's range ends with its last drawn row.
+    const uint8_t* tree_weights = weights.data() + static_cast<size_t>(t) * static_cast<size_t>(rows.rows());
+    for (int64_t r = 0; r < rows.rows() && at < end; ++r) {
+      order[static_cast<size_t>(at)] = static_cast<uint32_t>(r);
+      at += tree_weights[r] > 0 ? 1 : 0;
     }
   });
   LevelGrowth growth(rows, bins, classes, std::move(order), root_rows, std::move(root_candidates), threads);

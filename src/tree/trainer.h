@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cluster/communicator.h"
+#include "common/hash.h"
 #include "dataset/parquet_dataset.h"
 #include "tree/histogram.h"
 #include "tree/model.h"
@@ -43,13 +44,27 @@ class ForestSampler {
   uint8_t Weight(uint64_t identity, int32_t tree) const { return WeightFor(identity, TreeKey(tree)); }
   /// Weight in two parts, for drawing many rows of one tree: the tree's part of the hash once.
   uint64_t TreeKey(int32_t tree) const;
-  uint8_t WeightFor(uint64_t identity, uint64_t tree_key) const;
+  uint8_t WeightFor(uint64_t identity, uint64_t tree_key) const {
+    // UnitInterval(hash) >= p exactly when hash >> 11 >= ceil(p · 2^53): the same draw as
+    // comparing doubles, in integers.
+    const uint64_t u = HashCombine(identity, tree_key) >> 11;
+    if (!bootstrap_) return u < rate_units_ ? 1 : 0;
+    // The count of thresholds at or below u. The first kFewCopies without branches (which is
+    // taken is unpredictable); more copies are rare (Poisson(1): 1 row in 10^5).
+    uint8_t copies = 0;
+    for (size_t k = 0; k < kFewCopies; ++k) copies += u >= poisson_cdf_units_[k] ? 1 : 0;
+    while (copies < poisson_cdf_units_.size() && u >= poisson_cdf_units_[copies]) ++copies;
+    return copies;
+  }
 
  private:
   uint64_t seed_;
   bool bootstrap_;
-  double rate_;
-  std::vector<double> poisson_cdf_;  // P(copies <= k), up to 1 within double precision
+  uint64_t rate_units_;                      // ceil(subsampling_rate · 2^53)
+  static constexpr size_t kFewCopies = 8;
+  // ceil(P(copies <= k) · 2^53) up to 1 within double precision, then at least kFewCopies
+  // entries (padded with 2^53, above every u).
+  std::vector<uint64_t> poisson_cdf_units_;
 };
 
 /// Features a node of a forest tree may split on (ascending): all of them for a decision tree,
