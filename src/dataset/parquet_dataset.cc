@@ -217,7 +217,10 @@ Status ParquetDataset::CheckFeatures(const std::vector<std::string>& features) c
 
 std::vector<size_t> ParquetDataset::RowGroupsForRank(int rank, int size) const {
   std::vector<size_t> mine;
-  for (size_t i = static_cast<size_t>(rank); i < row_groups_.size(); i += static_cast<size_t>(size)) mine.push_back(i);
+  const size_t count = row_groups_.size();
+  const size_t begin = count * static_cast<size_t>(rank) / static_cast<size_t>(size);
+  const size_t end = count * static_cast<size_t>(rank + 1) / static_cast<size_t>(size);
+  for (size_t i = begin; i < end; ++i) mine.push_back(i);
   return mine;
 }
 
@@ -370,37 +373,52 @@ class RowGroupReader {
     columns_ += "file_row_number";
   }
 
-  // Reads `group` with `connection`, handing each chunk to visit(chunk); label ids from `labels`.
+  // Reads `run`, consecutive row groups of one file, with `connection` in one query (filtered by
+  // row number unless the run is the whole file: the filter costs as much as decoding a column),
+  // handing each chunk to visit(k, chunk) for the run's k-th group; label ids from `labels`.
   template <typename Visit>
-  Status Read(DuckConnection& connection, const ParquetRowGroup& group, LabelDictionary& labels,
-              ChunkBuffers& buffers, const Visit& visit) const {
+  Status Read(DuckConnection& connection, const std::vector<const ParquetRowGroup*>& run, bool whole_file,
+              LabelDictionary& labels, ChunkBuffers& buffers, const Visit& visit) const {
+    const ParquetRowGroup& first = *run.front();
+    const ParquetRowGroup& last = *run.back();
+    const std::string where = whole_file ? ""
+                                         : fmt::format(" WHERE file_row_number >= {} AND file_row_number < {}",
+                                                       first.first_row, last.first_row + last.rows);
     auto result = connection.QueryStreaming(
-        columns_ + fmt::format(" FROM read_parquet({}, file_row_number = true, hive_partitioning = false)"
-                               " WHERE file_row_number >= {} AND file_row_number < {}",
-                               SqlQuote(group.path), group.first_row, group.first_row + group.rows));
-    if (!result.ok()) return result.status().WithContext("reading " + group.relative);
+        columns_ + fmt::format(" FROM read_parquet({}, file_row_number = true, hive_partitioning = false)",
+                               SqlQuote(first.path)) + where);
+    if (!result.ok()) return result.status().WithContext("reading " + first.relative);
     std::vector<duckdb_type> types(static_cast<size_t>(features_));
     for (int32_t f = 0; f < features_; ++f) types[static_cast<size_t>(f)] = result->column_type(static_cast<idx_t>(f));
     const Columns columns{types, static_cast<idx_t>(features_) + (label_column_ ? 1 : 0), result->column_count() - 1,
-                          dataset_.label_from_partition() ? labels.Id(group.partition_label) : -1,
-                          HashBytes(group.relative, seed_)};
+                          dataset_.label_from_partition() ? labels.Id(first.partition_label) : -1,
+                          HashBytes(first.relative, seed_)};
     CachedStringHash file_hash(seed_);
-    int64_t rows = 0;
-    Status status;
+    std::vector<int64_t> rows(run.size(), 0);
     while (duckdb_data_chunk chunk = result->FetchChunk()) {
-      status = ReadChunk(chunk, group, columns, labels, file_hash, buffers);
+      // A scan's chunk holds rows of one row group: the one its first row is in.
+      size_t k = 0;
       const idx_t n = duckdb_data_chunk_get_size(chunk);
+      if (n > 0) {
+        const int64_t row = static_cast<const int64_t*>(
+            duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, columns.row_number)))[0];
+        while (k + 1 < run.size() && row >= run[k + 1]->first_row) ++k;
+      }
+      const Status status = ReadChunk(chunk, *run[k], columns, labels, file_hash, buffers);
       duckdb_destroy_data_chunk(&chunk);
-      if (!status.ok()) return status;
-      rows += static_cast<int64_t>(n);
-      TAD_RETURN_IF_ERROR(visit(RowChunk{static_cast<int64_t>(n), buffers.row_in_group.data(), buffers.values.data(),
-                                         buffers.identity.data(), buffers.split_key.data(), buffers.labels.data(),
-                                         &labels.names()}));
+      TAD_RETURN_IF_ERROR(status);
+      rows[k] += static_cast<int64_t>(n);
+      TAD_RETURN_IF_ERROR(visit(k, RowChunk{static_cast<int64_t>(n), buffers.row_in_group.data(), buffers.values.data(),
+                                            buffers.identity.data(), buffers.split_key.data(), buffers.labels.data(),
+                                            &labels.names()}));
     }
-    TAD_RETURN_IF_ERROR(result->FetchStatus().WithContext("reading " + group.relative));
-    if (rows != group.rows) {
-      return Status::InvalidData(fmt::format("{}: row group {} has {} rows, its metadata says {} (was the file changed "
-                                             "while reading?)", group.relative, group.index_in_file, rows, group.rows));
+    TAD_RETURN_IF_ERROR(result->FetchStatus().WithContext("reading " + first.relative));
+    for (size_t k = 0; k < run.size(); ++k) {
+      if (rows[k] != run[k]->rows) {
+        return Status::InvalidData(fmt::format("{}: row group {} has {} rows, its metadata says {} (was the file "
+                                               "changed while reading?)", run[k]->relative, run[k]->index_in_file,
+                                               rows[k], run[k]->rows));
+      }
     }
     return Status::Ok();
   }
@@ -429,7 +447,7 @@ class RowGroupReader {
         static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, columns.row_number)));
     for (idx_t r = 0; r < n; ++r) {
       const int64_t at = row_numbers[r] - group.first_row;
-      if (at < 0 || at >= group.rows) return Status::Internal("DuckDB returned a row outside the row group");
+      if (at < 0 || at >= group.rows) return Status::Internal("DuckDB returned a chunk across row groups");
       buffers.row_in_group[r] = static_cast<uint32_t>(at);
     }
     for (int32_t f = 0; f < features_; ++f) {
@@ -530,7 +548,8 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   for (const auto& name : out.label_names) labels.Id(name);
   ChunkBuffers buffers;
   const Status status = RowGroupReader(dataset, features, seed, split)
-                            .Read(db.main_connection(), group, labels, buffers, [&](const RowChunk& chunk) {
+                            .Read(db.main_connection(), {&group}, false, labels, buffers,
+                                  [&](size_t, const RowChunk& chunk) {
                               StoreChunk(chunk, base, out);
                               return Status::Ok();
                             });
@@ -543,12 +562,47 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   return Status::Ok();
 }
 
+namespace {
+
+// Work items for reading `groups` with `threads` threads: runs of consecutive entries that are
+// consecutive row groups of one file (one query each), the longest halved while there are fewer
+// runs than threads. Each item is [begin, end) of positions in `groups`.
+std::vector<std::pair<size_t, size_t>> ReadRuns(const ParquetDataset& dataset, const std::vector<size_t>& groups,
+                                                int threads) {
+  std::vector<std::pair<size_t, size_t>> runs;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const ParquetRowGroup& group = dataset.row_groups()[groups[i]];
+    if (!runs.empty()) {
+      const ParquetRowGroup& previous = dataset.row_groups()[groups[i - 1]];
+      if (previous.path == group.path && previous.first_row + previous.rows == group.first_row) {
+        runs.back().second = i + 1;
+        continue;
+      }
+    }
+    runs.emplace_back(i, i + 1);
+  }
+  while (runs.size() < static_cast<size_t>(threads)) {
+    auto longest = std::max_element(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+      return a.second - a.first < b.second - b.first;
+    });
+    if (longest == runs.end() || longest->second - longest->first < 2) break;
+    const size_t middle = longest->first + (longest->second - longest->first) / 2;
+    const size_t end = longest->second;
+    longest->second = middle;
+    runs.emplace_back(middle, end);
+  }
+  return runs;
+}
+
+}  // namespace
+
 Status ScanRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
                      const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads,
                      const ChunkVisitor& visit) {
   const RowGroupReader reader(dataset, features, seed, split);
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(groups.size())));
-  std::vector<Status> statuses(groups.size());
+  const std::vector<std::pair<size_t, size_t>> runs = ReadRuns(dataset, groups, threads);
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(runs.size())));
+  std::vector<Status> statuses(runs.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::vector<Status> connect_status(static_cast<size_t>(threads));
@@ -561,10 +615,17 @@ Status ScanRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std:
     }
     LabelDictionary labels;
     ChunkBuffers buffers;
-    for (size_t i = next++; i < groups.size() && !failed; i = next++) {
-      statuses[i] = reader.Read(*connection, dataset.row_groups()[groups[i]], labels, buffers,
-                                [&](const RowChunk& chunk) { return visit(thread, i, chunk); });
-      if (!statuses[i].ok()) failed = true;
+    for (size_t item = next++; item < runs.size() && !failed; item = next++) {
+      const auto [begin, end] = runs[item];
+      std::vector<const ParquetRowGroup*> run;
+      for (size_t i = begin; i < end; ++i) run.push_back(&dataset.row_groups()[groups[i]]);
+      // The whole file when no row group of it comes before or after the run.
+      const size_t last = groups[end - 1];
+      const bool whole_file = run.front()->first_row == 0 && (last + 1 == dataset.row_groups().size() ||
+                                                              dataset.row_groups()[last + 1].path != run.back()->path);
+      statuses[item] = reader.Read(*connection, run, whole_file, labels, buffers,
+                                   [&](size_t k, const RowChunk& chunk) { return visit(thread, begin + k, chunk); });
+      if (!statuses[item].ok()) failed = true;
     }
   };
   std::vector<std::thread> workers;

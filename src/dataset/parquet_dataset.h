@@ -83,7 +83,8 @@ class ParquetDataset {
   /// and the column.
   Status CheckFeatures(const std::vector<std::string>& features) const;
 
-  /// Row groups of `rank` out of `size`: global index i goes to rank i % size.
+  /// Row groups of `rank` out of `size`: a contiguous block, [rank·n/size, (rank+1)·n/size) of the
+  /// n row groups, so that a rank reads whole files (or runs of a file) in one query each.
   std::vector<size_t> RowGroupsForRank(int rank, int size) const;
 
  private:
@@ -124,7 +125,8 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
                     SplitBy split = SplitBy::kRow);
 
 /// Reads the row groups `groups` (indices into dataset.row_groups()) as ReadRowGroup does, with
-/// `threads` threads, each on its own connection taking the next row group; rows land in the
+/// `threads` threads, each on its own connection taking the next run of consecutive row groups of
+/// one file; rows land in the
 /// order of `groups` whichever thread read them. On errors, the first failing group's Status.
 Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
                                  const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads);
