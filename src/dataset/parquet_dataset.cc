@@ -272,7 +272,7 @@ bool ReadAsStored(const std::string& type) {
   return kTypes.count(type) > 0;
 }
 
-bool IsValid(const uint64_t* validity, idx_t row) { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
+inline bool IsValid(const uint64_t* validity, idx_t row) { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
 
 // Column `vector` (n values of type T) into dest[r * stride].
 template <typename T>
