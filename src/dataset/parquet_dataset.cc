@@ -217,7 +217,10 @@ Status ParquetDataset::CheckFeatures(const std::vector<std::string>& features) c
 
 std::vector<size_t> ParquetDataset::RowGroupsForRank(int rank, int size) const {
   std::vector<size_t> mine;
-  for (size_t i = static_cast<size_t>(rank); i < row_groups_.size(); i += static_cast<size_t>(size)) mine.push_back(i);
+  const size_t count = row_groups_.size();
+  const size_t begin = count * static_cast<size_t>(rank) / static_cast<size_t>(size);
+  const size_t end = count * static_cast<size_t>(rank + 1) / static_cast<size_t>(size);
+  for (size_t i = begin; i < end; ++i) mine.push_back(i);
   return mine;
 }
 
@@ -269,42 +272,33 @@ bool ReadAsStored(const std::string& type) {
   return kTypes.count(type) > 0;
 }
 
-bool IsValid(const uint64_t* validity, idx_t row) { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
+inline bool IsValid(const uint64_t* validity, idx_t row) { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
 
-// Column `vector` (n values of type T) into dest[position[r] * stride], or dest[r * stride]
-// when `position` is null (the chunk's rows in order, as a scan gives them).
+// Column `vector` (n values of type T) into dest[r * stride].
 template <typename T>
-void ConvertColumn(duckdb_vector vector, idx_t n, const uint32_t* position, float* dest, size_t stride) {
+void ConvertColumn(duckdb_vector vector, idx_t n, float* dest, size_t stride) {
   const T* data = static_cast<const T*>(duckdb_vector_get_data(vector));
   const uint64_t* validity = duckdb_vector_get_validity(vector);
-  auto convert = [&](auto at) {
-    if (!validity) {
-      for (idx_t r = 0; r < n; ++r) dest[at(r) * stride] = static_cast<float>(data[r]);
-      return;
-    }
-    for (idx_t r = 0; r < n; ++r) dest[at(r) * stride] = IsValid(validity, r) ? static_cast<float>(data[r]) : kMissing;
-  };
-  if (position) {
-    convert([position](idx_t r) { return static_cast<size_t>(position[r]); });
-  } else {
-    convert([](idx_t r) { return static_cast<size_t>(r); });
+  if (!validity) {
+    for (idx_t r = 0; r < n; ++r) dest[r * stride] = static_cast<float>(data[r]);
+    return;
   }
+  for (idx_t r = 0; r < n; ++r) dest[r * stride] = IsValid(validity, r) ? static_cast<float>(data[r]) : kMissing;
 }
 
-Status ConvertFeature(duckdb_type type, duckdb_vector vector, idx_t n, const uint32_t* position, float* dest,
-                      size_t stride) {
+Status ConvertFeature(duckdb_type type, duckdb_vector vector, idx_t n, float* dest, size_t stride) {
   switch (type) {
-    case DUCKDB_TYPE_BOOLEAN: ConvertColumn<bool>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_TINYINT: ConvertColumn<int8_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_SMALLINT: ConvertColumn<int16_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_INTEGER: ConvertColumn<int32_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_BIGINT: ConvertColumn<int64_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_UTINYINT: ConvertColumn<uint8_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_USMALLINT: ConvertColumn<uint16_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_UINTEGER: ConvertColumn<uint32_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_UBIGINT: ConvertColumn<uint64_t>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_FLOAT: ConvertColumn<float>(vector, n, position, dest, stride); break;
-    case DUCKDB_TYPE_DOUBLE: ConvertColumn<double>(vector, n, position, dest, stride); break;
+    case DUCKDB_TYPE_BOOLEAN: ConvertColumn<bool>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_TINYINT: ConvertColumn<int8_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_SMALLINT: ConvertColumn<int16_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_INTEGER: ConvertColumn<int32_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_BIGINT: ConvertColumn<int64_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_UTINYINT: ConvertColumn<uint8_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_USMALLINT: ConvertColumn<uint16_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_UINTEGER: ConvertColumn<uint32_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_UBIGINT: ConvertColumn<uint64_t>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_FLOAT: ConvertColumn<float>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_DOUBLE: ConvertColumn<double>(vector, n, dest, stride); break;
     default: return Status::Internal(fmt::format("feature column of unexpected DuckDB type {}", static_cast<int>(type)));
   }
   return Status::Ok();
@@ -331,14 +325,6 @@ class CachedStringHash {
   bool known_ = false;
 };
 
-// Where one row group's rows go: row i of the group (file row first_row + i) at index i.
-struct RowSlots {
-  float* values;
-  uint64_t* identity;
-  uint64_t* split_key;
-  int32_t* labels;
-};
-
 // Label names of one reader, in first-seen order.
 class LabelDictionary {
  public:
@@ -355,6 +341,15 @@ class LabelDictionary {
  private:
   std::vector<std::string> names_;
   int32_t last_id_ = -1;  // the previous row's label: runs of equal labels skip the search
+};
+
+// One reading thread's chunk arrays, reused from chunk to chunk (they stay in cache).
+struct ChunkBuffers {
+  std::vector<uint32_t> row_in_group;
+  std::vector<float> values;
+  std::vector<uint64_t> identity;
+  std::vector<uint64_t> split_key;
+  std::vector<int32_t> labels;
 };
 
 // One SELECT per row group, its column list built once for all of them.
@@ -378,71 +373,90 @@ class RowGroupReader {
     columns_ += "file_row_number";
   }
 
-  // Reads `group` into slots[0, group.rows) with `connection`; label ids from `labels`.
-  Status Read(DuckConnection& connection, const ParquetRowGroup& group, const RowSlots& slots,
-              LabelDictionary& labels) const {
+  // Reads `run`, consecutive row groups of one file, with `connection` in one query (filtered by
+  // row number unless the run is the whole file: the filter costs as much as decoding a column),
+  // handing each chunk to visit(k, chunk) for the run's k-th group; label ids from `labels`.
+  template <typename Visit>
+  Status Read(DuckConnection& connection, const std::vector<const ParquetRowGroup*>& run, bool whole_file,
+              LabelDictionary& labels, ChunkBuffers& buffers, const Visit& visit) const {
+    const ParquetRowGroup& first = *run.front();
+    const ParquetRowGroup& last = *run.back();
+    const std::string where = whole_file ? ""
+                                         : fmt::format(" WHERE file_row_number >= {} AND file_row_number < {}",
+                                                       first.first_row, last.first_row + last.rows);
     auto result = connection.QueryStreaming(
-        columns_ + fmt::format(" FROM read_parquet({}, file_row_number = true, hive_partitioning = false)"
-                               " WHERE file_row_number >= {} AND file_row_number < {}",
-                               SqlQuote(group.path), group.first_row, group.first_row + group.rows));
-    if (!result.ok()) return result.status().WithContext("reading " + group.relative);
+        columns_ + fmt::format(" FROM read_parquet({}, file_row_number = true, hive_partitioning = false)",
+                               SqlQuote(first.path)) + where);
+    if (!result.ok()) return result.status().WithContext("reading " + first.relative);
     std::vector<duckdb_type> types(static_cast<size_t>(features_));
     for (int32_t f = 0; f < features_; ++f) types[static_cast<size_t>(f)] = result->column_type(static_cast<idx_t>(f));
-    const idx_t label_col = static_cast<idx_t>(features_);
-    const idx_t id_col = label_col + (label_column_ ? 1 : 0);
-    const idx_t row_number_col = result->column_count() - 1;
-    const int32_t partition_label = dataset_.label_from_partition() ? labels.Id(group.partition_label) : -1;
-    const uint64_t path_hash = HashBytes(group.relative, seed_);
-    // The file row's own number identifies it when the dataset has no identity columns or the
-    // row's are NULL.
-    auto fallback_identity = [path_hash](int64_t file_row) { return HashCombine(path_hash, static_cast<uint64_t>(file_row)); };
+    const Columns columns{types, static_cast<idx_t>(features_) + (label_column_ ? 1 : 0), result->column_count() - 1,
+                          dataset_.label_from_partition() ? labels.Id(first.partition_label) : -1,
+                          HashBytes(first.relative, seed_)};
     CachedStringHash file_hash(seed_);
-    std::vector<uint32_t> position;
-    int64_t rows = 0;
-    Status status;
+    std::vector<int64_t> rows(run.size(), 0);
     while (duckdb_data_chunk chunk = result->FetchChunk()) {
-      status = ReadChunk(chunk, group, slots, labels, types, label_col, id_col, row_number_col, partition_label,
-                         fallback_identity, file_hash, position);
-      rows += static_cast<int64_t>(duckdb_data_chunk_get_size(chunk));
+      // A scan's chunk holds rows of one row group: the one its first row is in.
+      size_t k = 0;
+      const idx_t n = duckdb_data_chunk_get_size(chunk);
+      if (n > 0) {
+        const int64_t row = static_cast<const int64_t*>(
+            duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, columns.row_number)))[0];
+        while (k + 1 < run.size() && row >= run[k + 1]->first_row) ++k;
+      }
+      const Status status = ReadChunk(chunk, *run[k], columns, labels, file_hash, buffers);
       duckdb_destroy_data_chunk(&chunk);
-      if (!status.ok()) return status;
+      TAD_RETURN_IF_ERROR(status);
+      rows[k] += static_cast<int64_t>(n);
+      TAD_RETURN_IF_ERROR(visit(k, RowChunk{static_cast<int64_t>(n), buffers.row_in_group.data(), buffers.values.data(),
+                                            buffers.identity.data(), buffers.split_key.data(), buffers.labels.data(),
+                                            &labels.names()}));
     }
-    TAD_RETURN_IF_ERROR(result->FetchStatus().WithContext("reading " + group.relative));
-    if (rows != group.rows) {
-      return Status::InvalidData(fmt::format("{}: row group {} has {} rows, its metadata says {} (was the file changed "
-                                             "while reading?)", group.relative, group.index_in_file, rows, group.rows));
+    TAD_RETURN_IF_ERROR(result->FetchStatus().WithContext("reading " + first.relative));
+    for (size_t k = 0; k < run.size(); ++k) {
+      if (rows[k] != run[k]->rows) {
+        return Status::InvalidData(fmt::format("{}: row group {} has {} rows, its metadata says {} (was the file "
+                                               "changed while reading?)", run[k]->relative, run[k]->index_in_file,
+                                               rows[k], run[k]->rows));
+      }
     }
     return Status::Ok();
   }
 
  private:
-  template <typename FallbackIdentity>
-  Status ReadChunk(duckdb_data_chunk chunk, const ParquetRowGroup& group, const RowSlots& slots,
-                   LabelDictionary& labels, const std::vector<duckdb_type>& types, idx_t label_col, idx_t id_col,
-                   idx_t row_number_col, int32_t partition_label, const FallbackIdentity& fallback_identity,
-                   CachedStringHash& file_hash, std::vector<uint32_t>& position) const {
+  // Where a result's columns are, and what holds for every row of its row group.
+  struct Columns {
+    const std::vector<duckdb_type>& types;  // of the features, the first columns
+    idx_t id;                               // source_file, then the row index (and flow_index)
+    idx_t row_number;
+    int32_t partition_label;
+    uint64_t path_hash;
+  };
+
+  // The chunk's rows converted into `buffers`, in the chunk's order.
+  Status ReadChunk(duckdb_data_chunk chunk, const ParquetRowGroup& group, const Columns& columns,
+                   LabelDictionary& labels, CachedStringHash& file_hash, ChunkBuffers& buffers) const {
     const idx_t n = duckdb_data_chunk_get_size(chunk);
-    // Each row goes where its file row number says, so the order of chunks does not matter.
+    const size_t width = static_cast<size_t>(features_);
+    buffers.row_in_group.resize(n);
+    buffers.values.resize(n * width);
+    buffers.identity.resize(n);
+    buffers.split_key.resize(n);
+    buffers.labels.resize(n);
     const int64_t* row_numbers =
-        static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, row_number_col)));
-    position.resize(n);
+        static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, columns.row_number)));
     for (idx_t r = 0; r < n; ++r) {
       const int64_t at = row_numbers[r] - group.first_row;
-      if (at < 0 || at >= group.rows) return Status::Internal("DuckDB returned a row outside the row group");
-      position[r] = static_cast<uint32_t>(at);
+      if (at < 0 || at >= group.rows) return Status::Internal("DuckDB returned a chunk across row groups");
+      buffers.row_in_group[r] = static_cast<uint32_t>(at);
     }
-    bool in_order = true;
-    for (idx_t r = 0; r < n && in_order; ++r) in_order = position[r] == position[0] + r;
-    const size_t width = static_cast<size_t>(features_);
-    float* first_row = slots.values + (n > 0 ? position[0] : 0) * width;
     for (int32_t f = 0; f < features_; ++f) {
-      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f));
-      TAD_RETURN_IF_ERROR(in_order ? ConvertFeature(types[static_cast<size_t>(f)], vector, n, nullptr, first_row + f, width)
-                                   : ConvertFeature(types[static_cast<size_t>(f)], vector, n, position.data(),
-                                                    slots.values + f, width));
+      TAD_RETURN_IF_ERROR(ConvertFeature(columns.types[static_cast<size_t>(f)],
+                                         duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f)), n,
+                                         buffers.values.data() + f, width));
     }
     if (label_column_) {
-      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, label_col);
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(features_));
       auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
       const uint64_t* validity = duckdb_vector_get_validity(vector);
       for (idx_t r = 0; r < n; ++r) {
@@ -450,19 +464,22 @@ class RowGroupReader {
           return Status::InvalidData(fmt::format("{}: row {} (counting from 0) has no {} (NULL label)", group.relative,
                                                  row_numbers[r], dataset_.label()));
         }
-        slots.labels[position[r]] = labels.Id(StringOf(&data[r]));
+        buffers.labels[r] = labels.Id(StringOf(&data[r]));
       }
     } else {
-      for (idx_t r = 0; r < n; ++r) slots.labels[position[r]] = no_label_ ? -1 : partition_label;
+      std::fill(buffers.labels.begin(), buffers.labels.end(), no_label_ ? -1 : columns.partition_label);
     }
+    // The file row's own number identifies a row when the dataset has no identity columns or the
+    // row's are NULL.
+    auto fallback_identity = [&columns](int64_t file_row) {
+      return HashCombine(columns.path_hash, static_cast<uint64_t>(file_row));
+    };
     if (!dataset_.has_row_identity()) {
-      for (idx_t r = 0; r < n; ++r) {
-        slots.identity[position[r]] = slots.split_key[position[r]] = fallback_identity(row_numbers[r]);
-      }
+      for (idx_t r = 0; r < n; ++r) buffers.identity[r] = buffers.split_key[r] = fallback_identity(row_numbers[r]);
       return Status::Ok();
     }
-    duckdb_vector files = duckdb_data_chunk_get_vector(chunk, id_col);
-    duckdb_vector indices = duckdb_data_chunk_get_vector(chunk, id_col + 1);
+    duckdb_vector files = duckdb_data_chunk_get_vector(chunk, columns.id);
+    duckdb_vector indices = duckdb_data_chunk_get_vector(chunk, columns.id + 1);
     auto* file_data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(files));
     const int64_t* index_data = static_cast<const int64_t*>(duckdb_vector_get_data(indices));
     const uint64_t* file_valid = duckdb_vector_get_validity(files);
@@ -470,7 +487,7 @@ class RowGroupReader {
     const int64_t* flow_data = nullptr;
     const uint64_t* flow_valid = nullptr;
     if (split_ == SplitBy::kFlow) {
-      duckdb_vector flows = duckdb_data_chunk_get_vector(chunk, id_col + 2);
+      duckdb_vector flows = duckdb_data_chunk_get_vector(chunk, columns.id + 2);
       flow_data = static_cast<const int64_t*>(duckdb_vector_get_data(flows));
       flow_valid = duckdb_vector_get_validity(flows);
     }
@@ -485,8 +502,8 @@ class RowGroupReader {
       if (split_ == SplitBy::kFlow && has_file && IsValid(flow_valid, r)) {
         split_key = HashCombine(source_hash, static_cast<uint64_t>(flow_data[r]));
       }
-      slots.identity[position[r]] = identity;
-      slots.split_key[position[r]] = split_key;
+      buffers.identity[r] = identity;
+      buffers.split_key[r] = split_key;
     }
     return Status::Ok();
   }
@@ -507,9 +524,16 @@ void ResizeRows(LoadedRows& out, size_t rows) {
   out.labels.resize(rows);
 }
 
-RowSlots SlotsAt(LoadedRows& out, size_t row) {
-  return {out.values.data() + row * static_cast<size_t>(out.features), out.identity.data() + row,
-          out.split_key.data() + row, out.labels.data() + row};
+// Stores a chunk's rows in `out`, row i of the group at index `base` + i.
+void StoreChunk(const RowChunk& chunk, size_t base, LoadedRows& out) {
+  const size_t width = static_cast<size_t>(out.features);
+  for (int64_t r = 0; r < chunk.rows; ++r) {
+    const size_t at = base + chunk.row_in_group[r];
+    std::copy_n(chunk.values + static_cast<size_t>(r) * width, width, out.values.data() + at * width);
+    out.identity[at] = chunk.identity[r];
+    out.split_key[at] = chunk.split_key[r];
+    out.labels[at] = chunk.labels[r];
+  }
 }
 
 }  // namespace
@@ -522,8 +546,13 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   // The labels go into out's dictionary: its names first, so the ids already given stay.
   LabelDictionary labels;
   for (const auto& name : out.label_names) labels.Id(name);
-  const Status status =
-      RowGroupReader(dataset, features, seed, split).Read(db.main_connection(), group, SlotsAt(out, base), labels);
+  ChunkBuffers buffers;
+  const Status status = RowGroupReader(dataset, features, seed, split)
+                            .Read(db.main_connection(), {&group}, false, labels, buffers,
+                                  [&](size_t, const RowChunk& chunk) {
+                              StoreChunk(chunk, base, out);
+                              return Status::Ok();
+                            });
   if (!status.ok()) {
     ResizeRows(out, base);
     return status;
@@ -533,20 +562,47 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
   return Status::Ok();
 }
 
-Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
-                                 const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads) {
-  LoadedRows out;
-  out.features = static_cast<int32_t>(features.size());
-  std::vector<int64_t> first(groups.size() + 1, 0);  // each group's first row in `out`
-  for (size_t i = 0; i < groups.size(); ++i) first[i + 1] = first[i] + dataset.row_groups()[groups[i]].rows;
-  ResizeRows(out, static_cast<size_t>(first.back()));
+namespace {
+
+// Work items for reading `groups` with `threads` threads: runs of consecutive entries that are
+// consecutive row groups of one file (one query each), the longest halved while there are fewer
+// runs than threads. Each item is [begin, end) of positions in `groups`.
+std::vector<std::pair<size_t, size_t>> ReadRuns(const ParquetDataset& dataset, const std::vector<size_t>& groups,
+                                                int threads) {
+  std::vector<std::pair<size_t, size_t>> runs;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const ParquetRowGroup& group = dataset.row_groups()[groups[i]];
+    if (!runs.empty()) {
+      const ParquetRowGroup& previous = dataset.row_groups()[groups[i - 1]];
+      if (previous.path == group.path && previous.first_row + previous.rows == group.first_row) {
+        runs.back().second = i + 1;
+        continue;
+      }
+    }
+    runs.emplace_back(i, i + 1);
+  }
+  while (runs.size() < static_cast<size_t>(threads)) {
+    auto longest = std::max_element(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+      return a.second - a.first < b.second - b.first;
+    });
+    if (longest == runs.end() || longest->second - longest->first < 2) break;
+    const size_t middle = longest->first + (longest->second - longest->first) / 2;
+    const size_t end = longest->second;
+    longest->second = middle;
+    runs.emplace_back(middle, end);
+  }
+  return runs;
+}
+
+}  // namespace
+
+Status ScanRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
+                     const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads,
+                     const ChunkVisitor& visit) {
   const RowGroupReader reader(dataset, features, seed, split);
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(groups.size())));
-  // Each thread: its own connection and label dictionary; the group it read, so that its rows'
-  // label ids can be mapped to the merged dictionary afterwards.
-  std::vector<LabelDictionary> dictionaries(static_cast<size_t>(threads));
-  std::vector<int> reader_of(groups.size(), -1);
-  std::vector<Status> statuses(groups.size());
+  const std::vector<std::pair<size_t, size_t>> runs = ReadRuns(dataset, groups, threads);
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(runs.size())));
+  std::vector<Status> statuses(runs.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::vector<Status> connect_status(static_cast<size_t>(threads));
@@ -557,11 +613,19 @@ Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset
       failed = true;
       return;
     }
-    for (size_t i = next++; i < groups.size() && !failed; i = next++) {
-      statuses[i] = reader.Read(*connection, dataset.row_groups()[groups[i]], SlotsAt(out, static_cast<size_t>(first[i])),
-                                dictionaries[static_cast<size_t>(thread)]);
-      reader_of[i] = thread;
-      if (!statuses[i].ok()) failed = true;
+    LabelDictionary labels;
+    ChunkBuffers buffers;
+    for (size_t item = next++; item < runs.size() && !failed; item = next++) {
+      const auto [begin, end] = runs[item];
+      std::vector<const ParquetRowGroup*> run;
+      for (size_t i = begin; i < end; ++i) run.push_back(&dataset.row_groups()[groups[i]]);
+      // The whole file when no row group of it comes before or after the run.
+      const size_t last = groups[end - 1];
+      const bool whole_file = run.front()->first_row == 0 && (last + 1 == dataset.row_groups().size() ||
+                                                              dataset.row_groups()[last + 1].path != run.back()->path);
+      statuses[item] = reader.Read(*connection, run, whole_file, labels, buffers,
+                                   [&](size_t k, const RowChunk& chunk) { return visit(thread, begin + k, chunk); });
+      if (!statuses[item].ok()) failed = true;
     }
   };
   std::vector<std::thread> workers;
@@ -570,14 +634,38 @@ Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset
   for (auto& worker : workers) worker.join();
   for (const Status& status : connect_status) TAD_RETURN_IF_ERROR(status);
   for (const Status& status : statuses) TAD_RETURN_IF_ERROR(status);
+  return Status::Ok();
+}
+
+Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
+                                 const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads) {
+  LoadedRows out;
+  out.features = static_cast<int32_t>(features.size());
+  std::vector<int64_t> first(groups.size() + 1, 0);  // each group's first row in `out`
+  for (size_t i = 0; i < groups.size(); ++i) first[i + 1] = first[i] + dataset.row_groups()[groups[i]].rows;
+  ResizeRows(out, static_cast<size_t>(first.back()));
+  // Each thread has its own label dictionary: the group it read, and its dictionary's names, so
+  // that its rows' label ids can be mapped to the merged dictionary afterwards.
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(groups.size())));
+  std::vector<int> reader_of(groups.size(), -1);
+  std::vector<std::vector<std::string>> dictionaries(static_cast<size_t>(threads));
+  TAD_RETURN_IF_ERROR(ScanRowGroups(db, dataset, groups, features, seed, split, threads,
+                                    [&](int thread, size_t group, const RowChunk& chunk) {
+                                      StoreChunk(chunk, static_cast<size_t>(first[group]), out);
+                                      reader_of[group] = thread;
+                                      auto& names = dictionaries[static_cast<size_t>(thread)];
+                                      if (names.size() != chunk.label_names->size()) names = *chunk.label_names;
+                                      return Status::Ok();
+                                    }));
 
   // One dictionary: each thread's names in turn, its rows' ids mapped.
   LabelDictionary merged;
   std::vector<std::vector<int32_t>> merged_id(dictionaries.size());
   for (size_t t = 0; t < dictionaries.size(); ++t) {
-    for (const auto& name : dictionaries[t].names()) merged_id[t].push_back(merged.Id(name));
+    for (const auto& name : dictionaries[t]) merged_id[t].push_back(merged.Id(name));
   }
   for (size_t i = 0; i < groups.size(); ++i) {
+    if (reader_of[i] < 0) continue;  // an empty group
     const std::vector<int32_t>& map = merged_id[static_cast<size_t>(reader_of[i])];
     for (int64_t r = first[i]; r < first[i + 1]; ++r) {
       int32_t& label = out.labels[static_cast<size_t>(r)];

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -82,7 +83,8 @@ class ParquetDataset {
   /// and the column.
   Status CheckFeatures(const std::vector<std::string>& features) const;
 
-  /// Row groups of `rank` out of `size`: global index i goes to rank i % size.
+  /// Row groups of `rank` out of `size`: a contiguous block, [rank·n/size, (rank+1)·n/size) of the
+  /// n row groups, so that a rank reads whole files (or runs of a file) in one query each.
   std::vector<size_t> RowGroupsForRank(int rank, int size) const;
 
  private:
@@ -123,10 +125,33 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
                     SplitBy split = SplitBy::kRow);
 
 /// Reads the row groups `groups` (indices into dataset.row_groups()) as ReadRowGroup does, with
-/// `threads` threads, each on its own connection taking the next row group; rows land in the
+/// `threads` threads, each on its own connection taking the next run of consecutive row groups of
+/// one file; rows land in the
 /// order of `groups` whichever thread read them. On errors, the first failing group's Status.
 Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
                                  const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads);
+
+/// Some rows of one row group as a reader converted them, in the order DuckDB gave them; valid
+/// during the call it is handed to.
+struct RowChunk {
+  int64_t rows = 0;
+  const uint32_t* row_in_group = nullptr;  // each row's number inside its row group
+  const float* values = nullptr;           // rows × features, row-major; NaN = missing
+  const uint64_t* identity = nullptr;      // as in LoadedRows
+  const uint64_t* split_key = nullptr;
+  const int32_t* labels = nullptr;         // index into *label_names; -1 when the dataset has no label
+  const std::vector<std::string>* label_names = nullptr;  // the reading thread's dictionary so far
+};
+/// visit(thread, i, chunk) for a chunk of row group groups[i], read by thread `thread`.
+using ChunkVisitor = std::function<Status(int thread, size_t group, const RowChunk& chunk)>;
+
+/// Reads the row groups `groups` as ReadRowGroups does, but hands each chunk to `visit` rather
+/// than keeping the rows: a thread's calls come one at a time, different threads' at once. Each
+/// thread's label ids index its own dictionary, which only grows. On errors, the first failing
+/// group's Status (or visit's).
+Status ScanRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
+                     const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads,
+                     const ChunkVisitor& visit);
 
 /// Histogram bins of one feature. Value bin b holds values v with edges[b-1] < v <= edges[b]
 /// (the last value bin has no upper edge); missing values (NULL, NaN) have their own bin after

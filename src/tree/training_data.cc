@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -138,6 +139,30 @@ std::vector<FeatureBins> AgreeOnBins(const std::vector<float>& sample, size_t wi
   return bins;
 }
 
+// Which rows of one row group are training rows, as the first read found: a bit per row, and for
+// each 64-row word the training rows in the words before it, so that a row's place among the
+// group's training rows (and among its test rows) is a popcount away.
+struct GroupSplit {
+  std::vector<uint64_t> train_bits;
+  std::vector<uint32_t> train_before;
+  int64_t train_rows = 0;
+  int64_t test_rows = 0;
+
+  bool IsTrain(uint32_t row) const { return (train_bits[row / 64] >> (row % 64)) & 1; }
+  int64_t TrainIndex(uint32_t row) const {
+    const uint64_t earlier = train_bits[row / 64] & ((uint64_t{1} << (row % 64)) - 1);
+    return train_before[row / 64] + std::popcount(earlier);
+  }
+  void CountWords() {
+    train_before.resize(train_bits.size());
+    uint32_t before = 0;
+    for (size_t w = 0; w < train_bits.size(); ++w) {
+      train_before[w] = before;
+      before += static_cast<uint32_t>(std::popcount(train_bits[w]));
+    }
+  }
+};
+
 }  // namespace
 
 Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& dataset,
@@ -145,6 +170,7 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
                                       Communicator& communicator, int threads, TrainingObserver* observer) {
   const auto start = std::chrono::steady_clock::now();
   const int32_t num_features = static_cast<int32_t>(features.size());
+  const size_t width = static_cast<size_t>(num_features);
   TrainingData data;
   data.features = features;
   data.fingerprint = dataset.fingerprint();
@@ -155,27 +181,64 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   if (!split.ok()) return split.status();
   data.split = *split;
 
-  // Each rank reads its row groups on its own, with its threads; the ranks meet once, after.
+  // Each rank reads its row groups twice, on its own, with its threads; the ranks meet after each
+  // read. The first read splits the rows into train and test by their split key and keeps only
+  // the bin sample (and the label names); once the ranks agree on the bin edges, the second read
+  // bins each training row straight into its place and copies each test row into its own. Reading
+  // twice costs less than keeping every row's raw values in between (fresh memory, page by page).
   const std::vector<size_t> mine = dataset.RowGroupsForRank(communicator.rank(), communicator.size());
-  auto read = ReadRowGroups(db, dataset, mine, features, parameters.seed, data.split.split, threads);
+  const double sample_fraction =
+      std::min(1.0, static_cast<double>(kBinSampleRows) / static_cast<double>(std::max<int64_t>(1, dataset.total_rows())));
+  const size_t thread_slots = static_cast<size_t>(std::max(1, threads));
+  std::vector<GroupSplit> groups(mine.size());
+  for (size_t i = 0; i < mine.size(); ++i) {
+    groups[i].train_bits.assign(static_cast<size_t>(dataset.row_groups()[mine[i]].rows + 63) / 64, 0);
+  }
+  std::vector<std::vector<float>> samples(thread_slots);  // training rows in the bin sample, row-major
+  std::vector<std::vector<std::string>> label_names(thread_slots);
+  const Status first_read = ScanRowGroups(
+      db, dataset, mine, features, parameters.seed, data.split.split, threads,
+      [&](int thread, size_t i, const RowChunk& chunk) {
+        GroupSplit& group = groups[i];
+        std::vector<float>& sample = samples[static_cast<size_t>(thread)];
+        for (int64_t r = 0; r < chunk.rows; ++r) {
+          if (IsTestRow(chunk.split_key[r], parameters.test_fraction)) {
+            ++group.test_rows;
+            continue;
+          }
+          ++group.train_rows;
+          const uint32_t row = chunk.row_in_group[r];
+          group.train_bits[row / 64] |= uint64_t{1} << (row % 64);
+          if (InBinSample(chunk.identity[r], sample_fraction)) {
+            const float* values = chunk.values + static_cast<size_t>(r) * width;
+            sample.insert(sample.end(), values, values + width);
+          }
+        }
+        std::vector<std::string>& names = label_names[static_cast<size_t>(thread)];
+        if (names.size() != chunk.label_names->size()) names = *chunk.label_names;
+        return Status::Ok();
+      });
   data.work.task_seconds = SecondsSince(start);
-  if (read.ok()) {
+  int64_t rows = 0;
+  if (first_read.ok()) {
     data.work.tasks_completed = mine.size();
-    data.work.rows_read = static_cast<uint64_t>(read->rows());
-    data.work.bytes_read = read->bytes_read;
+    for (size_t index : mine) rows += dataset.row_groups()[index].rows;
+    data.work.rows_read = static_cast<uint64_t>(rows);
+    data.work.bytes_read = static_cast<uint64_t>(rows) * width * sizeof(float);
   } else {
     data.work.tasks_failed = 1;
   }
-  TAD_RETURN_IF_ERROR(AgreeOnStatus(communicator, read.ok() ? Status::Ok() : read.status()));
+  TAD_RETURN_IF_ERROR(AgreeOnStatus(communicator, first_read));
   if (observer) observer->OnProgress(data.work, TreeProgress{0, 1, 0, parameters.max_depth, 0, 0});
-  LoadedRows& loaded = *read;
 
   // Classes: sorted label names over all ranks.
   if (dataset.label_from_partition()) {
     data.classes = dataset.partition_labels();
   } else {
+    std::set<std::string> mine_names;
+    for (const auto& names : label_names) mine_names.insert(names.begin(), names.end());
     std::string joined;
-    for (const auto& name : loaded.label_names) joined += name + '\0';
+    for (const auto& name : mine_names) joined += name + '\0';
     std::set<std::string> names;
     for (const std::string& text : AllGatherStrings(communicator, joined)) {
       size_t begin = 0;
@@ -191,56 +254,28 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
                                            data.classes.empty() ? "" : " ('" + data.classes[0] + "')"));
   }
   if (data.classes.size() > 65535) return Status::InvalidData("more than 65535 classes");
-  std::vector<uint16_t> remap;
-  for (const auto& name : loaded.label_names) {
-    remap.push_back(static_cast<uint16_t>(std::lower_bound(data.classes.begin(), data.classes.end(), name) -
-                                          data.classes.begin()));
-  }
 
-  // Train/test split by the split key, in blocks of rows (one per thread): first each block's
-  // counts and bin sample, then, once the edges are known, each block's rows binned or moved to
-  // the test rows at its own offsets, in row order.
-  const double sample_fraction =
-      std::min(1.0, static_cast<double>(kBinSampleRows) / static_cast<double>(std::max<int64_t>(1, dataset.total_rows())));
-  const int64_t rows = loaded.rows();
-  const size_t width = static_cast<size_t>(num_features);
-  struct Block {
-    int64_t train_rows = 0;
-    int64_t test_rows = 0;
-    std::vector<float> sample;  // training rows in the bin sample, row-major
-  };
-  std::vector<Block> blocks(static_cast<size_t>(std::max(1, threads)));
-  auto is_test = [&](int64_t r) {
-    return IsTestRow(loaded.split_key[static_cast<size_t>(r)], parameters.test_fraction);
-  };
-  ParallelBlocks(rows, threads, [&](int64_t begin, int64_t end, int t) {
-    Block& block = blocks[static_cast<size_t>(t)];
-    for (int64_t r = begin; r < end; ++r) {
-      if (is_test(r)) {
-        ++block.test_rows;
-        continue;
-      }
-      ++block.train_rows;
-      if (InBinSample(loaded.identity[static_cast<size_t>(r)], sample_fraction)) {
-        const float* values = loaded.values.data() + static_cast<size_t>(r) * width;
-        block.sample.insert(block.sample.end(), values, values + width);
-      }
-    }
-  });
+  // Each group's first training row and first test row, in the order of the groups.
+  std::vector<int64_t> train_first(mine.size() + 1, 0);
+  std::vector<int64_t> test_first(mine.size() + 1, 0);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    groups[i].CountWords();
+    train_first[i + 1] = train_first[i] + groups[i].train_rows;
+    test_first[i + 1] = test_first[i] + groups[i].test_rows;
+  }
+  const int64_t train_rows = train_first.back();
+  const int64_t test_rows = test_first.back();
   std::vector<float> sample;
-  int64_t train_rows = 0;
-  int64_t test_rows = 0;
-  for (Block& block : blocks) {
-    sample.insert(sample.end(), block.sample.begin(), block.sample.end());
-    block.sample = {};
-    train_rows += block.train_rows;
-    test_rows += block.test_rows;
+  for (std::vector<float>& part : samples) {
+    sample.insert(sample.end(), part.begin(), part.end());
+    part = {};
   }
   data.load_seconds = SecondsSince(start);
 
   const auto binning_start = std::chrono::steady_clock::now();
   if (observer) observer->OnPhase(TrainingPhase::kBinning);
   data.bins = AgreeOnBins(sample, width, parameters.max_bins, communicator, threads);
+  sample = {};
 
   data.train.Allocate(data.bins, train_rows);
   data.train.labels.resize(static_cast<size_t>(train_rows));
@@ -248,29 +283,44 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   data.test_values.resize(static_cast<size_t>(test_rows) * width);
   data.test_labels.resize(static_cast<size_t>(test_rows));
   const std::vector<FastBinner> binners(data.bins.begin(), data.bins.end());
-  ParallelBlocks(rows, threads, [&](int64_t begin, int64_t end, int t) {
-    size_t train_at = 0;
-    size_t test_at = 0;
-    for (int u = 0; u < t; ++u) {
-      train_at += static_cast<size_t>(blocks[static_cast<size_t>(u)].train_rows);
-      test_at += static_cast<size_t>(blocks[static_cast<size_t>(u)].test_rows);
-    }
-    std::vector<uint16_t> row_bins(width);
-    for (int64_t r = begin; r < end; ++r) {
-      const float* values = loaded.values.data() + static_cast<size_t>(r) * width;
-      const uint16_t label = remap[static_cast<size_t>(loaded.labels[static_cast<size_t>(r)])];
-      if (is_test(r)) {
-        std::memcpy(data.test_values.data() + test_at * width, values, width * sizeof(float));
-        data.test_labels[test_at++] = label;
-        continue;
-      }
-      for (size_t f = 0; f < width; ++f) row_bins[f] = binners[f].Bin(values[f]);
-      data.train.SetRow(static_cast<int64_t>(train_at), row_bins.data());
-      data.train.labels[train_at] = label;
-      data.train.identity[train_at++] = loaded.identity[static_cast<size_t>(r)];
-    }
-  });
-  loaded = {};
+  std::vector<std::vector<uint16_t>> class_of(thread_slots);  // a thread's label id -> class
+  std::vector<std::vector<uint16_t>> row_bins(thread_slots, std::vector<uint16_t>(width));
+  const Status second_read = ScanRowGroups(
+      db, dataset, mine, features, parameters.seed, data.split.split, threads,
+      [&](int thread, size_t i, const RowChunk& chunk) {
+        const GroupSplit& group = groups[i];
+        const ParquetRowGroup& row_group = dataset.row_groups()[mine[i]];
+        std::vector<uint16_t>& classes = class_of[static_cast<size_t>(thread)];
+        for (size_t id = classes.size(); id < chunk.label_names->size(); ++id) {
+          const auto found = std::lower_bound(data.classes.begin(), data.classes.end(), (*chunk.label_names)[id]);
+          classes.push_back(static_cast<uint16_t>(found - data.classes.begin()));
+        }
+        uint16_t* bins = row_bins[static_cast<size_t>(thread)].data();
+        for (int64_t r = 0; r < chunk.rows; ++r) {
+          const uint32_t row = chunk.row_in_group[r];
+          const bool train = group.IsTrain(row);
+          if (train == IsTestRow(chunk.split_key[r], parameters.test_fraction)) {
+            return Status::InvalidData(fmt::format("{}: row {} changed between two reads of the file",
+                                                   row_group.relative, row_group.first_row + row));
+          }
+          const float* values = chunk.values + static_cast<size_t>(r) * width;
+          const uint16_t label = classes[static_cast<size_t>(chunk.labels[r])];
+          const int64_t train_index = group.TrainIndex(row);
+          if (!train) {
+            const size_t at = static_cast<size_t>(test_first[i] + row - train_index);
+            std::copy_n(values, width, data.test_values.data() + at * width);
+            data.test_labels[at] = label;
+            continue;
+          }
+          const size_t at = static_cast<size_t>(train_first[i] + train_index);
+          for (size_t f = 0; f < width; ++f) bins[f] = binners[f].Bin(values[f]);
+          data.train.SetRow(static_cast<int64_t>(at), bins);
+          data.train.labels[at] = label;
+          data.train.identity[at] = chunk.identity[r];
+        }
+        return Status::Ok();
+      });
+  TAD_RETURN_IF_ERROR(AgreeOnStatus(communicator, second_read));
   data.work.binned_bytes_held = data.train.bin_bytes() + data.train.labels.size() * sizeof(uint16_t);
 
   // Global counts.

@@ -40,10 +40,13 @@ TEST_F(ParquetDatasetTest, LabelsFromPartitionsRowGroupsSharedOutAndNullsBecomeN
   EXPECT_EQ(dataset.fingerprint().size(), 16u);
   ASSERT_GE(dataset.row_groups().size(), 4u);
 
-  // Every row group goes to exactly one of 3 ranks.
+  // Every row group goes to exactly one of 3 ranks, each a contiguous block.
   std::multiset<size_t> assigned;
   for (int rank = 0; rank < 3; ++rank) {
-    for (size_t index : dataset.RowGroupsForRank(rank, 3)) assigned.insert(index);
+    const std::vector<size_t> mine = dataset.RowGroupsForRank(rank, 3);
+    EXPECT_FALSE(mine.empty());
+    for (size_t i = 1; i < mine.size(); ++i) EXPECT_EQ(mine[i], mine[i - 1] + 1);
+    assigned.insert(mine.begin(), mine.end());
   }
   EXPECT_EQ(assigned.size(), dataset.row_groups().size());
   EXPECT_EQ(std::set<size_t>(assigned.begin(), assigned.end()).size(), assigned.size());
@@ -175,18 +178,23 @@ TEST_F(ParquetDatasetTest, ReadingWithThreadsGivesTheRowsOfOneReader) {
   }
   std::vector<size_t> all(dataset.row_groups().size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  const LoadedRows threaded = ValueOrThrow(ReadRowGroups(db_, dataset, all, features, 3, SplitBy::kFile, 3));
-  ASSERT_EQ(threaded.rows(), one.rows());
-  EXPECT_EQ(threaded.identity, one.identity);
-  EXPECT_EQ(threaded.split_key, one.split_key);
-  EXPECT_EQ(threaded.bytes_read, one.bytes_read);
-  ASSERT_EQ(threaded.values.size(), one.values.size());
-  for (size_t i = 0; i < one.values.size(); ++i) {
-    ASSERT_TRUE(threaded.values[i] == one.values[i] || (std::isnan(threaded.values[i]) && std::isnan(one.values[i])));
-  }
-  for (int64_t r = 0; r < one.rows(); ++r) {
-    const size_t at = static_cast<size_t>(r);
-    ASSERT_EQ(threaded.label_names[static_cast<size_t>(threaded.labels[at])], one.label_names[static_cast<size_t>(one.labels[at])]);
+  // One thread reads the whole file in one query (no row-number filter), three read runs of it.
+  for (int threads : {1, 3}) {
+    SCOPED_TRACE(threads);
+    const LoadedRows threaded = ValueOrThrow(ReadRowGroups(db_, dataset, all, features, 3, SplitBy::kFile, threads));
+    ASSERT_EQ(threaded.rows(), one.rows());
+    EXPECT_EQ(threaded.identity, one.identity);
+    EXPECT_EQ(threaded.split_key, one.split_key);
+    EXPECT_EQ(threaded.bytes_read, one.bytes_read);
+    ASSERT_EQ(threaded.values.size(), one.values.size());
+    for (size_t i = 0; i < one.values.size(); ++i) {
+      ASSERT_TRUE(threaded.values[i] == one.values[i] || (std::isnan(threaded.values[i]) && std::isnan(one.values[i])));
+    }
+    for (int64_t r = 0; r < one.rows(); ++r) {
+      const size_t at = static_cast<size_t>(r);
+      ASSERT_EQ(threaded.label_names[static_cast<size_t>(threaded.labels[at])],
+                one.label_names[static_cast<size_t>(one.labels[at])]);
+    }
   }
   // Values as DuckDB casts them to FLOAT, NULL as NaN.
   auto cast = ValueOrThrow(db_.Query("SELECT a::FLOAT, b::FLOAT, c::FLOAT, d::FLOAT FROM read_parquet(" +
@@ -199,7 +207,7 @@ TEST_F(ParquetDatasetTest, ReadingWithThreadsGivesTheRowsOfOneReader) {
       const float* data = static_cast<const float*>(duckdb_vector_get_data(vector));
       uint64_t* validity = duckdb_vector_get_validity(vector);
       for (idx_t i = 0; i < n; ++i) {
-        const float got = threaded.values[static_cast<size_t>(r + static_cast<int64_t>(i)) * 4 + f];
+        const float got = one.values[static_cast<size_t>(r + static_cast<int64_t>(i)) * 4 + f];
         if (validity && !duckdb_validity_row_is_valid(validity, i)) {
           ASSERT_TRUE(std::isnan(got));
         } else {
