@@ -718,12 +718,21 @@ void CompiledModel::PredictBatch(const float* rows, int64_t count, int32_t featu
     trees_.front().PredictBatch(rows, count, features, out, threads);
     return;
   }
+  std::vector<double> probabilities(static_cast<size_t>(count) * static_cast<size_t>(classes_));
+  PredictWithProbabilities(rows, count, features, out, probabilities.data(), threads);
+}
+
+void CompiledModel::PredictWithProbabilities(const float* rows, int64_t count, int32_t features, int32_t* predicted,
+                                             double* probabilities, int threads) const {
+  PredictProbabilities(rows, count, features, probabilities, threads);
+  if (!boosted_ && trees_.size() == 1) {  // a tree predicts its leaf's class, as PredictBatch
+    trees_.front().PredictBatch(rows, count, features, predicted, threads);
+    return;
+  }
   const size_t classes = static_cast<size_t>(classes_);
-  std::vector<double> probabilities(static_cast<size_t>(count) * classes);
-  PredictProbabilities(rows, count, features, probabilities.data(), threads);
   for (int64_t r = 0; r < count; ++r) {
-    const double* row = probabilities.data() + static_cast<size_t>(r) * classes;
-    out[r] = static_cast<int32_t>(std::max_element(row, row + classes) - row);  // first maximum: lowest index
+    const double* row = probabilities + static_cast<size_t>(r) * classes;
+    predicted[r] = static_cast<int32_t>(std::max_element(row, row + classes) - row);  // first maximum: lowest index
   }
 }
 
