@@ -7,6 +7,8 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <simdjson.h>
 
 #include "common/atomic_output.h"
 #include "tree/histogram.h"
@@ -52,283 +54,168 @@ Status Damaged(const std::string& source, const std::string& what) {
   return Status::InvalidData(fmt::format("model file {} is damaged: {}", source, what));
 }
 
-// Reads a model file in one pass of nlohmann's SAX parser: the trees, nearly all of the file, go
-// straight into TreeNodes; the rest (the small header) is kept as a JSON document for FromJson.
-// A document of the whole file was most of classify's fixed cost (a map and a string per key of
-// every node). Tree structure errors are kept, not raised, until the parse ends, so a file that is
-// not JSON, or not a tad model, is reported as such first.
-class ModelReader final : public json::json_sax_t {
- public:
-  const json& header() const { return header_; }
-  const std::string& parse_error() const { return parse_error_; }
+// The model file is read with simdjson (Debian's libsimdjson): nlohmann's parser took most of
+// classify's fixed cost on a 1.5 MB forest file, a DOM of maps and strings per node and, even
+// through its SAX interface, a lexer several times slower than simdjson's. The trees, nearly all
+// of the file, go straight from simdjson's document into TreeNodes; the small header is converted
+// to a nlohmann document for the checks that the command line shares (parameters, flow options).
+// The file is written with fmt (ToJson): one writer.
 
-  /// The trees, each node's fields as the model's kind reads them (gbt: `rows` and leaf `value`;
-  /// the others: `counts` and leaf `prediction`); a leaf has only its leaf field, a split only its
-  /// split fields, whatever else the file holds.
-  Result<std::vector<DecisionTree>> TakeTrees(bool boosted) {
-    if (!trees_error_.empty()) return Status::InvalidData(trees_error_);
-    if (!trees_seen_) return Status::InvalidData("no \"trees\"");
-    std::vector<DecisionTree> trees;
-    trees.reserve(trees_.size());
-    for (size_t t = 0; t < trees_.size(); ++t) {
-      ParsedTree& parsed = trees_[t];
-      for (size_t i = 0; i < parsed.tree.nodes.size(); ++i) {
-        TreeNode& node = parsed.tree.nodes[i];
-        const uint32_t seen = parsed.seen[i];
-        const bool split = Has(seen, Field::kFeature);
-        const Field leaf_field = boosted ? Field::kValue : Field::kPrediction;
-        for (Field field : {Field::kId, Field::kDepth, boosted ? Field::kRows : Field::kCounts, Field::kThreshold,
-                            Field::kLeft, Field::kRight, Field::kGain, leaf_field}) {
-          const bool needed = IsSplitField(field) ? split : (field != leaf_field || !split);
-          if (needed && !Has(seen, field)) {
-            return Status::InvalidData(fmt::format("tree {} node {} has no \"{}\"", t, i, FieldName(field)));
-          }
+// simdjson's value as a nlohmann value, numbers as they are (no text round trip).
+json ToNlohmann(simdjson::dom::element element) {
+  using simdjson::dom::element_type;
+  switch (element.type()) {
+    case element_type::ARRAY: {
+      json array = json::array();
+      const simdjson::dom::array items = element.get_array().value_unsafe();
+      for (simdjson::dom::element item : items) array.push_back(ToNlohmann(item));
+      return array;
+    }
+    case element_type::OBJECT: {
+      json object = json::object();
+      const simdjson::dom::object fields = element.get_object().value_unsafe();
+      for (simdjson::dom::key_value_pair field : fields) {
+        object[std::string(field.key)] = ToNlohmann(field.value);  // a repeated key: the last one counts
+      }
+      return object;
+    }
+    case element_type::INT64: return element.get_int64().value_unsafe();
+    case element_type::UINT64: return element.get_uint64().value_unsafe();
+    case element_type::DOUBLE: return element.get_double().value_unsafe();
+    case element_type::STRING: return std::string(element.get_string().value_unsafe());
+    case element_type::BOOL: return element.get_bool().value_unsafe();
+    case element_type::NULL_VALUE: break;
+  }
+  return nullptr;
+}
+
+// A node's keys; a key not here is ignored.
+enum class NodeField : uint8_t { kId, kDepth, kCounts, kRows, kFeature, kThreshold, kLeft, kRight, kGain, kPrediction,
+                                 kValue, kUnknown };
+constexpr std::string_view kNodeFieldNames[] = {"id",   "depth", "counts", "rows",       "feature", "threshold",
+                                                "left", "right", "gain",   "prediction", "value"};
+
+NodeField NodeFieldNamed(std::string_view name) {
+  for (size_t f = 0; f < std::size(kNodeFieldNames); ++f) {
+    if (kNodeFieldNames[f] == name) return static_cast<NodeField>(f);
+  }
+  return NodeField::kUnknown;
+}
+std::string_view FieldName(NodeField field) { return kNodeFieldNames[static_cast<size_t>(field)]; }
+uint32_t Bit(NodeField field) { return 1u << static_cast<uint32_t>(field); }
+bool IsSplitField(NodeField field) {
+  return field == NodeField::kThreshold || field == NodeField::kLeft || field == NodeField::kRight ||
+         field == NodeField::kGain;
+}
+int32_t* IntegerField(TreeNode& node, NodeField field) {
+  switch (field) {
+    case NodeField::kId: return &node.id;
+    case NodeField::kDepth: return &node.depth;
+    case NodeField::kFeature: return &node.feature;
+    case NodeField::kLeft: return &node.left;
+    case NodeField::kRight: return &node.right;
+    case NodeField::kPrediction: return &node.prediction;
+    default: return nullptr;
+  }
+}
+
+// One key of a node into `node` (gbt's "rows" into `rows`); what is wrong with it, or "".
+std::string ReadNodeField(NodeField field, simdjson::dom::element value, TreeNode& node, int64_t& rows) {
+  switch (field) {
+    case NodeField::kThreshold:
+    case NodeField::kGain:
+    case NodeField::kValue: {
+      double number = 0;
+      if (value.get_double().get(number)) return "is not a number";
+      (field == NodeField::kThreshold ? node.threshold : field == NodeField::kGain ? node.gain : node.value) = number;
+      return "";
+    }
+    case NodeField::kCounts: {
+      simdjson::dom::array counts;
+      if (value.get_array().get(counts)) return "is not an array";
+      node.counts.clear();
+      node.counts.reserve(counts.size());
+      for (simdjson::dom::element count : counts) {
+        int64_t number = 0;
+        if (count.get_int64().get(number)) return "holds a value that is not an integer";
+        node.counts.push_back(number);
+      }
+      return "";
+    }
+    case NodeField::kRows:
+      return value.get_int64().get(rows) ? "is not an integer" : "";
+    default: {
+      int64_t number = 0;
+      if (value.get_int64().get(number) || number < std::numeric_limits<int32_t>::min() ||
+          number > std::numeric_limits<int32_t>::max()) {
+        return "is not a 32-bit integer";
+      }
+      *IntegerField(node, field) = static_cast<int32_t>(number);
+      return "";
+    }
+  }
+}
+
+// The "trees" value, each node's fields as the model's kind reads them (gbt: `rows` and leaf
+// `value`; the others: `counts` and leaf `prediction`); a leaf keeps only its leaf field, a split
+// only its split fields, whatever else the file holds.
+Result<std::vector<DecisionTree>> ReadTrees(simdjson::dom::element trees_json, bool boosted) {
+  simdjson::dom::array trees_array;
+  if (trees_json.get_array().get(trees_array)) return Status::InvalidData("trees is not an array");
+  std::vector<DecisionTree> trees;
+  trees.reserve(trees_array.size());
+  for (simdjson::dom::element tree_json : trees_array) {
+    const size_t t = trees.size();
+    simdjson::dom::object tree_object;
+    if (tree_json.get_object().get(tree_object)) return Status::InvalidData(fmt::format("tree {} is not an object", t));
+    std::optional<simdjson::dom::element> nodes_json;
+    for (simdjson::dom::key_value_pair field : tree_object) {
+      if (field.key == "nodes") nodes_json = field.value;
+    }
+    if (!nodes_json) return Status::InvalidData(fmt::format("tree {} has no \"nodes\"", t));
+    simdjson::dom::array nodes;
+    if (nodes_json->get_array().get(nodes)) return Status::InvalidData(fmt::format("tree {}: nodes is not an array", t));
+    DecisionTree& tree = trees.emplace_back();
+    tree.nodes.reserve(nodes.size());
+    for (simdjson::dom::element node_json : nodes) {
+      const size_t i = tree.nodes.size();
+      simdjson::dom::object node_object;
+      if (node_json.get_object().get(node_object)) {
+        return Status::InvalidData(fmt::format("tree {} node {} is not an object", t, i));
+      }
+      TreeNode& node = tree.nodes.emplace_back();
+      uint32_t seen = 0;
+      int64_t rows = 0;
+      for (simdjson::dom::key_value_pair field_json : node_object) {
+        const NodeField field = NodeFieldNamed(field_json.key);
+        if (field == NodeField::kUnknown) continue;
+        seen |= Bit(field);
+        const std::string wrong = ReadNodeField(field, field_json.value, node, rows);
+        if (!wrong.empty()) {
+          return Status::InvalidData(fmt::format("tree {} node {}: \"{}\" {}", t, i, FieldName(field), wrong));
         }
-        if (boosted) node.counts.assign(1, parsed.rows[i]);
-        if (split || boosted) node.prediction = 0;
-        if (split || !boosted) node.value = 0;
-        if (!split) {
-          node.threshold = 0;
-          node.left = node.right = -1;
-          node.gain = 0;
+      }
+      const bool split = (seen & Bit(NodeField::kFeature)) != 0;
+      const NodeField leaf_field = boosted ? NodeField::kValue : NodeField::kPrediction;
+      for (NodeField field : {NodeField::kId, NodeField::kDepth, boosted ? NodeField::kRows : NodeField::kCounts,
+                              NodeField::kThreshold, NodeField::kLeft, NodeField::kRight, NodeField::kGain, leaf_field}) {
+        const bool needed = IsSplitField(field) ? split : (field != leaf_field || !split);
+        if (needed && (seen & Bit(field)) == 0) {
+          return Status::InvalidData(fmt::format("tree {} node {} has no \"{}\"", t, i, FieldName(field)));
         }
       }
-      trees.push_back(std::move(parsed.tree));
-    }
-    return trees;
-  }
-
-  bool null() override { return Scalar(json(nullptr)); }
-  bool boolean(bool value) override { return Scalar(json(value)); }
-  bool number_integer(number_integer_t value) override { return Scalar(json(value)); }
-  bool number_unsigned(number_unsigned_t value) override { return Scalar(json(value)); }
-  bool number_float(number_float_t value, const string_t&) override { return Scalar(json(value)); }
-  bool string(string_t& value) override { return Scalar(json(std::move(value))); }
-  bool binary(binary_t& value) override { return Scalar(json::binary(std::move(value))); }
-  bool start_object(std::size_t) override { return Open(false); }
-  bool start_array(std::size_t) override { return Open(true); }
-  bool end_object() override { return Close(); }
-  bool end_array() override { return Close(); }
-  bool key(string_t& key) override {
-    if (!in_trees_) {
-      if (open_.size() == 1 && header_.is_object() && key == "trees") {
-        in_trees_ = trees_seen_ = true;  // a repeated key: the last one counts, as in a JSON document
-        trees_.clear();
-        trees_error_.clear();
-        return true;
-      }
-      slot_ = &(*open_.back())[key];
-      return true;
-    }
-    if (skipping_) return true;
-    if (depth_ == kInTree) {
-      if (key == "nodes") {
-        trees_.back().has_nodes = true;
-      } else {
-        Skip();
-      }
-    } else if (depth_ == kInNode) {
-      field_ = FieldNamed(key);
-      if (field_ == Field::kUnknown) {
-        Skip();
-      } else {
-        trees_.back().seen.back() |= Bit(field_);
+      if (boosted) node.counts.assign(1, rows);
+      if (split || boosted) node.prediction = 0;
+      if (split || !boosted) node.value = 0;
+      if (!split) {
+        node.threshold = 0;
+        node.left = node.right = -1;
+        node.gain = 0;
       }
     }
-    return true;
   }
-  bool parse_error(std::size_t, const std::string&, const json::exception& error) override {
-    parse_error_ = error.what();
-    return false;
-  }
-
- private:
-  enum class Field : uint8_t { kId, kDepth, kCounts, kRows, kFeature, kThreshold, kLeft, kRight, kGain, kPrediction,
-                               kValue, kUnknown };
-  static constexpr std::string_view kFieldNames[] = {"id",        "depth", "counts", "rows",       "feature", "threshold",
-                                                     "left",      "right", "gain",   "prediction", "value"};
-  static std::string_view FieldName(Field field) { return kFieldNames[static_cast<size_t>(field)]; }
-  static Field FieldNamed(std::string_view name) {
-    for (size_t f = 0; f < std::size(kFieldNames); ++f) {
-      if (kFieldNames[f] == name) return static_cast<Field>(f);
-    }
-    return Field::kUnknown;
-  }
-  static uint32_t Bit(Field field) { return 1u << static_cast<uint32_t>(field); }
-  static bool Has(uint32_t seen, Field field) { return (seen & Bit(field)) != 0; }
-  static bool IsSplitField(Field field) {
-    return field == Field::kThreshold || field == Field::kLeft || field == Field::kRight || field == Field::kGain;
-  }
-  static bool IsReal(Field field) { return field == Field::kThreshold || field == Field::kGain || field == Field::kValue; }
-  static int32_t* IntegerField(TreeNode& node, Field field) {
-    switch (field) {
-      case Field::kId: return &node.id;
-      case Field::kDepth: return &node.depth;
-      case Field::kFeature: return &node.feature;
-      case Field::kLeft: return &node.left;
-      case Field::kRight: return &node.right;
-      case Field::kPrediction: return &node.prediction;
-      default: return nullptr;
-    }
-  }
-
-  // Containers open inside the "trees" value: its array, a tree object, its nodes array, a node
-  // object, a node's counts array.
-  static constexpr int kInTrees = 1, kInTree = 2, kInNodes = 3, kInNode = 4, kInCounts = 5;
-
-  struct ParsedTree {
-    DecisionTree tree;
-    std::vector<uint32_t> seen;  // per node: the Field bits the file gave
-    std::vector<int64_t> rows;   // per node: gbt's "rows"
-    bool has_nodes = false;
-  };
-
-  // The header document: the value goes into the open array, under the last key, or is the root.
-  json* Add(json value) {
-    if (open_.empty()) {
-      header_ = std::move(value);
-      return &header_;
-    }
-    json& container = *open_.back();
-    if (container.is_array()) {
-      container.push_back(std::move(value));
-      return &container.back();
-    }
-    *slot_ = std::move(value);
-    return slot_;
-  }
-
-  std::string NodeName() const {
-    return fmt::format("tree {} node {}", trees_.size() - 1, trees_.back().tree.nodes.size() - 1);
-  }
-  // The first error in the trees; the rest of the "trees" value is skipped.
-  void Fail(const std::string& what) {
-    if (trees_error_.empty()) trees_error_ = what;
-    skipping_ = true;
-    skip_depth_ = 0;
-  }
-  // Skips the next value (scalar or container) at this depth.
-  void Skip() {
-    skipping_ = true;
-    skip_depth_ = depth_;
-  }
-  // A value at depth_ ended: a skipped one, or at depth 0 the "trees" value itself.
-  void EndValue() {
-    if (skipping_ && depth_ == skip_depth_) skipping_ = false;
-    if (depth_ == 0) in_trees_ = false;
-  }
-
-  bool Scalar(json value) {
-    if (!in_trees_) {
-      Add(std::move(value));
-      return true;
-    }
-    if (!skipping_) Value(value);
-    EndValue();
-    return true;
-  }
-
-  // A value inside the trees (a container that does not belong there: null).
-  void Value(const json& value) {
-    switch (depth_) {
-      case 0: return Fail("trees is not an array");
-      case kInTrees: return Fail(fmt::format("tree {} is not an object", trees_.size()));
-      case kInTree: return Fail(fmt::format("tree {}: nodes is not an array", trees_.size() - 1));
-      case kInNodes:
-        return Fail(fmt::format("tree {} node {} is not an object", trees_.size() - 1, trees_.back().tree.nodes.size()));
-      case kInCounts:
-        if (!value.is_number_integer()) return Fail(NodeName() + ": counts holds a value that is not an integer");
-        trees_.back().tree.nodes.back().counts.push_back(value.get<int64_t>());
-        return;
-      default: return Assign(value);
-    }
-  }
-
-  void Assign(const json& value) {
-    TreeNode& node = trees_.back().tree.nodes.back();
-    if (IsReal(field_)) {
-      if (!value.is_number()) return Fail(fmt::format("{}: \"{}\" is not a number", NodeName(), FieldName(field_)));
-      (field_ == Field::kThreshold ? node.threshold : field_ == Field::kGain ? node.gain : node.value) =
-          value.get<double>();
-      return;
-    }
-    if (field_ == Field::kCounts) return Fail(NodeName() + ": \"counts\" is not an array");
-    const int64_t number = value.is_number_integer() ? value.get<int64_t>() : 0;
-    if (!value.is_number_integer() ||
-        (field_ != Field::kRows &&
-         (number < std::numeric_limits<int32_t>::min() || number > std::numeric_limits<int32_t>::max()))) {
-      return Fail(fmt::format("{}: \"{}\" is not a {}integer", NodeName(), FieldName(field_),
-                              field_ == Field::kRows ? "" : "32-bit "));
-    }
-    if (field_ == Field::kRows) {
-      trees_.back().rows.back() = number;
-    } else {
-      *IntegerField(node, field_) = static_cast<int32_t>(number);
-    }
-  }
-
-  bool Open(bool array) {
-    if (!in_trees_) {
-      open_.push_back(Add(array ? json::array() : json::object()));
-      return true;
-    }
-    if (!skipping_) {
-      // The container each depth holds: the trees array, tree objects, a nodes array, node objects,
-      // a counts array (the only container in a node).
-      const bool expected =
-          depth_ < kInNode ? array == (depth_ % 2 == 0) : depth_ == kInNode && array && field_ == Field::kCounts;
-      if (!expected) {
-        Value(json());  // fails as any other value out of place would, and skips the rest
-        ++depth_;
-        return true;
-      }
-      if (depth_ == kInTrees) {
-        trees_.emplace_back();
-        if (trees_.size() > 1) trees_.back().tree.nodes.reserve(trees_[trees_.size() - 2].tree.nodes.size());
-      } else if (depth_ == kInNodes) {
-        ParsedTree& tree = trees_.back();
-        tree.tree.nodes.emplace_back();
-        tree.seen.push_back(0);
-        tree.rows.push_back(0);
-      } else if (depth_ == kInNode) {
-        std::vector<int64_t>& counts = trees_.back().tree.nodes.back().counts;
-        counts.clear();
-        counts.reserve(counts_hint_);
-      }
-    }
-    ++depth_;
-    return true;
-  }
-
-  bool Close() {
-    if (!in_trees_) {
-      open_.pop_back();
-      return true;
-    }
-    --depth_;
-    if (!skipping_) {
-      if (depth_ == kInNode) counts_hint_ = trees_.back().tree.nodes.back().counts.size();
-      if (depth_ == kInTrees && !trees_.back().has_nodes) Fail(fmt::format("tree {} has no \"nodes\"", trees_.size() - 1));
-    }
-    EndValue();
-    return true;
-  }
-
-  json header_;
-  std::vector<json*> open_;  // the header's open containers
-  json* slot_ = nullptr;     // where the header's next object value goes
-  std::string parse_error_;
-
-  bool in_trees_ = false;  // inside the root's "trees" value
-  bool trees_seen_ = false;
-  int depth_ = 0;          // containers open inside the "trees" value
-  bool skipping_ = false;  // until the value begun at skip_depth_ ends
-  int skip_depth_ = 0;
-  Field field_ = Field::kUnknown;  // the node key whose value comes next
-  size_t counts_hint_ = 0;
-  std::vector<ParsedTree> trees_;
-  std::string trees_error_;
-};
+  return trees;
+}
 
 }  // namespace
 
@@ -390,12 +277,28 @@ std::string Model::ToJson() const {
 }
 
 Result<Model> Model::FromJson(std::string_view text, const std::string& source) {
-  ModelReader reader;
-  if (!json::sax_parse(text, &reader)) {
-    return Status::InvalidData(
-        fmt::format("model file {} is not a tad model (not valid JSON: {})", source, reader.parse_error()));
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (const auto error = parser.parse(text.data(), text.size()).get(root)) {
+    return Status::InvalidData(fmt::format("model file {} is not a tad model (not valid JSON: {})", source,
+                                           simdjson::error_message(error)));
   }
-  const json& doc = reader.header();
+  // The header as a nlohmann document; the trees are read from simdjson's below.
+  json doc;
+  std::optional<simdjson::dom::element> trees_json;
+  simdjson::dom::object fields;
+  if (!root.get_object().get(fields)) {
+    doc = json::object();
+    for (simdjson::dom::key_value_pair field : fields) {
+      if (field.key == "trees") {
+        trees_json = field.value;  // a repeated key: the last one counts
+      } else {
+        doc[std::string(field.key)] = ToNlohmann(field.value);
+      }
+    }
+  } else {
+    doc = ToNlohmann(root);
+  }
   if (!doc.is_object() || !doc.contains("format") || !doc["format"].is_string()) {
     return Status::InvalidData(fmt::format("model file {} is not a tad model (no \"format\" key)", source));
   }
@@ -447,7 +350,8 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
   } catch (const json::exception& e) {
     return Damaged(source, e.what());
   }
-  auto trees = reader.TakeTrees(model.parameters.classifier == Classifier::kGbt);
+  if (!trees_json) return Damaged(source, "no \"trees\"");
+  auto trees = ReadTrees(*trees_json, model.parameters.classifier == Classifier::kGbt);
   if (!trees.ok()) return Damaged(source, trees.status().message());
   model.trees = std::move(*trees);
 
