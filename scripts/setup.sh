@@ -14,7 +14,7 @@ readonly THIRD_PARTY=third_party/duckdb
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libpcap-dev libopenmpi-dev openmpi-bin
-  libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev
+  libcli11-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tshark libndpi-bin prometheus prometheus-pushgateway
   python3-sklearn python3-xgboost python3-numpy

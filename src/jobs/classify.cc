@@ -208,28 +208,35 @@ FlowClassifier::FlowClassifier(const Model& model, FeatureRowBuilder features, F
     : compiled_(model),
       features_(std::move(features)),
       tracker_(rules, true),
-      row_(features_.size()),
+      rows_(features_.size()),
       probabilities_(static_cast<size_t>(compiled_.classes())) {}
 
 void FlowClassifier::Label(std::vector<FlowRecord>& ended, const Emit& emit) {
+  if (ended.empty()) return;
   const auto classes = static_cast<size_t>(compiled_.classes());
-  const auto features = static_cast<int32_t>(features_.size());
-  for (const FlowRecord& flow : ended) {
-    int32_t predicted = 0;
-    if (features_.rows() == FeatureRows::kFlows) {
-      // As `tad predict`: the class from PredictBatch, its probability from PredictProbabilities.
-      features_.Fill(flow, row_.data());
-      compiled_.PredictBatch(row_.data(), 1, features, &predicted, 1);
-      compiled_.PredictProbabilities(row_.data(), 1, features, probabilities_.data(), 1);
-    } else {
-      auto sums = packet_sums_.find(flow.flow_index);
-      const double packets = static_cast<double>(flow.sizes.count);
-      for (size_t c = 0; c < classes; ++c) probabilities_[c] = sums->second[c] / packets;
+  const size_t count = ended.size();
+  predicted_.resize(count);
+  probabilities_.resize(count * classes);
+  if (features_.rows() == FeatureRows::kFlows) {
+    // As `tad predict`: the class PredictBatch gives, its probability from PredictProbabilities;
+    // the flows that ended together in one batch, so the trees are walked once for all of them.
+    const size_t features = features_.size();
+    rows_.resize(count * features);
+    for (size_t i = 0; i < count; ++i) features_.Fill(ended[i], rows_.data() + i * features);
+    compiled_.PredictWithProbabilities(rows_.data(), static_cast<int64_t>(count), static_cast<int32_t>(features),
+                                       predicted_.data(), probabilities_.data(), 1);
+  } else {
+    for (size_t i = 0; i < count; ++i) {
+      auto sums = packet_sums_.find(ended[i].flow_index);
+      const double packets = static_cast<double>(ended[i].sizes.count);
+      double* probabilities = probabilities_.data() + i * classes;
+      for (size_t c = 0; c < classes; ++c) probabilities[c] = sums->second[c] / packets;
       packet_sums_.erase(sums);
-      predicted = static_cast<int32_t>(std::max_element(probabilities_.begin(), probabilities_.end()) -
-                                       probabilities_.begin());
+      predicted_[i] = static_cast<int32_t>(std::max_element(probabilities, probabilities + classes) - probabilities);
     }
-    emit(flow, predicted, probabilities_[static_cast<size_t>(predicted)]);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    emit(std::move(ended[i]), predicted_[i], probabilities_[i * classes + static_cast<size_t>(predicted_[i])]);
   }
   ended.clear();
 }
@@ -239,10 +246,10 @@ void FlowClassifier::Observe(PacketFeatures& packet, const Emit& emit) {
   // Flows that ended on this packet do not include it: label them before it joins a sum.
   if (!ended_.empty()) Label(ended_, emit);
   if (features_.rows() == FeatureRows::kPackets && packet.flow_index != 0) {
-    features_.Fill(packet, row_.data());
-    compiled_.PredictProbabilities(row_.data(), 1, static_cast<int32_t>(features_.size()), probabilities_.data(), 1);
+    features_.Fill(packet, rows_.data());
+    compiled_.PredictProbabilities(rows_.data(), 1, static_cast<int32_t>(features_.size()), probabilities_.data(), 1);
     std::vector<double>& sums = packet_sums_[packet.flow_index];
-    sums.resize(probabilities_.size(), 0.0);
+    sums.resize(static_cast<size_t>(compiled_.classes()), 0.0);
     for (size_t c = 0; c < sums.size(); ++c) sums[c] += probabilities_[c];
   }
 }
@@ -315,8 +322,8 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   auto label_capture = [&](size_t index, int worker) {
     CaptureFlows& result = results[index];
     FlowClassifier& classifier = classifiers[static_cast<size_t>(worker)];
-    const FlowClassifier::Emit keep = [&](const FlowRecord& flow, int32_t predicted, double probability) {
-      result.flows.push_back(flow);
+    const FlowClassifier::Emit keep = [&](FlowRecord&& flow, int32_t predicted, double probability) {
+      result.flows.push_back(std::move(flow));
       result.predicted.push_back(predicted);
       result.probabilities.push_back(probability);
     };
@@ -476,7 +483,7 @@ Result<LiveClassifySummary> ClassifyLive(const LiveClassifyOptions& options) {
 
   LabeledFlow record;
   record.source_file = options.interface;
-  const FlowClassifier::Emit emit = [&](const FlowRecord& flow, int32_t predicted, double probability) {
+  const FlowClassifier::Emit emit = [&](FlowRecord&& flow, int32_t predicted, double probability) {
     record.flow = &flow;
     record.prediction = model.classes[static_cast<size_t>(predicted)];
     record.probability = probability;

@@ -70,7 +70,7 @@ struct ClassifySummary {
 /// Labels flows as they end: packets in (dissected, in capture order), labeled flows out.
 class FlowClassifier {
  public:
-  using Emit = std::function<void(const FlowRecord& flow, int32_t predicted, double probability)>;
+  using Emit = std::function<void(FlowRecord&& flow, int32_t predicted, double probability)>;
   /// InvalidArgument naming the model's features that captures cannot give.
   static Result<FlowClassifier> Create(const Model& model, const FlowOptions& options);
 
@@ -91,8 +91,9 @@ class FlowClassifier {
   FeatureRowBuilder features_;
   FlowTracker tracker_;
   std::vector<FlowRecord> ended_;
-  std::vector<float> row_;
-  std::vector<double> probabilities_;
+  std::vector<float> rows_;             // feature rows: one per ended flow (flow models) or the packet's
+  std::vector<int32_t> predicted_;      // per ended flow
+  std::vector<double> probabilities_;  // row-major, classes per row
   // Packet models: the sum of each open flow's packet probabilities, by flow_index.
   std::unordered_map<int64_t, std::vector<double>> packet_sums_;
 };

@@ -7,7 +7,8 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
+#include <simdjson.h>
 
 #include "common/atomic_output.h"
 #include "tree/histogram.h"
@@ -51,6 +52,169 @@ std::string ParametersJson(const TreeParameters& p) {
 // Damaged-file errors: one message shape for every check.
 Status Damaged(const std::string& source, const std::string& what) {
   return Status::InvalidData(fmt::format("model file {} is damaged: {}", source, what));
+}
+
+// The model file is read with simdjson (Debian's libsimdjson): nlohmann's parser took most of
+// classify's fixed cost on a 1.5 MB forest file, a DOM of maps and strings per node and, even
+// through its SAX interface, a lexer several times slower than simdjson's. The trees, nearly all
+// of the file, go straight from simdjson's document into TreeNodes; the small header is converted
+// to a nlohmann document for the checks that the command line shares (parameters, flow options).
+// The file is written with fmt (ToJson): one writer.
+
+// simdjson's value as a nlohmann value, numbers as they are (no text round trip).
+json ToNlohmann(simdjson::dom::element element) {
+  using simdjson::dom::element_type;
+  switch (element.type()) {
+    case element_type::ARRAY: {
+      json array = json::array();
+      const simdjson::dom::array items = element.get_array().value_unsafe();
+      for (simdjson::dom::element item : items) array.push_back(ToNlohmann(item));
+      return array;
+    }
+    case element_type::OBJECT: {
+      json object = json::object();
+      const simdjson::dom::object fields = element.get_object().value_unsafe();
+      for (simdjson::dom::key_value_pair field : fields) {
+        object[std::string(field.key)] = ToNlohmann(field.value);  // a repeated key: the last one counts
+      }
+      return object;
+    }
+    case element_type::INT64: return element.get_int64().value_unsafe();
+    case element_type::UINT64: return element.get_uint64().value_unsafe();
+    case element_type::DOUBLE: return element.get_double().value_unsafe();
+    case element_type::STRING: return std::string(element.get_string().value_unsafe());
+    case element_type::BOOL: return element.get_bool().value_unsafe();
+    case element_type::NULL_VALUE: break;
+  }
+  return nullptr;
+}
+
+// A node's keys; a key not here is ignored.
+enum class NodeField : uint8_t { kId, kDepth, kCounts, kRows, kFeature, kThreshold, kLeft, kRight, kGain, kPrediction,
+                                 kValue, kUnknown };
+constexpr std::string_view kNodeFieldNames[] = {"id",   "depth", "counts", "rows",       "feature", "threshold",
+                                                "left", "right", "gain",   "prediction", "value"};
+
+NodeField NodeFieldNamed(std::string_view name) {
+  for (size_t f = 0; f < std::size(kNodeFieldNames); ++f) {
+    if (kNodeFieldNames[f] == name) return static_cast<NodeField>(f);
+  }
+  return NodeField::kUnknown;
+}
+std::string_view FieldName(NodeField field) { return kNodeFieldNames[static_cast<size_t>(field)]; }
+uint32_t Bit(NodeField field) { return 1u << static_cast<uint32_t>(field); }
+bool IsSplitField(NodeField field) {
+  return field == NodeField::kThreshold || field == NodeField::kLeft || field == NodeField::kRight ||
+         field == NodeField::kGain;
+}
+int32_t* IntegerField(TreeNode& node, NodeField field) {
+  switch (field) {
+    case NodeField::kId: return &node.id;
+    case NodeField::kDepth: return &node.depth;
+    case NodeField::kFeature: return &node.feature;
+    case NodeField::kLeft: return &node.left;
+    case NodeField::kRight: return &node.right;
+    case NodeField::kPrediction: return &node.prediction;
+    default: return nullptr;
+  }
+}
+
+// One key of a node into `node` (gbt's "rows" into `rows`); what is wrong with it, or "".
+std::string ReadNodeField(NodeField field, simdjson::dom::element value, TreeNode& node, int64_t& rows) {
+  switch (field) {
+    case NodeField::kThreshold:
+    case NodeField::kGain:
+    case NodeField::kValue: {
+      double number = 0;
+      if (value.get_double().get(number)) return "is not a number";
+      (field == NodeField::kThreshold ? node.threshold : field == NodeField::kGain ? node.gain : node.value) = number;
+      return "";
+    }
+    case NodeField::kCounts: {
+      simdjson::dom::array counts;
+      if (value.get_array().get(counts)) return "is not an array";
+      node.counts.clear();
+      node.counts.reserve(counts.size());
+      for (simdjson::dom::element count : counts) {
+        int64_t number = 0;
+        if (count.get_int64().get(number)) return "holds a value that is not an integer";
+        node.counts.push_back(number);
+      }
+      return "";
+    }
+    case NodeField::kRows:
+      return value.get_int64().get(rows) ? "is not an integer" : "";
+    default: {
+      int64_t number = 0;
+      if (value.get_int64().get(number) || number < std::numeric_limits<int32_t>::min() ||
+          number > std::numeric_limits<int32_t>::max()) {
+        return "is not a 32-bit integer";
+      }
+      *IntegerField(node, field) = static_cast<int32_t>(number);
+      return "";
+    }
+  }
+}
+
+// The "trees" value, each node's fields as the model's kind reads them (gbt: `rows` and leaf
+// `value`; the others: `counts` and leaf `prediction`); a leaf keeps only its leaf field, a split
+// only its split fields, whatever else the file holds.
+Result<std::vector<DecisionTree>> ReadTrees(simdjson::dom::element trees_json, bool boosted) {
+  simdjson::dom::array trees_array;
+  if (trees_json.get_array().get(trees_array)) return Status::InvalidData("trees is not an array");
+  std::vector<DecisionTree> trees;
+  trees.reserve(trees_array.size());
+  for (simdjson::dom::element tree_json : trees_array) {
+    const size_t t = trees.size();
+    simdjson::dom::object tree_object;
+    if (tree_json.get_object().get(tree_object)) return Status::InvalidData(fmt::format("tree {} is not an object", t));
+    std::optional<simdjson::dom::element> nodes_json;
+    for (simdjson::dom::key_value_pair field : tree_object) {
+      if (field.key == "nodes") nodes_json = field.value;
+    }
+    if (!nodes_json) return Status::InvalidData(fmt::format("tree {} has no \"nodes\"", t));
+    simdjson::dom::array nodes;
+    if (nodes_json->get_array().get(nodes)) return Status::InvalidData(fmt::format("tree {}: nodes is not an array", t));
+    DecisionTree& tree = trees.emplace_back();
+    tree.nodes.reserve(nodes.size());
+    for (simdjson::dom::element node_json : nodes) {
+      const size_t i = tree.nodes.size();
+      simdjson::dom::object node_object;
+      if (node_json.get_object().get(node_object)) {
+        return Status::InvalidData(fmt::format("tree {} node {} is not an object", t, i));
+      }
+      TreeNode& node = tree.nodes.emplace_back();
+      uint32_t seen = 0;
+      int64_t rows = 0;
+      for (simdjson::dom::key_value_pair field_json : node_object) {
+        const NodeField field = NodeFieldNamed(field_json.key);
+        if (field == NodeField::kUnknown) continue;
+        seen |= Bit(field);
+        const std::string wrong = ReadNodeField(field, field_json.value, node, rows);
+        if (!wrong.empty()) {
+          return Status::InvalidData(fmt::format("tree {} node {}: \"{}\" {}", t, i, FieldName(field), wrong));
+        }
+      }
+      const bool split = (seen & Bit(NodeField::kFeature)) != 0;
+      const NodeField leaf_field = boosted ? NodeField::kValue : NodeField::kPrediction;
+      for (NodeField field : {NodeField::kId, NodeField::kDepth, boosted ? NodeField::kRows : NodeField::kCounts,
+                              NodeField::kThreshold, NodeField::kLeft, NodeField::kRight, NodeField::kGain, leaf_field}) {
+        const bool needed = IsSplitField(field) ? split : (field != leaf_field || !split);
+        if (needed && (seen & Bit(field)) == 0) {
+          return Status::InvalidData(fmt::format("tree {} node {} has no \"{}\"", t, i, FieldName(field)));
+        }
+      }
+      if (boosted) node.counts.assign(1, rows);
+      if (split || boosted) node.prediction = 0;
+      if (split || !boosted) node.value = 0;
+      if (!split) {
+        node.threshold = 0;
+        node.left = node.right = -1;
+        node.gain = 0;
+      }
+    }
+  }
+  return trees;
 }
 
 }  // namespace
@@ -113,11 +277,27 @@ std::string Model::ToJson() const {
 }
 
 Result<Model> Model::FromJson(std::string_view text, const std::string& source) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (const auto error = parser.parse(text.data(), text.size()).get(root)) {
+    return Status::InvalidData(fmt::format("model file {} is not a tad model (not valid JSON: {})", source,
+                                           simdjson::error_message(error)));
+  }
+  // The header as a nlohmann document; the trees are read from simdjson's below.
   json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Status::InvalidData(fmt::format("model file {} is not a tad model (not valid JSON: {})", source, e.what()));
+  std::optional<simdjson::dom::element> trees_json;
+  simdjson::dom::object fields;
+  if (!root.get_object().get(fields)) {
+    doc = json::object();
+    for (simdjson::dom::key_value_pair field : fields) {
+      if (field.key == "trees") {
+        trees_json = field.value;  // a repeated key: the last one counts
+      } else {
+        doc[std::string(field.key)] = ToNlohmann(field.value);
+      }
+    }
+  } else {
+    doc = ToNlohmann(root);
   }
   if (!doc.is_object() || !doc.contains("format") || !doc["format"].is_string()) {
     return Status::InvalidData(fmt::format("model file {} is not a tad model (no \"format\" key)", source));
@@ -166,34 +346,14 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
       if (!flow_options.ok()) return flow_options.status();
       model.flow_options = *flow_options;
     }
-    const bool boosted = model.parameters.classifier == Classifier::kGbt;
-    if (boosted) model.base_score = doc.at("base_score").get<std::vector<double>>();
-    for (const json& tree_json : doc.at("trees")) {
-      DecisionTree tree;
-      for (const json& n : tree_json.at("nodes")) {
-        TreeNode node;
-        node.id = n.at("id").get<int32_t>();
-        node.depth = n.at("depth").get<int32_t>();
-        node.counts = boosted ? std::vector<int64_t>{n.at("rows").get<int64_t>()}
-                              : n.at("counts").get<std::vector<int64_t>>();
-        if (n.contains("feature")) {
-          node.feature = n.at("feature").get<int32_t>();
-          node.threshold = n.at("threshold").get<double>();
-          node.left = n.at("left").get<int32_t>();
-          node.right = n.at("right").get<int32_t>();
-          node.gain = n.at("gain").get<double>();
-        } else if (boosted) {
-          node.value = n.at("value").get<double>();
-        } else {
-          node.prediction = n.at("prediction").get<int32_t>();
-        }
-        tree.nodes.push_back(std::move(node));
-      }
-      model.trees.push_back(std::move(tree));
-    }
+    if (model.parameters.classifier == Classifier::kGbt) model.base_score = doc.at("base_score").get<std::vector<double>>();
   } catch (const json::exception& e) {
     return Damaged(source, e.what());
   }
+  if (!trees_json) return Damaged(source, "no \"trees\"");
+  auto trees = ReadTrees(*trees_json, model.parameters.classifier == Classifier::kGbt);
+  if (!trees.ok()) return Damaged(source, trees.status().message());
+  model.trees = std::move(*trees);
 
   // Structure: every reference in range, every node reached exactly once from the root.
   if (model.features.empty()) return Damaged(source, "no features");
@@ -248,11 +408,14 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
 }
 
 Result<Model> Model::Load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return Status::IoError(fmt::format("cannot read model file {}", path.string()));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return FromJson(buffer.str(), path.string());
+  std::string text(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+    return Status::IoError(fmt::format("cannot read model file {}", path.string()));
+  }
+  return FromJson(text, path.string());
 }
 
 Status Model::Save(const std::filesystem::path& path, bool overwrite) const {
@@ -459,12 +622,21 @@ void CompiledModel::PredictBatch(const float* rows, int64_t count, int32_t featu
     trees_.front().PredictBatch(rows, count, features, out, threads);
     return;
   }
+  std::vector<double> probabilities(static_cast<size_t>(count) * static_cast<size_t>(classes_));
+  PredictWithProbabilities(rows, count, features, out, probabilities.data(), threads);
+}
+
+void CompiledModel::PredictWithProbabilities(const float* rows, int64_t count, int32_t features, int32_t* predicted,
+                                             double* probabilities, int threads) const {
+  PredictProbabilities(rows, count, features, probabilities, threads);
+  if (!boosted_ && trees_.size() == 1) {  // a tree predicts its leaf's class, as PredictBatch
+    trees_.front().PredictBatch(rows, count, features, predicted, threads);
+    return;
+  }
   const size_t classes = static_cast<size_t>(classes_);
-  std::vector<double> probabilities(static_cast<size_t>(count) * classes);
-  PredictProbabilities(rows, count, features, probabilities.data(), threads);
   for (int64_t r = 0; r < count; ++r) {
-    const double* row = probabilities.data() + static_cast<size_t>(r) * classes;
-    out[r] = static_cast<int32_t>(std::max_element(row, row + classes) - row);  // first maximum: lowest index
+    const double* row = probabilities + static_cast<size_t>(r) * classes;
+    predicted[r] = static_cast<int32_t>(std::max_element(row, row + classes) - row);  // first maximum: lowest index
   }
 }
 

@@ -134,6 +134,9 @@ class CompiledModel {
   /// count × classes() probabilities, row-major: a tree's are its leaf's class shares of training
   /// rows, a forest's the mean over its trees.
   void PredictProbabilities(const float* rows, int64_t count, int32_t features, double* out, int threads) const;
+  /// Both in one walk over the trees: `predicted` as PredictBatch, `probabilities` as PredictProbabilities.
+  void PredictWithProbabilities(const float* rows, int64_t count, int32_t features, int32_t* predicted,
+                                double* probabilities, int threads) const;
 
  private:
   void PredictShares(const float* rows, int64_t count, int32_t features, double* out, int threads) const;

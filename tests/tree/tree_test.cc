@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "dataset/duckdb_database.h"
@@ -404,6 +405,47 @@ TEST(ModelFileTest, RefusesForeignAndDamagedFiles) {
   EXPECT_EQ(compiled.Predict(&rows[0]), 0);
   EXPECT_EQ(compiled.Predict(&rows[1]), 1);
   EXPECT_EQ(compiled.Predict(&rows[2]), 1);  // missing goes right
+}
+
+// A model file as a JSON library rewrites it (nlohmann's document: keys sorted, so "trees" comes
+// before "training_data" and a node's "counts" first), with a key tad does not know in the header,
+// a tree and a node, reads back as the same model; a node that lacks a key is damaged, named.
+TEST(ModelFileTest, ReadsAnyKeyOrderAndIgnoresUnknownKeys) {
+  for (Classifier classifier : {Classifier::kRandomForest, Classifier::kGbt}) {
+    const bool boosted = classifier == Classifier::kGbt;
+    Model model;
+    model.parameters.classifier = classifier;
+    model.parameters.split_by = SplitBy::kRow;
+    model.features = {"a", "b"};
+    model.classes = {"x", "y"};
+    model.training_data.class_counts = {3, 4};
+    if (boosted) model.base_score = {0.25};
+    for (int t = 0; t < 2; ++t) {
+      DecisionTree tree;
+      tree.nodes = {{0, 0, {3, 4}, t, 0.5 + t, 1, 2, 0.125, 0},
+                    {1, 1, {3, 1}, -1, 0, -1, -1, 0, 0, -0.5},
+                    {2, 1, {0, 3}, -1, 0, -1, -1, 0, 1, 0.75}};
+      if (boosted) {
+        for (TreeNode& node : tree.nodes) node.counts = {node.counts[0] + node.counts[1]};
+      }
+      model.trees.push_back(tree);
+    }
+    const std::string text = model.ToJson();
+    nlohmann::json document = nlohmann::json::parse(text);
+    document["comment"] = {{"written", "by hand"}};
+    document["trees"][1]["note"] = nlohmann::json::array({1, {{"deep", true}}});
+    document["trees"][0]["nodes"][1]["extra"] = {{"counts", "not these"}};
+    auto reread = Model::FromJson(document.dump(), "m.json");
+    ASSERT_TRUE(reread.ok()) << reread.status().message();
+    EXPECT_EQ(reread->ToJson(), text);
+
+    document["trees"][1]["nodes"][2].erase(boosted ? "rows" : "counts");
+    auto damaged = Model::FromJson(document.dump(), "m.json");
+    ASSERT_FALSE(damaged.ok());
+    const std::string missing = std::string("tree 1 node 2 has no \"") + (boosted ? "rows" : "counts") + "\"";
+    EXPECT_NE(damaged.status().message().find(missing), std::string::npos)
+        << damaged.status().message();
+  }
 }
 
 TEST(TrainingDataTest, SingleClassAndMissingColumnsAreRefused) {
