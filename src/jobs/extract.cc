@@ -56,11 +56,13 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
 
 /// Rows per Parquet file: a capture's rows go to files of this many rows each (the last one
 /// fewer), so that several threads encode the files of one capture at once, while what each file
-/// holds depends only on the capture. Two of DuckDB's row groups (122,880 rows each) for packet
-/// rows; flow rows are about six times as wide, so a sixth as many keep a file's chunks (the
-/// memory of a file being filled) about the same size.
-constexpr uint64_t kPacketRowsPerFile = 2 * 122880;
-constexpr uint64_t kFlowRowsPerFile = kPacketRowsPerFile / 6;
+/// holds depends only on the capture. One of DuckDB's row groups (122,880 rows) for packet rows:
+/// the encoding of the file queued last is what runs on one core after the capture has been read,
+/// so the smaller the files, the shorter that tail (two row groups per file doubled it). Flow
+/// rows are about six times as wide; 40,960 of them (a sixth of two row groups) keep a file's
+/// chunks (the memory of a file being filled) about the size of 245,760 packet rows'.
+constexpr uint64_t kPacketRowsPerFile = 122880;
+constexpr uint64_t kFlowRowsPerFile = 40960;
 
 /// Reads one capture, appending its rows in file order to `rows` (packet rows, or with --flows flow
 /// rows in the order flows end) and calling `file_full` whenever `rows` holds `rows_per_file` of
