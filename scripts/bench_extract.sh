@@ -58,9 +58,11 @@ rm -f "$work/tshark-$packets.tsv"
 echo "tad extract, $large packets (peak RSS) ..."
 extract "$large"
 
-/usr/bin/python3 - "$work" "$packets" "$large" "$tad_seconds" "$tshark_seconds" "$tshark_lines" <<'PY'
+dataset_bytes=$(du -sb "$work/dataset-$packets" | cut -f1)
+
+/usr/bin/python3 - "$work" "$packets" "$large" "$tad_seconds" "$tshark_seconds" "$tshark_lines" "$dataset_bytes" <<'PY'
 import json, re, sys
-work, packets, large, tad_s, tshark_s, tshark_lines = sys.argv[1:7]
+work, packets, large, tad_s, tshark_s, tshark_lines, dataset_bytes = sys.argv[1:8]
 tad_s, tshark_s = float(tad_s), float(tshark_s)
 
 
@@ -77,7 +79,8 @@ print(f"\n== extraction benchmark: one pcap of {small['packets']:,} packets ({sm
       f"tad synth --seed 1")
 print("| contender | output | wall s | packets/s |")
 print("|---|---|---|---|")
-print(f"| tad extract --threads 2 | Parquet, {small['rows']:,} rows | {tad_s:.2f} | {tad_rate:,.0f} |")
+print(f"| tad extract --threads 2 | Parquet, {small['rows']:,} rows, {int(dataset_bytes) / 2**20:.1f} MiB | {tad_s:.2f} | "
+      f"{tad_rate:,.0f} |")
 print(f"| tshark -T fields (13 fields) | text | {tshark_s:.2f} | {tshark_rate:,.0f} |")
 print(f"\ntad / tshark packets/s: {tad_rate / tshark_rate:.1f}x (target: >= 20x)")
 print(f"tad extract --threads 2: {tad_rate / 1e6:.2f} M packets/s (target: >= 2.5 M, issue 16)")

@@ -48,6 +48,7 @@ FlowTracker::FlowTracker(FlowRules rules, bool assemble) : rules_(rules), assemb
 
 void FlowTracker::Clear() {
   flows_.clear();
+  records_.clear();
   free_.clear();
   table_.assign(kInitialSlots, kNone);
   mask_ = kInitialSlots - 1;
@@ -105,6 +106,7 @@ uint32_t FlowTracker::Open(uint64_t hash, const uint8_t* a, const uint8_t* b, ui
   } else {
     id = static_cast<uint32_t>(flows_.size());
     flows_.emplace_back();
+    if (assemble_) records_.emplace_back();
   }
   Flow& flow = flows_[id];
   std::memcpy(flow.addr_a, a, 16);
@@ -124,7 +126,7 @@ uint32_t FlowTracker::Open(uint64_t hash, const uint8_t* a, const uint8_t* b, ui
   ++open_;
   LinkNewest(id);
   if (assemble_) {
-    FlowRecord& r = flow.record;
+    FlowRecord& r = records_[id];
     r = FlowRecord();
     r.flow_index = flow.flow_index;
     r.first_packet_index = packet.packet_index;
@@ -161,13 +163,13 @@ void FlowTracker::End(uint32_t id, FlowEndReason reason, std::vector<FlowRecord>
   --open_;
   free_.push_back(id);
   if (assemble_) {
-    flows_[id].record.end_reason = reason;
-    ended.push_back(std::move(flows_[id].record));
+    records_[id].end_reason = reason;
+    ended.push_back(std::move(records_[id]));
   }
 }
 
-void FlowTracker::AddToRecord(Flow& flow, const PacketFeatures& packet, int direction, int64_t gap_us) {
-  FlowRecord& r = flow.record;
+void FlowTracker::AddToRecord(uint32_t id, const PacketFeatures& packet, int direction, int64_t gap_us) {
+  FlowRecord& r = records_[id];
   const int64_t size = packet.ip_len;
   if (r.sizes.count > 0) r.gaps_us.Add(gap_us);
   r.sizes.Add(size);
@@ -253,7 +255,7 @@ void FlowTracker::Observe(PacketFeatures& packet, std::vector<FlowRecord>& ended
   packet.flow_index = flow.flow_index;
   packet.direction = static_cast<int8_t>(direction);
   packet.inter_arrival_us = gap_us;
-  if (assemble_) AddToRecord(flow, packet, direction, gap_us);
+  if (assemble_) AddToRecord(id, packet, direction, gap_us);
 }
 
 void FlowTracker::Expire(int64_t now_ns, std::vector<FlowRecord>& ended) {

@@ -65,7 +65,6 @@ class FlowTracker {
     int64_t flow_index;
     uint32_t older;  // LRU list by last packet: towards the least recently active
     uint32_t newer;
-    FlowRecord record;
   };
   uint32_t Find(uint64_t hash, const uint8_t* a, const uint8_t* b, uint16_t port_a, uint16_t port_b,
                 const PacketFeatures& packet) const;
@@ -73,7 +72,7 @@ class FlowTracker {
                 const PacketFeatures& packet);
   /// Removes flow `id` from the table and the LRU list, handing its record out with `reason`.
   void End(uint32_t id, FlowEndReason reason, std::vector<FlowRecord>& ended);
-  void AddToRecord(Flow& flow, const PacketFeatures& packet, int direction, int64_t gap_us);
+  void AddToRecord(uint32_t id, const PacketFeatures& packet, int direction, int64_t gap_us);
   void Unlink(uint32_t id);
   void LinkNewest(uint32_t id);
   void Grow();
@@ -81,6 +80,9 @@ class FlowTracker {
   FlowRules rules_;
   bool assemble_;
   std::vector<Flow> flows_;       // open flows and free entries
+  // When assembling, records_[id] is flow id's record; else empty: packet rows need only the
+  // flow's key and clocks, and a record (some 400 bytes) per open flow would be memory to fill.
+  std::vector<FlowRecord> records_;
   std::vector<uint32_t> free_;    // free entries of flows_
   std::vector<uint32_t> table_;   // open addressing (linear probing) of flow ids
   uint64_t mask_ = 0;

@@ -56,11 +56,13 @@ std::vector<InputFile> ListInputs(const fs::path& input) {
 
 /// Rows per Parquet file: a capture's rows go to files of this many rows each (the last one
 /// fewer), so that several threads encode the files of one capture at once, while what each file
-/// holds depends only on the capture. Two of DuckDB's row groups (122,880 rows each) for packet
-/// rows; flow rows are about six times as wide, so a sixth as many keep a file's chunks (the
-/// memory of a file being filled) about the same size.
-constexpr uint64_t kPacketRowsPerFile = 2 * 122880;
-constexpr uint64_t kFlowRowsPerFile = kPacketRowsPerFile / 6;
+/// holds depends only on the capture. One of DuckDB's row groups (122,880 rows) for packet rows:
+/// the encoding of the file queued last is what runs on one core after the capture has been read,
+/// so the smaller the files, the shorter that tail (two row groups per file doubled it). Flow
+/// rows are about six times as wide; 40,960 of them (a sixth of two row groups) keep a file's
+/// chunks (the memory of a file being filled) about the size of 245,760 packet rows'.
+constexpr uint64_t kPacketRowsPerFile = 122880;
+constexpr uint64_t kFlowRowsPerFile = 40960;
 
 /// Reads one capture, appending its rows in file order to `rows` (packet rows, or with --flows flow
 /// rows in the order flows end) and calling `file_full` whenever `rows` holds `rows_per_file` of
@@ -116,8 +118,9 @@ void ReadFile(const InputFile& file, const ExtractOptions& options, bool dissect
 /// it) and goes on with rows from a pool. Any thread writes queued files before it starts
 /// another capture, and a reader that finds the pool empty writes queued files itself, so at most
 /// threads + 1 files are in memory at once. Each thread has its own flow tracker and DuckDB
-/// writer. Files are independent (a flow never crosses files) and every Parquet file's name and
-/// rows depend only on the input, so the dataset is the same for any thread count.
+/// writer (made when it writes its first file). Files are independent (a flow never crosses
+/// files) and every Parquet file's name and rows depend only on the input, so the dataset is the
+/// same for any thread count.
 class ParallelExtract {
  public:
   ParallelExtract(const std::vector<InputFile>& files, const ExtractOptions& options, ProgressSink& progress,
@@ -132,13 +135,7 @@ class ParallelExtract {
         results_(files.size()),
         max_buffers_(static_cast<size_t>(threads) + 1),
         dissect_ahead_(static_cast<size_t>(threads) > files.size()) {
-    for (int i = 0; i < threads; ++i) {
-      writers_.push_back(ValueOrThrow(ParquetFileWriter::Create(columns_)));
-      writers_.back()->RecordFlowOptions({options.flows ? FeatureRows::kFlows : FeatureRows::kPackets,
-                                          options.idle_timeout_s, options.active_timeout_s,
-                                          options.flows ? options.splt : 0});
-    }
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this, i] { Work(*writers_[i]); });
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
   }
   ~ParallelExtract() { Join(); }
   ParallelExtract(const ParallelExtract&) = delete;
@@ -184,13 +181,27 @@ class ParallelExtract {
     changed_.notify_all();
   }
 
+  /// Writes `rows` to `path` with the calling thread's writer, made at its first file: each thread
+  /// starts its DuckDB while the captures are already being read, not one after another before.
+  Status Write(std::unique_ptr<ParquetFileWriter>& writer, ParquetRows& rows, const fs::path& path) {
+    if (!writer) {
+      auto created = ParquetFileWriter::Create(columns_);
+      if (!created.ok()) return created.status();
+      writer = std::move(created).value();
+      writer->RecordFlowOptions({options_.flows ? FeatureRows::kFlows : FeatureRows::kPackets,
+                                 options_.idle_timeout_s, options_.active_timeout_s,
+                                 options_.flows ? options_.splt : 0});
+    }
+    return writer->Write(rows, path);
+  }
+
   /// Writes one queued file (the caller holds `lock`, which is released while writing).
-  void WriteQueued(std::unique_lock<std::mutex>& lock, ParquetFileWriter& writer) {
+  void WriteQueued(std::unique_lock<std::mutex>& lock, std::unique_ptr<ParquetFileWriter>& writer) {
     Part part = std::move(queue_.front());
     queue_.pop_front();
     const bool skip = part.file > stop_after_;
     lock.unlock();
-    Status written = skip ? Status::Ok() : writer.Write(*part.rows, part.path);
+    Status written = skip ? Status::Ok() : Write(writer, *part.rows, part.path);
     lock.lock();
     if (!written.ok()) {
       lock.unlock();
@@ -203,7 +214,8 @@ class ParallelExtract {
 
   /// A ParquetRows for the next file's rows: from the pool, a new one while fewer than
   /// max_buffers_ exist, else after writing queued files until one comes back.
-  std::unique_ptr<ParquetRows> TakeRows(std::unique_lock<std::mutex>& lock, ParquetFileWriter& writer) {
+  std::unique_ptr<ParquetRows> TakeRows(std::unique_lock<std::mutex>& lock,
+                                        std::unique_ptr<ParquetFileWriter>& writer) {
     for (;;) {
       if (!free_.empty()) {
         std::unique_ptr<ParquetRows> rows = std::move(free_.back());
@@ -222,8 +234,9 @@ class ParallelExtract {
     }
   }
 
-  void Work(ParquetFileWriter& writer) {
+  void Work() {
     FlowTracker flows(RulesOf(options_), options_.flows);
+    std::unique_ptr<ParquetFileWriter> writer;
     std::unique_lock lock(mutex_);
     for (;;) {
       if (!queue_.empty()) {
@@ -244,7 +257,8 @@ class ParallelExtract {
   }
 
   /// Reads file `index` (the caller holds `lock`; it is released while reading).
-  void Read(size_t index, FlowTracker& flows, ParquetFileWriter& writer, std::unique_lock<std::mutex>& lock) {
+  void Read(size_t index, FlowTracker& flows, std::unique_ptr<ParquetFileWriter>& writer,
+            std::unique_lock<std::mutex>& lock) {
     const InputFile& file = files_[index];
     const fs::path folder = out_dir_ / HivePartitionFolder("category", file.category);
     size_t part = 0;
@@ -292,7 +306,6 @@ class ParallelExtract {
   std::vector<FileResult> results_;
   const size_t max_buffers_;
   const bool dissect_ahead_;  // more threads than captures: each capture's reading takes two
-  std::vector<std::unique_ptr<ParquetFileWriter>> writers_;
   std::mutex mutex_;
   std::condition_variable changed_;  // a file was queued or written, a reader ended, a file failed
   std::deque<Part> queue_;           // files waiting to be written

@@ -27,7 +27,7 @@ struct ExtractOptions {
   double idle_timeout_s = 120;
   double active_timeout_s = 1800;
   int splt = kDefaultSplt;
-  uint64_t rows_per_file = 0;  // rows per Parquet file; 0: 245,760 packet rows or 40,960 flow rows
+  uint64_t rows_per_file = 0;  // rows per Parquet file; 0: 122,880 packet rows or 40,960 flow rows
   ProgressSink* progress = nullptr;  // bytes read; warnings about skipped or cut-short files
 };
 
