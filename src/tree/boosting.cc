@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "common/elapsed.h"
 #include "common/hash.h"
@@ -92,15 +93,41 @@ struct GrowingTree {
   DecisionTree tree;
   std::vector<NodeStats> stats;    // per node
   std::vector<int32_t> split_bin;  // per node: rows with bin <= this go left
-  int32_t LeafOf(const BinnedRows& rows, int64_t r) const {
-    int32_t id = 0;
-    while (!tree.nodes[static_cast<size_t>(id)].is_leaf()) {
-      const TreeNode& node = tree.nodes[static_cast<size_t>(id)];
-      id = rows.bin(r, node.feature) <= split_bin[static_cast<size_t>(id)] ? node.left : node.right;
-    }
-    return id;
-  }
 };
+
+// A grown tree's node as the margin update walks it: rows whose bin (the two bytes at `column`,
+// masked) is at most `split_bin` go to `left`, the others to left + 1; a leaf has left < 0.
+struct WalkNode {
+  size_t column = 0;
+  uint16_t mask = 0;
+  int32_t split_bin = 0;
+  int32_t left = -1;
+  double value = 0;
+};
+
+std::vector<WalkNode> WalkNodes(const GrowingTree& grow, const BinnedRows& rows) {
+  std::vector<WalkNode> walk(grow.tree.nodes.size());
+  for (size_t i = 0; i < walk.size(); ++i) {
+    const TreeNode& node = grow.tree.nodes[i];
+    if (node.is_leaf()) {
+      walk[i].value = node.value;
+      continue;
+    }
+    walk[i] = {rows.column_offset(node.feature), rows.column_mask(node.feature), grow.split_bin[i], node.left, 0};
+  }
+  return walk;
+}
+
+// Without branches on the row's side (unpredictable): the right child is left + 1.
+double LeafValueOf(const std::vector<WalkNode>& walk, const uint8_t* row) {
+  const WalkNode* node = walk.data();
+  while (node->left >= 0) {
+    const uint8_t* at = row + node->column;
+    const int32_t bin = (at[0] | (at[1] << 8)) & node->mask;
+    node = walk.data() + node->left + (bin > node->split_bin);
+  }
+  return node->value;
+}
 
 bool Sampled(const TreeParameters& parameters, uint64_t identity, int32_t round) {
   if (parameters.subsampling_rate >= 1.0) return true;
@@ -172,9 +199,13 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
   double best_loss = early_stopping ? validation_loss() : 0;
   int32_t best_rounds = 0;
 
-  std::vector<int64_t> gradients(cells);
-  std::vector<int64_t> hessians(cells);
+  std::vector<GradientPair> gradients(cells);  // tree-major: tree k's rows are [k * n, (k + 1) * n)
   std::vector<uint8_t> in_round(static_cast<size_t>(n));  // boosting rows of this round's sample
+  // Reused every round, so that no round faults in fresh pages.
+  std::vector<uint32_t> sample;
+  std::vector<uint32_t> order;
+  std::optional<LevelGrowth> growth;
+  std::vector<std::vector<WalkNode>> walks(width);
   for (int32_t round = 0; round < parameters.max_iter; ++round) {
     // Each row's gradient and hessian, rounded once to fixed point; rows outside this round's
     // sample (and validation rows) are in no tree's root.
@@ -194,14 +225,13 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           const double prob = p[static_cast<size_t>(cls)];
           const double gradient = weight * (prob - (label == cls ? 1.0 : 0.0));
           const double hessian = weight * (per_round == 1 ? 1.0 : 2.0) * prob * (1.0 - prob);
-          const size_t at = static_cast<size_t>(k) * static_cast<size_t>(n) + static_cast<size_t>(r);
-          gradients[at] = std::llround(gradient * kGradientScale);
-          // At least one unit, so that no node with rows has a zero hessian.
-          hessians[at] = std::max<int64_t>(1, std::llround(hessian * kGradientScale));
+          // At least one unit of hessian, so that no node with rows has a zero hessian.
+          gradients[static_cast<size_t>(k) * static_cast<size_t>(n) + static_cast<size_t>(r)] = {
+              std::llround(gradient * kGradientScale), std::max<int64_t>(1, std::llround(hessian * kGradientScale))};
         }
       }
     });
-    std::vector<uint32_t> sample;
+    sample.clear();
     for (int64_t r = 0; r < n; ++r) {
       if (in_round[static_cast<size_t>(r)]) sample.push_back(static_cast<uint32_t>(r));
     }
@@ -215,27 +245,30 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       root_candidates.push_back(CandidateFeatures(parameters, features, round * per_round + k, 0));
     }
     // Every tree of the round starts from the same rows.
-    std::vector<uint32_t> order;
-    order.reserve(sample.size() * width);
-    for (size_t k = 0; k < width; ++k) order.insert(order.end(), sample.begin(), sample.end());
-    LevelGrowth growth(rows, bins, kStatsPerBin, std::move(order),
-                       std::vector<int64_t>(width, static_cast<int64_t>(sample.size())), std::move(root_candidates),
-                       threads);
-    const GradientSums sums{gradients, hessians};
+    order.resize(sample.size() * width);
+    for (size_t k = 0; k < width; ++k) std::copy(sample.begin(), sample.end(), order.begin() + k * sample.size());
+    const std::vector<int64_t> root_rows(width, static_cast<int64_t>(sample.size()));
+    if (growth) {
+      growth->Restart(order, root_rows, std::move(root_candidates));
+    } else {
+      growth.emplace(rows, bins, kStatsPerBin, std::move(order), root_rows, std::move(root_candidates), threads);
+      order = {};
+    }
+    const GradientSums sums{gradients};
     auto can_split = [&](const NodeStats& node, int32_t depth) {
       return depth < parameters.max_depth && node.rows >= 2 * parameters.min_instances_per_node &&
              static_cast<double>(node.hessian) / kGradientScale >= 2 * parameters.min_hessian_per_node;
     };
-    for (int32_t depth = 0; !growth.done(); ++depth) {
+    for (int32_t depth = 0; !growth->done(); ++depth) {
       const auto level_start = std::chrono::steady_clock::now();
-      growth.Build(sums, communicator, local_stats);
+      growth->Build(sums, communicator, local_stats);
 
       const auto split_start = std::chrono::steady_clock::now();
-      for (size_t s = 0; s < growth.nodes().size(); ++s) {
-        const LevelNode& slot = growth.nodes()[s];
+      for (size_t s = 0; s < growth->nodes().size(); ++s) {
+        const LevelNode& slot = growth->nodes()[s];
         GrowingTree& grow = growing[static_cast<size_t>(slot.tree)];
         const int32_t id = slot.node;
-        const int64_t* node_histogram = growth.histogram(s);
+        const int64_t* node_histogram = growth->histogram(s);
         if (id == 0) {  // the root's sums come from its histogram (any feature's bins sum to them)
           const int32_t feature = slot.layout.held().front();
           NodeStats root;
@@ -271,7 +304,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         for (int side = 0; side < 2; ++side) {
           if (open[side]) candidates[side] = CandidateFeatures(parameters, features, tree_index, left_id + side);
         }
-        growth.AddChildren(s, split.feature, split.bin, left_id, open, totals, candidates);
+        growth->AddChildren(s, split.feature, split.bin, left_id, open, totals, candidates);
         for (int side = 0; side < 2; ++side) {
           TreeNode child;
           child.id = left_id + side;
@@ -282,7 +315,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           grow.split_bin.push_back(-1);
         }
       }
-      growth.NextLevel();
+      growth->NextLevel();
       local_stats.split_seconds += SecondsSince(split_start);
       if (work) {
         work->tasks_completed += 1;
@@ -293,7 +326,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         progress.tree_index = round * per_round;
         progress.trees_total = parameters.max_iter * per_round;
         // The round is complete once its last level is.
-        const int32_t rounds_done = growth.done() ? round + 1 : round;
+        const int32_t rounds_done = growth->done() ? round + 1 : round;
         progress.trees_done = rounds_done * per_round;
         progress.rounds_done = rounds_done;
         progress.rounds_total = parameters.max_iter;
@@ -317,12 +350,12 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       }
     }
     // Every row's margins move by its leaves' values (validation rows too: they measure the model).
+    for (size_t k = 0; k < width; ++k) walks[k] = WalkNodes(growing[k], rows);
     ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
       for (int64_t r = begin; r < end; ++r) {
-        for (size_t k = 0; k < width; ++k) {
-          const GrowingTree& grow = growing[k];
-          margins[static_cast<size_t>(r) * width + k] += grow.tree.nodes[static_cast<size_t>(grow.LeafOf(rows, r))].value;
-        }
+        const uint8_t* row = rows.row(r);
+        double* row_margins = margins.data() + static_cast<size_t>(r) * width;
+        for (size_t k = 0; k < width; ++k) row_margins[k] += LeafValueOf(walks[k], row);
       }
     });
     for (auto& grow : growing) out.trees.push_back(std::move(grow.tree));

@@ -126,16 +126,15 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
   const FeatureCells cells(rows, layout);
   const size_t held = cells.offsets.size();
   const size_t step = static_cast<size_t>(layout.classes());
+  const GradientPair* tree_pairs = sums.pairs.data() + static_cast<size_t>(tree) * static_cast<size_t>(rows.rows());
   for (int64_t i = begin; i < end; ++i) {
     const uint32_t r = order[i];
     const uint8_t* row = rows.row(r);
-    const size_t at = static_cast<size_t>(tree) * static_cast<size_t>(rows.rows()) + r;
-    const int64_t gradient = sums.gradients[at];
-    const int64_t hessian = sums.hessians[at];
+    const GradientPair pair = tree_pairs[r];
     for (size_t k = 0; k < held; ++k) {
       int64_t* cell = target + cells.offsets[k] + BinOf<kWide>(row, cells, k) * step;
-      cell[0] += gradient;
-      cell[1] += hessian;
+      cell[0] += pair.gradient;
+      cell[1] += pair.hessian;
       cell[2] += 1;
     }
   }
@@ -238,18 +237,8 @@ std::vector<int64_t> PartitionRows(const BinnedRows& rows, std::span<uint32_t> o
 LevelGrowth::LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t statistics,
                          std::vector<uint32_t> order, const std::vector<int64_t>& root_rows,
                          std::vector<std::vector<int32_t>> candidates, int threads)
-    : rows_(rows), bins_(bins), statistics_(statistics), threads_(threads), order_(std::move(order)) {
-  int64_t begin = 0;
-  for (size_t t = 0; t < root_rows.size(); ++t) {
-    LevelNode root;
-    root.tree = static_cast<int32_t>(t);
-    root.candidates = std::move(candidates[t]);
-    root.layout = HistogramLayout(bins, statistics, root.candidates);
-    root.begin = begin;
-    root.end = begin + root_rows[t];
-    begin = root.end;
-    nodes_.push_back(std::move(root));
-  }
+    : rows_(rows), bins_(bins), statistics_(statistics), threads_(threads) {
+  Restart(order, root_rows, std::move(candidates));
 }
 
 void LevelGrowth::Reuse(std::vector<int64_t>& buffer, size_t size) {
@@ -274,6 +263,23 @@ void LevelGrowth::Build(const ClassCounts& sums, Communicator& communicator, Tra
 
 void LevelGrowth::Build(const GradientSums& sums, Communicator& communicator, TrainingStats& stats) {
   BuildWith(sums, communicator, stats);
+}
+
+void LevelGrowth::Restart(std::vector<uint32_t>& order, const std::vector<int64_t>& root_rows,
+                          std::vector<std::vector<int32_t>> candidates) {
+  order_.swap(order);
+  nodes_.clear();
+  int64_t begin = 0;
+  for (size_t t = 0; t < root_rows.size(); ++t) {
+    LevelNode root;
+    root.tree = static_cast<int32_t>(t);
+    root.candidates = std::move(candidates[t]);
+    root.layout = HistogramLayout(bins_, statistics_, root.candidates);
+    root.begin = begin;
+    root.end = begin + root_rows[t];
+    begin = root.end;
+    nodes_.push_back(std::move(root));
+  }
 }
 
 template <class Sums>
