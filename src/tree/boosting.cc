@@ -118,15 +118,24 @@ std::vector<WalkNode> WalkNodes(const GrowingTree& grow, const BinnedRows& rows)
   return walk;
 }
 
-// Without branches on the row's side (unpredictable): the right child is left + 1.
-double LeafValueOf(const std::vector<WalkNode>& walk, const uint8_t* row) {
-  const WalkNode* node = walk.data();
-  while (node->left >= 0) {
-    const uint8_t* at = row + node->column;
-    const int32_t bin = (at[0] | (at[1] << 8)) & node->mask;
-    node = walk.data() + node->left + (bin > node->split_bin);
+// Adds each tree's leaf value to the row's margin of its class. The trees are walked a level at a
+// time side by side, so that their chains of dependent loads overlap, and without branches on the
+// row's side (unpredictable): the right child is left + 1. `cursor` has one entry per tree.
+void AddLeafValues(const std::vector<std::vector<WalkNode>>& walks, const uint8_t* row, double* margins,
+                   std::vector<const WalkNode*>& cursor) {
+  for (size_t k = 0; k < walks.size(); ++k) cursor[k] = walks[k].data();
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (size_t k = 0; k < walks.size(); ++k) {
+      const WalkNode* node = cursor[k];
+      if (node->left < 0) continue;
+      const uint8_t* at = row + node->column;
+      const int32_t bin = (at[0] | (at[1] << 8)) & node->mask;
+      cursor[k] = walks[k].data() + node->left + (bin > node->split_bin);
+      moved = true;
+    }
   }
-  return node->value;
+  for (size_t k = 0; k < walks.size(); ++k) margins[k] += cursor[k]->value;
 }
 
 bool Sampled(const TreeParameters& parameters, uint64_t identity, int32_t round) {
@@ -352,10 +361,9 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
     // Every row's margins move by its leaves' values (validation rows too: they measure the model).
     for (size_t k = 0; k < width; ++k) walks[k] = WalkNodes(growing[k], rows);
     ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
+      std::vector<const WalkNode*> cursor(width);
       for (int64_t r = begin; r < end; ++r) {
-        const uint8_t* row = rows.row(r);
-        double* row_margins = margins.data() + static_cast<size_t>(r) * width;
-        for (size_t k = 0; k < width; ++k) row_margins[k] += LeafValueOf(walks[k], row);
+        AddLeafValues(walks, rows.row(r), margins.data() + static_cast<size_t>(r) * width, cursor);
       }
     });
     for (auto& grow : growing) out.trees.push_back(std::move(grow.tree));
