@@ -135,7 +135,6 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
       int64_t* cell = target + cells.offsets[k] + BinOf<kWide>(row, cells, k) * step;
       cell[0] += pair.gradient;
       cell[1] += pair.hessian;
-      cell[2] += 1;
     }
   }
 }

@@ -110,7 +110,8 @@ struct CountedNode {
 };
 
 /// What a row adds to its bin, per classifier. Classes: weight at the row's class (decision tree,
-/// forest). Gradients: (gradient, hessian, 1) in fixed point (boosting). Per-(row, tree) values
+/// forest). Gradients: the row's two fixed-point values, (gradient, hessian) (boosting packs the
+/// row count into the hessian's low bits, so a bin needs no third sum). Per-(row, tree) values
 /// are tree-major (tree t's rows are contiguous), so a node's rows read them in ascending order.
 struct ClassCounts {
   std::span<const uint8_t> bootstrap;  // per (tree, row); empty: 1
