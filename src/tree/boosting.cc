@@ -129,47 +129,59 @@ struct GrowingTree {
   std::vector<int32_t> split_bin;  // per node: rows with bin <= this go left
 };
 
-// A grown tree's node as the margin update walks it: rows whose bin (the two bytes at `column`,
-// masked) is at most `split_bin` go to `left`, the others to left + 1; a leaf has left < 0.
+// A grown tree as the margin update walks it: at each node, rows whose bin (the two bytes at
+// `column`, masked) is at most `split_bin` go to node `next`, the others to next + 1. A leaf leads
+// to itself (mask 0: its bin is 0, at most its split_bin 0), so that every row takes `depth` steps.
 struct WalkNode {
   size_t column = 0;
   uint16_t mask = 0;
   int32_t split_bin = 0;
-  int32_t left = -1;
+  int32_t next = 0;
   double value = 0;
 };
+struct TreeWalk {
+  std::vector<WalkNode> nodes;
+  int32_t depth = 0;
+};
 
-std::vector<WalkNode> WalkNodes(const GrowingTree& grow, const BinnedRows& rows) {
-  std::vector<WalkNode> walk(grow.tree.nodes.size());
-  for (size_t i = 0; i < walk.size(); ++i) {
+TreeWalk WalkOf(const GrowingTree& grow, const BinnedRows& rows) {
+  TreeWalk walk{std::vector<WalkNode>(grow.tree.nodes.size()), grow.tree.depth()};
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const TreeNode& node = grow.tree.nodes[i];
     if (node.is_leaf()) {
-      walk[i].value = node.value;
-      continue;
+      walk.nodes[i] = {0, 0, 0, static_cast<int32_t>(i), node.value};
+    } else {
+      walk.nodes[i] = {rows.column_offset(node.feature), rows.column_mask(node.feature), grow.split_bin[i], node.left, 0};
     }
-    walk[i] = {rows.column_offset(node.feature), rows.column_mask(node.feature), grow.split_bin[i], node.left, 0};
   }
   return walk;
 }
 
-// Adds each tree's leaf value to the row's margin of its class. The trees are walked a level at a
-// time side by side, so that their chains of dependent loads overlap, and without branches on the
-// row's side (unpredictable): the right child is left + 1. `cursor` has one entry per tree.
-void AddLeafValues(const std::vector<std::vector<WalkNode>>& walks, const uint8_t* row, double* margins,
-                   std::vector<const WalkNode*>& cursor) {
-  for (size_t k = 0; k < walks.size(); ++k) cursor[k] = walks[k].data();
-  for (bool moved = true; moved;) {
-    moved = false;
-    for (size_t k = 0; k < walks.size(); ++k) {
-      const WalkNode* node = cursor[k];
-      if (node->left < 0) continue;
-      const uint8_t* at = row + node->column;
-      const int32_t bin = (at[0] | (at[1] << 8)) & node->mask;
-      cursor[k] = walks[k].data() + node->left + (bin > node->split_bin);
-      moved = true;
+// Adds each tree's leaf value to the margins (row-major, one per tree) of rows [begin, end). Rows
+// go down a tree a level at a time in blocks: the steps of different rows do not depend on each
+// other, so their loads overlap, and the side a row takes is computed, not branched on.
+void AddLeafValues(const std::vector<TreeWalk>& walks, const BinnedRows& rows, int64_t begin, int64_t end,
+                   double* margins) {
+  constexpr int64_t kBlock = 256;
+  const size_t width = walks.size();
+  std::vector<int32_t> at(kBlock);
+  for (int64_t block = begin; block < end; block += kBlock) {
+    const int64_t count = std::min(kBlock, end - block);
+    for (size_t k = 0; k < width; ++k) {
+      const WalkNode* nodes = walks[k].nodes.data();
+      std::fill_n(at.begin(), count, 0);
+      for (int32_t level = 0; level < walks[k].depth; ++level) {
+        for (int64_t i = 0; i < count; ++i) {
+          const WalkNode& node = nodes[at[static_cast<size_t>(i)]];
+          const uint8_t* bin = rows.row(block + i) + node.column;
+          at[static_cast<size_t>(i)] = node.next + (((bin[0] | (bin[1] << 8)) & node.mask) > node.split_bin);
+        }
+      }
+      for (int64_t i = 0; i < count; ++i) {
+        margins[static_cast<size_t>(block + i) * width + k] += nodes[at[static_cast<size_t>(i)]].value;
+      }
     }
   }
-  for (size_t k = 0; k < walks.size(); ++k) margins[k] += cursor[k]->value;
 }
 
 bool Sampled(const TreeParameters& parameters, uint64_t identity, int32_t round) {
@@ -254,7 +266,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
   std::vector<uint32_t> sample;
   std::vector<uint32_t> order;
   std::optional<LevelGrowth> growth;
-  std::vector<std::vector<WalkNode>> walks(width);
+  std::vector<TreeWalk> walks(width);
   for (int32_t round = 0; round < parameters.max_iter; ++round) {
     // Each row's gradient and hessian, rounded once to fixed point; rows outside this round's
     // sample (and validation rows) are in no tree's root.
@@ -399,13 +411,9 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       }
     }
     // Every row's margins move by its leaves' values (validation rows too: they measure the model).
-    for (size_t k = 0; k < width; ++k) walks[k] = WalkNodes(growing[k], rows);
-    ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
-      std::vector<const WalkNode*> cursor(width);
-      for (int64_t r = begin; r < end; ++r) {
-        AddLeafValues(walks, rows.row(r), margins.data() + static_cast<size_t>(r) * width, cursor);
-      }
-    });
+    for (size_t k = 0; k < width; ++k) walks[k] = WalkOf(growing[k], rows);
+    ParallelBlocks(n, threads,
+                   [&](int64_t begin, int64_t end, int) { AddLeafValues(walks, rows, begin, end, margins.data()); });
     for (auto& grow : growing) out.trees.push_back(std::move(grow.tree));
 
     if (early_stopping) {
