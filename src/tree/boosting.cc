@@ -157,6 +157,17 @@ TreeWalk WalkOf(const GrowingTree& grow, const BinnedRows& rows) {
   return walk;
 }
 
+// Moves `count` consecutive rows (the first at `first_row`) one level down: at[i] is row i's node.
+// Kept out of line: inlined into the caller's loops, its variables were spilled to the stack.
+[[gnu::noinline]] void StepDown(const WalkNode* nodes, const uint8_t* first_row, size_t row_bytes, size_t count,
+                                int32_t* at) {
+  for (size_t i = 0; i < count; ++i) {
+    const WalkNode& node = nodes[at[i]];
+    const uint8_t* bin = first_row + i * row_bytes + node.column;
+    at[i] = node.next + (((bin[0] | (bin[1] << 8)) & node.mask) > node.split_bin);
+  }
+}
+
 // Adds each tree's leaf value to the margins (row-major, one per tree) of rows [begin, end). Rows
 // go down a tree a level at a time in blocks: the steps of different rows do not depend on each
 // other, so their loads overlap, and the side a row takes is computed, not branched on.
@@ -164,22 +175,18 @@ void AddLeafValues(const std::vector<TreeWalk>& walks, const BinnedRows& rows, i
                    double* margins) {
   constexpr int64_t kBlock = 256;
   const size_t width = walks.size();
-  std::vector<int32_t> at(kBlock);
+  const size_t row_bytes = rows.row_bytes();
+  std::vector<int32_t> block_nodes(kBlock);
+  int32_t* at = block_nodes.data();
   for (int64_t block = begin; block < end; block += kBlock) {
-    const int64_t count = std::min(kBlock, end - block);
+    const size_t count = static_cast<size_t>(std::min(kBlock, end - block));
+    const uint8_t* first_row = rows.row(block);
+    double* block_margins = margins + static_cast<size_t>(block) * width;
     for (size_t k = 0; k < width; ++k) {
       const WalkNode* nodes = walks[k].nodes.data();
-      std::fill_n(at.begin(), count, 0);
-      for (int32_t level = 0; level < walks[k].depth; ++level) {
-        for (int64_t i = 0; i < count; ++i) {
-          const WalkNode& node = nodes[at[static_cast<size_t>(i)]];
-          const uint8_t* bin = rows.row(block + i) + node.column;
-          at[static_cast<size_t>(i)] = node.next + (((bin[0] | (bin[1] << 8)) & node.mask) > node.split_bin);
-        }
-      }
-      for (int64_t i = 0; i < count; ++i) {
-        margins[static_cast<size_t>(block + i) * width + k] += nodes[at[static_cast<size_t>(i)]].value;
-      }
+      std::fill_n(at, count, 0);
+      for (int32_t level = 0; level < walks[k].depth; ++level) StepDown(nodes, first_row, row_bytes, count, at);
+      for (size_t i = 0; i < count; ++i) block_margins[i * width + k] += nodes[at[i]].value;
     }
   }
 }
