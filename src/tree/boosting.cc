@@ -151,7 +151,8 @@ TreeWalk WalkOf(const GrowingTree& grow, const BinnedRows& rows) {
     if (node.is_leaf()) {
       walk.nodes[i] = {0, 0, 0, static_cast<int32_t>(i), node.value};
     } else {
-      walk.nodes[i] = {rows.column_offset(node.feature), rows.column_mask(node.feature), grow.split_bin[i], node.left, 0};
+      walk.nodes[i] = {rows.column_offset(node.feature), rows.column_mask(node.feature), grow.split_bin[i], node.left,
+                       0};
     }
   }
   return walk;
@@ -267,7 +268,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
   int64_t boosting_rows = 0;
   for (const int64_t count : class_rows) boosting_rows += count;
   const HessianPacking packing(boosting_rows, largest_weight * (per_round == 1 ? 0.25 : 0.5));
-  std::vector<GradientPair> gradients(cells);  // tree-major: tree k's rows are [k * n, (k + 1) * n)
+  std::vector<GradientPair> gradients(cells);             // tree-major: tree k's rows are [k * n, (k + 1) * n)
   std::vector<uint8_t> in_round(static_cast<size_t>(n));  // boosting rows of this round's sample
   // Reused every round, so that no round faults in fresh pages.
   std::vector<uint32_t> sample;
