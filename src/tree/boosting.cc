@@ -1,8 +1,11 @@
 #include "tree/boosting.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "common/elapsed.h"
 #include "common/hash.h"
@@ -10,9 +13,9 @@
 namespace tad {
 namespace {
 
-// Per (feature, bin) of a node's histogram slice: gradient sum, hessian sum (both fixed point)
-// and rows, laid out as HistogramLayout's three "classes".
-constexpr int32_t kStatsPerBin = 3;
+// Per (feature, bin) of a node's histogram slice: the gradient sum and the packed hessian sum and
+// rows (HessianPacking), laid out as HistogramLayout's two "classes".
+constexpr int32_t kStatsPerBin = 2;
 // Fixed-point units per 1.0 of validation log loss: a row's loss is at most -log(1e-15) ≈ 34.5, so
 // 2^20 units keep sums of 2^37 rows inside 64 bits.
 constexpr double kLossScale = 1048576.0;
@@ -21,28 +24,58 @@ constexpr uint64_t kValidationSalt = 0x76616c6964617465ULL;  // "validate"
 constexpr uint64_t kSampleSalt = 0x73616d706c696e67ULL;      // "sampling"
 
 struct NodeStats {
-  int64_t gradient = 0;  // fixed point
-  int64_t hessian = 0;   // fixed point
+  int64_t gradient = 0;  // kGradientScale units
+  int64_t hessian = 0;   // HessianPacking::hessian_scale units
   int64_t rows = 0;
   NodeStats operator-(const NodeStats& other) const {
     return {gradient - other.gradient, hessian - other.hessian, rows - other.rows};
   }
 };
 
+// To the nearest integer, halves away from zero (a multiply and a convert; std::llround is a call).
+int64_t RoundToFixed(double value) { return static_cast<int64_t>(value + std::copysign(0.5, value)); }
+
+// A bin's rows and hessian sum share one 64-bit sum, (hessian units << count_bits) + rows: every
+// row adds its hessian (at least one unit, so that no node with rows has a zero hessian) above
+// count_bits and one below. count_bits holds the boosting rows of all ranks, so the rows never
+// carry into the hessian, and hessian_scale is the largest power of two that keeps the sum of all
+// those rows' largest possible hessians inside 63 bits. Both are functions of global figures, the
+// same on every rank. The histogram kernel then adds two values per (row, feature), not three.
+struct HessianPacking {
+  int32_t count_bits = 0;
+  double hessian_scale = 0;  // fixed-point units per 1.0 of hessian
+
+  HessianPacking(int64_t rows, double largest_hessian) {
+    rows = std::max<int64_t>(rows, 1);
+    count_bits = static_cast<int32_t>(std::bit_width(static_cast<uint64_t>(rows)));
+    // rows * ((units << count_bits) + 1) <= INT64_MAX for any row's units up to `limit`.
+    const int64_t limit = (std::numeric_limits<int64_t>::max() / rows - 1) >> count_bits;
+    int32_t bits = 32;  // no finer than the gradient's units
+    while (bits > -64 && std::max(1.0, std::ldexp(largest_hessian, bits) + 0.5) > static_cast<double>(limit)) --bits;
+    hessian_scale = std::ldexp(1.0, bits);
+  }
+  int64_t Pack(double hessian) const {
+    return (std::max<int64_t>(1, RoundToFixed(hessian * hessian_scale)) << count_bits) + 1;
+  }
+  NodeStats Unpack(int64_t gradient, int64_t packed) const {
+    return {gradient, packed >> count_bits, packed & ((int64_t{1} << count_bits) - 1)};
+  }
+  double Hessian(const NodeStats& stats) const { return static_cast<double>(stats.hessian) / hessian_scale; }
+};
+
 // XGBoost's structure score G^2 / (H + lambda), in real units.
-double StructureScore(const NodeStats& stats, double lambda) {
+double StructureScore(const NodeStats& stats, const HessianPacking& packing, double lambda) {
   const double g = static_cast<double>(stats.gradient) / kGradientScale;
-  return g * g / (static_cast<double>(stats.hessian) / kGradientScale + lambda);
+  return g * g / (packing.Hessian(stats) + lambda);
 }
 
-double LeafValue(const NodeStats& stats, const TreeParameters& parameters) {
+double LeafValue(const NodeStats& stats, const HessianPacking& packing, const TreeParameters& parameters) {
   const double g = static_cast<double>(stats.gradient) / kGradientScale;
-  const double h = static_cast<double>(stats.hessian) / kGradientScale;
-  return -g / (h + parameters.reg_lambda) * parameters.step_size;
+  return -g / (packing.Hessian(stats) + parameters.reg_lambda) * parameters.step_size;
 }
 
-bool EnoughHessian(const NodeStats& stats, double minimum) {
-  return static_cast<double>(stats.hessian) / kGradientScale >= minimum;
+bool EnoughHessian(const NodeStats& stats, const HessianPacking& packing, double minimum) {
+  return packing.Hessian(stats) >= minimum;
 }
 
 struct GradientSplit {
@@ -59,26 +92,28 @@ struct GradientSplit {
 // min_info_gain and positive. Ties: larger gain, then lower feature, then lower bin; the missing
 // bin always goes right (as the decision tree's FindBestSplit).
 GradientSplit FindGradientSplit(const int64_t* node, const HistogramLayout& layout, const NodeStats& total,
-                                const std::vector<int32_t>& candidates, const TreeParameters& parameters) {
+                                const std::vector<int32_t>& candidates, const HessianPacking& packing,
+                                const TreeParameters& parameters) {
   GradientSplit best;
-  const double parent = StructureScore(total, parameters.reg_lambda);
+  const double lambda = parameters.reg_lambda;
+  const double parent = StructureScore(total, packing, lambda);
   for (const int32_t f : candidates) {
     const int64_t* feature = node + layout.offset(f);
-    NodeStats left;
+    int64_t left_gradient = 0;
+    int64_t left_packed = 0;
     const int32_t value_bins = layout.bins(f) - 1;
     for (int32_t b = 0; b + 1 < value_bins; ++b) {
       const int64_t* bin = feature + static_cast<size_t>(b) * kStatsPerBin;
-      if (bin[2] == 0) continue;  // same partition as the previous threshold: keep the lower one
-      left.gradient += bin[0];
-      left.hessian += bin[1];
-      left.rows += bin[2];
+      if (bin[1] == 0) continue;  // no rows: same partition as the previous threshold, keep the lower one
+      left_gradient += bin[0];
+      left_packed += bin[1];
+      const NodeStats left = packing.Unpack(left_gradient, left_packed);
       const NodeStats right = total - left;
       if (left.rows < parameters.min_instances_per_node || right.rows < parameters.min_instances_per_node) continue;
-      if (!EnoughHessian(left, parameters.min_hessian_per_node) || !EnoughHessian(right, parameters.min_hessian_per_node)) {
-        continue;
-      }
+      const double minimum = parameters.min_hessian_per_node;
+      if (!EnoughHessian(left, packing, minimum) || !EnoughHessian(right, packing, minimum)) continue;
       const double gain =
-          0.5 * (StructureScore(left, parameters.reg_lambda) + StructureScore(right, parameters.reg_lambda) - parent);
+          0.5 * (StructureScore(left, packing, lambda) + StructureScore(right, packing, lambda) - parent);
       if (gain < parameters.min_info_gain) continue;
       if (!best.valid || gain > best.gain) best = {true, f, b, gain, left, right};
     }
@@ -92,15 +127,70 @@ struct GrowingTree {
   DecisionTree tree;
   std::vector<NodeStats> stats;    // per node
   std::vector<int32_t> split_bin;  // per node: rows with bin <= this go left
-  int32_t LeafOf(const BinnedRows& rows, int64_t r) const {
-    int32_t id = 0;
-    while (!tree.nodes[static_cast<size_t>(id)].is_leaf()) {
-      const TreeNode& node = tree.nodes[static_cast<size_t>(id)];
-      id = rows.bin(r, node.feature) <= split_bin[static_cast<size_t>(id)] ? node.left : node.right;
-    }
-    return id;
-  }
 };
+
+// A grown tree as the margin update walks it: at each node, rows whose bin (the two bytes at
+// `column`, masked) is at most `split_bin` go to node `next`, the others to next + 1. A leaf leads
+// to itself (mask 0: its bin is 0, at most its split_bin 0), so that every row takes `depth` steps.
+struct WalkNode {
+  size_t column = 0;
+  uint16_t mask = 0;
+  int32_t split_bin = 0;
+  int32_t next = 0;
+  double value = 0;
+};
+struct TreeWalk {
+  std::vector<WalkNode> nodes;
+  int32_t depth = 0;
+};
+
+TreeWalk WalkOf(const GrowingTree& grow, const BinnedRows& rows) {
+  TreeWalk walk{std::vector<WalkNode>(grow.tree.nodes.size()), grow.tree.depth()};
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const TreeNode& node = grow.tree.nodes[i];
+    if (node.is_leaf()) {
+      walk.nodes[i] = {0, 0, 0, static_cast<int32_t>(i), node.value};
+    } else {
+      walk.nodes[i] = {rows.column_offset(node.feature), rows.column_mask(node.feature), grow.split_bin[i], node.left,
+                       0};
+    }
+  }
+  return walk;
+}
+
+// Moves `count` consecutive rows (the first at `first_row`) one level down: at[i] is row i's node.
+// Kept out of line: inlined into the caller's loops, its variables were spilled to the stack.
+[[gnu::noinline]] void StepDown(const WalkNode* nodes, const uint8_t* first_row, size_t row_bytes, size_t count,
+                                int32_t* at) {
+  for (size_t i = 0; i < count; ++i) {
+    const WalkNode& node = nodes[at[i]];
+    const uint8_t* bin = first_row + i * row_bytes + node.column;
+    at[i] = node.next + (((bin[0] | (bin[1] << 8)) & node.mask) > node.split_bin);
+  }
+}
+
+// Adds each tree's leaf value to the margins (row-major, one per tree) of rows [begin, end). Rows
+// go down a tree a level at a time in blocks: the steps of different rows do not depend on each
+// other, so their loads overlap, and the side a row takes is computed, not branched on.
+void AddLeafValues(const std::vector<TreeWalk>& walks, const BinnedRows& rows, int64_t begin, int64_t end,
+                   double* margins) {
+  constexpr int64_t kBlock = 256;
+  const size_t width = walks.size();
+  const size_t row_bytes = rows.row_bytes();
+  std::vector<int32_t> block_nodes(kBlock);
+  int32_t* at = block_nodes.data();
+  for (int64_t block = begin; block < end; block += kBlock) {
+    const size_t count = static_cast<size_t>(std::min(kBlock, end - block));
+    const uint8_t* first_row = rows.row(block);
+    double* block_margins = margins + static_cast<size_t>(block) * width;
+    for (size_t k = 0; k < width; ++k) {
+      const WalkNode* nodes = walks[k].nodes.data();
+      std::fill_n(at, count, 0);
+      for (int32_t level = 0; level < walks[k].depth; ++level) StepDown(nodes, first_row, row_bytes, count, at);
+      for (size_t i = 0; i < count; ++i) block_margins[i * width + k] += nodes[at[i]].value;
+    }
+  }
+}
 
 bool Sampled(const TreeParameters& parameters, uint64_t identity, int32_t round) {
   if (parameters.subsampling_rate >= 1.0) return true;
@@ -172,9 +262,19 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
   double best_loss = early_stopping ? validation_loss() : 0;
   int32_t best_rounds = 0;
 
-  std::vector<int64_t> gradients(cells);
-  std::vector<int64_t> hessians(cells);
+  // Two classes: hessian p(1-p) <= 1/4 (times the row's weight); softmax: 2p(1-p) <= 1/2.
+  double largest_weight = 1;
+  if (!class_weights.empty()) largest_weight = *std::max_element(class_weights.begin(), class_weights.end());
+  int64_t boosting_rows = 0;
+  for (const int64_t count : class_rows) boosting_rows += count;
+  const HessianPacking packing(boosting_rows, largest_weight * (per_round == 1 ? 0.25 : 0.5));
+  std::vector<GradientPair> gradients(cells);             // tree-major: tree k's rows are [k * n, (k + 1) * n)
   std::vector<uint8_t> in_round(static_cast<size_t>(n));  // boosting rows of this round's sample
+  // Reused every round, so that no round faults in fresh pages.
+  std::vector<uint32_t> sample;
+  std::vector<uint32_t> order;
+  std::optional<LevelGrowth> growth;
+  std::vector<TreeWalk> walks(width);
   for (int32_t round = 0; round < parameters.max_iter; ++round) {
     // Each row's gradient and hessian, rounded once to fixed point; rows outside this round's
     // sample (and validation rows) are in no tree's root.
@@ -194,14 +294,12 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           const double prob = p[static_cast<size_t>(cls)];
           const double gradient = weight * (prob - (label == cls ? 1.0 : 0.0));
           const double hessian = weight * (per_round == 1 ? 1.0 : 2.0) * prob * (1.0 - prob);
-          const size_t at = static_cast<size_t>(k) * static_cast<size_t>(n) + static_cast<size_t>(r);
-          gradients[at] = std::llround(gradient * kGradientScale);
-          // At least one unit, so that no node with rows has a zero hessian.
-          hessians[at] = std::max<int64_t>(1, std::llround(hessian * kGradientScale));
+          gradients[static_cast<size_t>(k) * static_cast<size_t>(n) + static_cast<size_t>(r)] = {
+              RoundToFixed(gradient * kGradientScale), packing.Pack(hessian)};
         }
       }
     });
-    std::vector<uint32_t> sample;
+    sample.clear();
     for (int64_t r = 0; r < n; ++r) {
       if (in_round[static_cast<size_t>(r)]) sample.push_back(static_cast<uint32_t>(r));
     }
@@ -215,36 +313,40 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       root_candidates.push_back(CandidateFeatures(parameters, features, round * per_round + k, 0));
     }
     // Every tree of the round starts from the same rows.
-    std::vector<uint32_t> order;
-    order.reserve(sample.size() * width);
-    for (size_t k = 0; k < width; ++k) order.insert(order.end(), sample.begin(), sample.end());
-    LevelGrowth growth(rows, bins, kStatsPerBin, std::move(order),
-                       std::vector<int64_t>(width, static_cast<int64_t>(sample.size())), std::move(root_candidates),
-                       threads);
-    const GradientSums sums{gradients, hessians};
+    order.resize(sample.size() * width);
+    for (size_t k = 0; k < width; ++k) std::copy(sample.begin(), sample.end(), order.begin() + k * sample.size());
+    const std::vector<int64_t> root_rows(width, static_cast<int64_t>(sample.size()));
+    if (growth) {
+      growth->Restart(order, root_rows, std::move(root_candidates));
+    } else {
+      growth.emplace(rows, bins, kStatsPerBin, std::move(order), root_rows, std::move(root_candidates), threads);
+      order = {};
+    }
+    const GradientSums sums{gradients};
     auto can_split = [&](const NodeStats& node, int32_t depth) {
       return depth < parameters.max_depth && node.rows >= 2 * parameters.min_instances_per_node &&
-             static_cast<double>(node.hessian) / kGradientScale >= 2 * parameters.min_hessian_per_node;
+             packing.Hessian(node) >= 2 * parameters.min_hessian_per_node;
     };
-    for (int32_t depth = 0; !growth.done(); ++depth) {
+    for (int32_t depth = 0; !growth->done(); ++depth) {
       const auto level_start = std::chrono::steady_clock::now();
-      growth.Build(sums, communicator, local_stats);
+      growth->Build(sums, communicator, local_stats);
 
       const auto split_start = std::chrono::steady_clock::now();
-      for (size_t s = 0; s < growth.nodes().size(); ++s) {
-        const LevelNode& slot = growth.nodes()[s];
+      for (size_t s = 0; s < growth->nodes().size(); ++s) {
+        const LevelNode& slot = growth->nodes()[s];
         GrowingTree& grow = growing[static_cast<size_t>(slot.tree)];
         const int32_t id = slot.node;
-        const int64_t* node_histogram = growth.histogram(s);
+        const int64_t* node_histogram = growth->histogram(s);
         if (id == 0) {  // the root's sums come from its histogram (any feature's bins sum to them)
           const int32_t feature = slot.layout.held().front();
-          NodeStats root;
+          int64_t gradient = 0;
+          int64_t packed = 0;
           for (int32_t b = 0; b < slot.layout.bins(feature); ++b) {
             const int64_t* bin = node_histogram + slot.layout.offset(feature) + static_cast<size_t>(b) * kStatsPerBin;
-            root.gradient += bin[0];
-            root.hessian += bin[1];
-            root.rows += bin[2];
+            gradient += bin[0];
+            packed += bin[1];
           }
+          const NodeStats root = packing.Unpack(gradient, packed);
           grow.stats[0] = root;
           grow.tree.nodes[0].counts = {root.rows};
         }
@@ -252,7 +354,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         const NodeStats node_stats = grow.stats[static_cast<size_t>(id)];
         GradientSplit split;
         if (can_split(node_stats, depth)) {
-          split = FindGradientSplit(node_histogram, slot.layout, node_stats, slot.candidates, parameters);
+          split = FindGradientSplit(node_histogram, slot.layout, node_stats, slot.candidates, packing, parameters);
         }
         if (!split.valid) continue;
         const int32_t left_id = static_cast<int32_t>(grow.tree.nodes.size());
@@ -271,7 +373,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         for (int side = 0; side < 2; ++side) {
           if (open[side]) candidates[side] = CandidateFeatures(parameters, features, tree_index, left_id + side);
         }
-        growth.AddChildren(s, split.feature, split.bin, left_id, open, totals, candidates);
+        growth->AddChildren(s, split.feature, split.bin, left_id, open, totals, candidates);
         for (int side = 0; side < 2; ++side) {
           TreeNode child;
           child.id = left_id + side;
@@ -282,7 +384,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           grow.split_bin.push_back(-1);
         }
       }
-      growth.NextLevel();
+      growth->NextLevel();
       local_stats.split_seconds += SecondsSince(split_start);
       if (work) {
         work->tasks_completed += 1;
@@ -293,7 +395,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         progress.tree_index = round * per_round;
         progress.trees_total = parameters.max_iter * per_round;
         // The round is complete once its last level is.
-        const int32_t rounds_done = growth.done() ? round + 1 : round;
+        const int32_t rounds_done = growth->done() ? round + 1 : round;
         progress.trees_done = rounds_done * per_round;
         progress.rounds_done = rounds_done;
         progress.rounds_total = parameters.max_iter;
@@ -313,18 +415,13 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
 
     for (auto& grow : growing) {
       for (auto& node : grow.tree.nodes) {
-        if (node.is_leaf()) node.value = LeafValue(grow.stats[static_cast<size_t>(node.id)], parameters);
+        if (node.is_leaf()) node.value = LeafValue(grow.stats[static_cast<size_t>(node.id)], packing, parameters);
       }
     }
     // Every row's margins move by its leaves' values (validation rows too: they measure the model).
-    ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
-      for (int64_t r = begin; r < end; ++r) {
-        for (size_t k = 0; k < width; ++k) {
-          const GrowingTree& grow = growing[k];
-          margins[static_cast<size_t>(r) * width + k] += grow.tree.nodes[static_cast<size_t>(grow.LeafOf(rows, r))].value;
-        }
-      }
-    });
+    for (size_t k = 0; k < width; ++k) walks[k] = WalkOf(growing[k], rows);
+    ParallelBlocks(n, threads,
+                   [&](int64_t begin, int64_t end, int) { AddLeafValues(walks, rows, begin, end, margins.data()); });
     for (auto& grow : growing) out.trees.push_back(std::move(grow.tree));
 
     if (early_stopping) {

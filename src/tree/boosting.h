@@ -4,7 +4,9 @@
 /// XGBoost's second-order split gain G^2/(H+lambda) and leaf value -G/(H+lambda) * step_size.
 ///
 /// Determinism: each row's gradient and hessian are rounded once, on the row, to 64-bit fixed point
-/// (kGradientScale units), so the histograms are exact integer sums and one AllReduceSum gives the
+/// (the gradient in kGradientScale units; the hessian in units chosen from the global row count and
+/// largest class weight, packed with the row count into one integer: boosting.cc's HessianPacking),
+/// so the histograms are exact integer sums and one AllReduceSum gives the
 /// same global histogram for any split of rows over executors and threads. Gains and leaf values
 /// are computed from those integers only, so every rank builds the same trees; a row's margin is a
 /// function of the trees and the row alone. The validation loss for early stopping is summed in
@@ -22,8 +24,8 @@
 
 namespace tad {
 
-/// Fixed-point units per 1.0 of a gradient, hessian or loss: 2^32, so sums of up to 2^31 rows
-/// with |gradient| <= 1 fit in 64 bits.
+/// Fixed-point units per 1.0 of a gradient: 2^32, so sums of up to 2^31 rows with |gradient| <= 1
+/// fit in 64 bits.
 inline constexpr double kGradientScale = 4294967296.0;
 
 struct BoostedTrees {

@@ -111,15 +111,21 @@ struct CountedNode {
 };
 
 /// What a row adds to its bin, per classifier. Classes: weight at the row's class (decision tree,
-/// forest). Gradients: (gradient, hessian, 1) in fixed point (boosting). Per-(row, tree) values
+/// forest). Gradients: the row's two fixed-point values, (gradient, hessian) (boosting packs the
+/// row count into the hessian's low bits, so a bin needs no third sum). Per-(row, tree) values
 /// are tree-major (tree t's rows are contiguous), so a node's rows read them in ascending order.
 struct ClassCounts {
   std::span<const uint8_t> bootstrap;  // per (tree, row); empty: 1
   std::span<const int64_t> class_weights;  // per class; empty: 1
 };
+/// A row's gradient and hessian for one tree, in fixed point, side by side so that counting a row
+/// reads one place.
+struct GradientPair {
+  int64_t gradient = 0;
+  int64_t hessian = 0;
+};
 struct GradientSums {
-  std::span<const int64_t> gradients;  // per (tree, row)
-  std::span<const int64_t> hessians;
+  std::span<const GradientPair> pairs;  // per (tree, row)
 };
 
 /// Reused buffers of CountNodes (chunk partials), kept by the caller across levels so that large
@@ -196,6 +202,11 @@ class LevelGrowth {
   LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t statistics,
               std::vector<uint32_t> order, const std::vector<int64_t>& root_rows,
               std::vector<std::vector<int32_t>> candidates, int threads);
+  /// Starts again from new roots, as the constructor does (boosting's next round), keeping the
+  /// memory of the row order, the partition scratch and the histograms, so that no round faults in
+  /// fresh pages. `order` is swapped with the previous rows' buffer, for the caller to refill.
+  void Restart(std::vector<uint32_t>& order, const std::vector<int64_t>& root_rows,
+               std::vector<std::vector<int32_t>> candidates);
 
   bool done() const { return nodes_.empty(); }
   const std::vector<LevelNode>& nodes() const { return nodes_; }
