@@ -28,8 +28,18 @@ namespace {
 // loading and made prediction 4x slower (docs/training.md). glibc backs large allocations with
 // transparent huge pages when its tunable glibc.malloc.hugetlb=1 is set, and tunables are read only
 // when a process starts: so tad sets it and executes itself again, once, before doing anything.
-// TAD_NO_HUGEPAGES=1, or a GLIBC_TUNABLES that already names the tunable, leaves things as they are.
-void ReexecWithHugePages(char** argv) {
+// Only the commands that hold a dataset in memory do: for the others (extract and classify stream
+// captures, the rest are short) a second start of the process, dynamic linking included, cost more
+// than huge pages saved. TAD_NO_HUGEPAGES=1, or a GLIBC_TUNABLES that already names the tunable,
+// leaves things as they are.
+bool HoldsADataset(int argc, char** argv) {
+  if (argc < 2) return false;
+  const std::string_view command = argv[1];
+  return command == "train" || command == "eval" || command == "predict";
+}
+
+void ReexecWithHugePages(int argc, char** argv) {
+  if (!HoldsADataset(argc, argv)) return;
   const char* current = std::getenv("GLIBC_TUNABLES");
   const std::string tunables = current ? current : "";
   if (tunables.find("glibc.malloc.hugetlb") != std::string::npos || std::getenv("TAD_NO_HUGEPAGES")) return;
@@ -84,7 +94,7 @@ std::string ParseErrorText(const CLI::App& app, int argc, char** argv, const CLI
 
 int main(int argc, char** argv) {
   using namespace tad::cli;
-  ReexecWithHugePages(argv);
+  ReexecWithHugePages(argc, argv);
   tad::InstallInterruptCleanup();
   SetCommandLine(argc, argv);  // train re-launches itself under mpirun with it
 
