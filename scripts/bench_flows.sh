@@ -73,10 +73,15 @@ synth "$packets"
 synth "$large"
 short_flows_capture "$short_flows"
 
-echo "tad extract --flows, $packets packets ..."
-start=$EPOCHREALTIME
-flows "$work/captures-$packets" "$packets"
-tad_seconds=$(/usr/bin/python3 -c "print($EPOCHREALTIME - $start)")
+echo "tad extract --flows, $packets packets (best of 3: the first run also reads the capture into the page cache) ..."
+tad_seconds=
+for run in 1 2 3; do
+  start=$EPOCHREALTIME
+  flows "$work/captures-$packets" "$packets"
+  tad_seconds=$(/usr/bin/python3 -c "
+seconds = $EPOCHREALTIME - $start
+print(min(seconds, float('${tad_seconds:-inf}')))")
+done
 
 echo "ndpiReader, same file ..."
 start=$EPOCHREALTIME
