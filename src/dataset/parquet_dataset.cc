@@ -216,10 +216,28 @@ Status ParquetDataset::CheckFeatures(const std::vector<std::string>& features) c
 }
 
 std::vector<size_t> ParquetDataset::RowGroupsForRank(int rank, int size) const {
-  std::vector<size_t> mine;
+  // Contiguous blocks of about total/size rows each (row groups differ in size: the last of each
+  // file is short): block r ends with the row group that reaches row total·(r+1)/size. Every block
+  // keeps at least one row group while there are enough (the caller refuses fewer).
   const size_t count = row_groups_.size();
-  const size_t begin = count * static_cast<size_t>(rank) / static_cast<size_t>(size);
-  const size_t end = count * static_cast<size_t>(rank + 1) / static_cast<size_t>(size);
+  const auto ranks = static_cast<size_t>(size);
+  size_t begin = 0;
+  size_t end = 0;
+  int64_t rows_before_end = 0;  // rows in row groups [0, end)
+  for (size_t r = 0; r <= static_cast<size_t>(rank); ++r) {
+    begin = end;
+    if (r + 1 == ranks) {
+      end = count;
+      break;
+    }
+    const auto target = static_cast<int64_t>(static_cast<__int128>(total_rows_) * static_cast<int64_t>(r + 1) / size);
+    while (end < count && rows_before_end < target) rows_before_end += row_groups_[end++].rows;
+    const size_t most = count - std::min(count, ranks - r - 1);  // one row group left for each later rank
+    const size_t least = std::min(begin + 1, most);
+    while (end < least) rows_before_end += row_groups_[end++].rows;
+    while (end > most) rows_before_end -= row_groups_[--end].rows;
+  }
+  std::vector<size_t> mine;
   for (size_t i = begin; i < end; ++i) mine.push_back(i);
   return mine;
 }

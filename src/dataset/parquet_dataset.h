@@ -83,8 +83,9 @@ class ParquetDataset {
   /// and the column.
   Status CheckFeatures(const std::vector<std::string>& features) const;
 
-  /// Row groups of `rank` out of `size`: a contiguous block, [rank·n/size, (rank+1)·n/size) of the
-  /// n row groups, so that a rank reads whole files (or runs of a file) in one query each.
+  /// Row groups of `rank` out of `size`: a contiguous block (so that a rank reads whole files, or
+  /// runs of a file, in one query each) of about total_rows()/size rows, at least one row group
+  /// each when there are at least `size`.
   std::vector<size_t> RowGroupsForRank(int rank, int size) const;
 
  private:

@@ -1,5 +1,6 @@
 #include "dataset/parquet_dataset.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -25,6 +26,30 @@ class ParquetDatasetTest : public ::testing::Test {
   fs::path dir_;
   DuckDatabase db_ = ValueOrThrow(DuckDatabase::OpenInMemory(1));
 };
+
+TEST_F(ParquetDatasetTest, RanksGetContiguousBlocksOfAboutEqualRows) {
+  // Four files of one row group each: 1000, 1000, 1000 and 7000 rows (10 000 in all).
+  const int64_t sizes[] = {1000, 1000, 1000, 7000};
+  for (int f = 0; f < 4; ++f) {
+    ThrowIfError(db_.Execute(fmt::format(
+        "COPY (SELECT i AS x, 'Games' AS label FROM range({}) t(i)) TO {} (FORMAT parquet)", sizes[f],
+        SqlQuote((dir_ / fmt::format("{}.parquet", static_cast<char>('a' + f))).string()))));
+  }
+  auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_, "label"));
+  ASSERT_EQ(dataset.row_groups().size(), 4u);
+  // Two ranks: the first reaches row 5000 only with the 7000-row group, which would leave the
+  // second none, so it stops before it (3000 / 7000 rows, not 2000 / 8000 as halving the count).
+  EXPECT_EQ(dataset.RowGroupsForRank(0, 2), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(dataset.RowGroupsForRank(1, 2), (std::vector<size_t>{3}));
+  // As many ranks as row groups: one each.
+  for (int rank = 0; rank < 4; ++rank) {
+    EXPECT_EQ(dataset.RowGroupsForRank(rank, 4), (std::vector<size_t>{static_cast<size_t>(rank)}));
+  }
+  // Three ranks: rank 0 reaches row 3333 with group 3 but must leave one group each to two ranks.
+  EXPECT_EQ(dataset.RowGroupsForRank(0, 3), (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(dataset.RowGroupsForRank(1, 3), (std::vector<size_t>{2}));
+  EXPECT_EQ(dataset.RowGroupsForRank(2, 3), (std::vector<size_t>{3}));
+}
 
 TEST_F(ParquetDatasetTest, LabelsFromPartitionsRowGroupsSharedOutAndNullsBecomeNaN) {
   ThrowIfError(db_.Execute(
