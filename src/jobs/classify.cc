@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -60,9 +61,14 @@ class RecordSink {
       return sink;
     }
     if (out.ends_with(".parquet")) {
-      auto writer = LabeledFlowWriter::Create(out, overwrite);
-      if (!writer.ok()) return writer.status();
-      sink->parquet_ = std::move(*writer);
+      // Starting DuckDB takes tens of milliseconds: it starts on a thread of its own while the
+      // captures are read, and the first record waits for it (extract creates its writer lazily on
+      // its writing thread for the same reason). An existing output is refused here, before any
+      // capture is read, as before.
+      if (!overwrite && fs::exists(out)) return OutputExists(out);
+      sink->pending_parquet_ = std::async(std::launch::async, [out, overwrite] {
+        return LabeledFlowWriter::Create(out, overwrite);
+      });
       return sink;
     }
     if (!out.ends_with(".jsonl")) {
@@ -79,6 +85,15 @@ class RecordSink {
     if (json_ && json_ != stdout) std::fclose(json_);
   }
 
+  /// Waits for the Parquet writer started by Open, if any; its error if it could not be created.
+  Status Ready() {
+    if (!pending_parquet_.valid()) return Status::Ok();
+    auto writer = pending_parquet_.get();
+    if (!writer.ok()) return writer.status();
+    parquet_ = std::move(*writer);
+    return Status::Ok();
+  }
+
   void Write(const LabeledFlow& record) {
     if (parquet_) parquet_->Append(record);
     if (json_) {
@@ -88,6 +103,7 @@ class RecordSink {
   }
 
   Status Finish() {
+    TAD_RETURN_IF_ERROR(Ready());
     if (parquet_) return parquet_->Finish();
     if (!json_) return Status::Ok();
     if (json_ == stdout) return std::fflush(stdout) == 0 ? Status::Ok() : Status::IoError("stdout: write failed");
@@ -100,6 +116,7 @@ class RecordSink {
 
  private:
   RecordSink() = default;
+  std::future<Result<std::unique_ptr<LabeledFlowWriter>>> pending_parquet_;
   std::unique_ptr<LabeledFlowWriter> parquet_;
   std::FILE* json_ = nullptr;
   std::optional<AtomicOutput> output_;
@@ -341,6 +358,7 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   LabeledFlow record;
   auto write_capture = [&](size_t index) {
     CaptureFlows result = std::move(results[index]);
+    if (Status ready = (*sink)->Ready(); !ready.ok()) throw Error(std::move(ready));
     record.source_file = inputs[index].source_file;
     for (size_t i = 0; i < result.flows.size(); ++i) {
       const FlowRecord& flow = result.flows[i];
