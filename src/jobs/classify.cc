@@ -336,10 +336,39 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
     classifiers.push_back(std::move(*classifier));
   }
   std::vector<CaptureFlows> results(inputs.size());
+  LabeledFlow record;
+  auto write_flow = [&](const FlowRecord& flow, int32_t predicted, double probability) {
+    record.flow = &flow;
+    record.prediction = model.classes[static_cast<size_t>(predicted)];
+    record.probability = probability;
+    (*sink)->Write(record);
+    CategoryTotals& totals = summary.totals[static_cast<size_t>(predicted)];
+    ++totals.flows;
+    totals.packets += static_cast<int64_t>(flow.sizes.count);
+    totals.bytes += flow.sizes.sum;
+    ++summary.flows;
+  };
+  auto sink_ready = [&] {
+    if (Status ready = (*sink)->Ready(); !ready.ok()) throw Error(std::move(ready));
+  };
+  // One worker takes the captures one after the other in file order: it writes each flow as it
+  // ends, on its own thread, instead of leaving every record to be written after the last packet
+  // (the output is the same; an error still publishes nothing, as the sink is not finished).
+  const bool write_as_labeled = workers == 1;
   auto label_capture = [&](size_t index, int worker) {
     CaptureFlows& result = results[index];
     FlowClassifier& classifier = classifiers[static_cast<size_t>(worker)];
+    bool first = true;
     const FlowClassifier::Emit keep = [&](FlowRecord&& flow, int32_t predicted, double probability) {
+      if (write_as_labeled) {
+        if (first) {
+          sink_ready();
+          record.source_file = inputs[index].source_file;
+          first = false;
+        }
+        write_flow(flow, predicted, probability);
+        return;
+      }
       result.flows.push_back(std::move(flow));
       result.predicted.push_back(predicted);
       result.probabilities.push_back(probability);
@@ -355,23 +384,14 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
     classifier.Finish(keep);
     result.packets = static_cast<int64_t>(counts.packets);
   };
-  LabeledFlow record;
   auto write_capture = [&](size_t index) {
     CaptureFlows result = std::move(results[index]);
-    if (Status ready = (*sink)->Ready(); !ready.ok()) throw Error(std::move(ready));
-    record.source_file = inputs[index].source_file;
+    if (!result.flows.empty()) {
+      sink_ready();
+      record.source_file = inputs[index].source_file;
+    }
     for (size_t i = 0; i < result.flows.size(); ++i) {
-      const FlowRecord& flow = result.flows[i];
-      const auto predicted = static_cast<size_t>(result.predicted[i]);
-      record.flow = &flow;
-      record.prediction = model.classes[predicted];
-      record.probability = result.probabilities[i];
-      (*sink)->Write(record);
-      CategoryTotals& totals = summary.totals[predicted];
-      ++totals.flows;
-      totals.packets += static_cast<int64_t>(flow.sizes.count);
-      totals.bytes += flow.sizes.sum;
-      ++summary.flows;
+      write_flow(result.flows[i], result.predicted[i], result.probabilities[i]);
     }
     if (!result.warning.empty()) summary.warnings.push_back(std::move(result.warning));
     summary.packets += result.packets;
