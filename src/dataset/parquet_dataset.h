@@ -135,7 +135,19 @@ Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset
 
 /// How a feature column's values are stored in a chunk (numeric types other than these are cast
 /// to FLOAT by the query).
-enum class FeatureType : uint8_t { kBool, kInt8, kInt16, kInt32, kInt64, kUInt8, kUInt16, kUInt32, kUInt64, kFloat, kDouble };
+enum class FeatureType : uint8_t {
+  kBool,
+  kInt8,
+  kInt16,
+  kInt32,
+  kInt64,
+  kUInt8,
+  kUInt16,
+  kUInt32,
+  kUInt64,
+  kFloat,
+  kDouble,
+};
 
 /// One feature's values in a chunk, as DuckDB decoded them: not converted to float, so that a
 /// reader converts only the rows it needs (a value as float is static_cast<float>, i.e. rounded
