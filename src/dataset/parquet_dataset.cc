@@ -280,8 +280,6 @@ Result<SplitChoice> ChooseSplit(DuckDatabase& db, const ParquetDataset& dataset,
 
 namespace {
 
-const float kMissing = std::numeric_limits<float>::quiet_NaN();
-
 // Feature types converted to float here, as CAST(x AS FLOAT) would (round to nearest); DuckDB
 // casts the rarer numeric types (DECIMAL, HUGEINT) itself.
 bool ReadAsStored(const std::string& type) {
@@ -292,34 +290,21 @@ bool ReadAsStored(const std::string& type) {
 
 inline bool IsValid(const uint64_t* validity, idx_t row) { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
 
-// Column `vector` (n values of type T) into dest[r * stride].
-template <typename T>
-void ConvertColumn(duckdb_vector vector, idx_t n, float* dest, size_t stride) {
-  const T* data = static_cast<const T*>(duckdb_vector_get_data(vector));
-  const uint64_t* validity = duckdb_vector_get_validity(vector);
-  if (!validity) {
-    for (idx_t r = 0; r < n; ++r) dest[r * stride] = static_cast<float>(data[r]);
-    return;
-  }
-  for (idx_t r = 0; r < n; ++r) dest[r * stride] = IsValid(validity, r) ? static_cast<float>(data[r]) : kMissing;
-}
-
-Status ConvertFeature(duckdb_type type, duckdb_vector vector, idx_t n, float* dest, size_t stride) {
+Result<FeatureType> FeatureTypeOf(duckdb_type type) {
   switch (type) {
-    case DUCKDB_TYPE_BOOLEAN: ConvertColumn<bool>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_TINYINT: ConvertColumn<int8_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_SMALLINT: ConvertColumn<int16_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_INTEGER: ConvertColumn<int32_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_BIGINT: ConvertColumn<int64_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_UTINYINT: ConvertColumn<uint8_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_USMALLINT: ConvertColumn<uint16_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_UINTEGER: ConvertColumn<uint32_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_UBIGINT: ConvertColumn<uint64_t>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_FLOAT: ConvertColumn<float>(vector, n, dest, stride); break;
-    case DUCKDB_TYPE_DOUBLE: ConvertColumn<double>(vector, n, dest, stride); break;
+    case DUCKDB_TYPE_BOOLEAN: return FeatureType::kBool;
+    case DUCKDB_TYPE_TINYINT: return FeatureType::kInt8;
+    case DUCKDB_TYPE_SMALLINT: return FeatureType::kInt16;
+    case DUCKDB_TYPE_INTEGER: return FeatureType::kInt32;
+    case DUCKDB_TYPE_BIGINT: return FeatureType::kInt64;
+    case DUCKDB_TYPE_UTINYINT: return FeatureType::kUInt8;
+    case DUCKDB_TYPE_USMALLINT: return FeatureType::kUInt16;
+    case DUCKDB_TYPE_UINTEGER: return FeatureType::kUInt32;
+    case DUCKDB_TYPE_UBIGINT: return FeatureType::kUInt64;
+    case DUCKDB_TYPE_FLOAT: return FeatureType::kFloat;
+    case DUCKDB_TYPE_DOUBLE: return FeatureType::kDouble;
     default: return Status::Internal(fmt::format("feature column of unexpected DuckDB type {}", static_cast<int>(type)));
   }
-  return Status::Ok();
 }
 
 // Hashes of a string column, rehashing only when the value differs from the previous row's
@@ -364,7 +349,7 @@ class LabelDictionary {
 // One reading thread's chunk arrays, reused from chunk to chunk (they stay in cache).
 struct ChunkBuffers {
   std::vector<uint32_t> row_in_group;
-  std::vector<float> values;
+  std::vector<FeatureColumn> features;
   std::vector<uint64_t> identity;
   std::vector<uint64_t> split_key;
   std::vector<int32_t> labels;
@@ -406,8 +391,12 @@ class RowGroupReader {
         columns_ + fmt::format(" FROM read_parquet({}, file_row_number = true, hive_partitioning = false)",
                                SqlQuote(first.path)) + where);
     if (!result.ok()) return result.status().WithContext("reading " + first.relative);
-    std::vector<duckdb_type> types(static_cast<size_t>(features_));
-    for (int32_t f = 0; f < features_; ++f) types[static_cast<size_t>(f)] = result->column_type(static_cast<idx_t>(f));
+    std::vector<FeatureType> types(static_cast<size_t>(features_));
+    for (int32_t f = 0; f < features_; ++f) {
+      auto type = FeatureTypeOf(result->column_type(static_cast<idx_t>(f)));
+      if (!type.ok()) return type.status();
+      types[static_cast<size_t>(f)] = *type;
+    }
     const Columns columns{types, static_cast<idx_t>(features_) + (label_column_ ? 1 : 0), result->column_count() - 1,
                           dataset_.label_from_partition() ? labels.Id(first.partition_label) : -1,
                           HashBytes(first.relative, seed_)};
@@ -422,13 +411,16 @@ class RowGroupReader {
             duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, columns.row_number)))[0];
         while (k + 1 < run.size() && row >= run[k + 1]->first_row) ++k;
       }
-      const Status status = ReadChunk(chunk, *run[k], columns, labels, file_hash, buffers);
+      Status status = ReadChunk(chunk, *run[k], columns, labels, file_hash, buffers);
+      rows[k] += static_cast<int64_t>(n);
+      // The feature columns point into the chunk: it lives until the visit is done.
+      if (status.ok()) {
+        status = visit(k, RowChunk{static_cast<int64_t>(n), buffers.row_in_group.data(), buffers.features.data(),
+                                   buffers.identity.data(), buffers.split_key.data(), buffers.labels.data(),
+                                   &labels.names()});
+      }
       duckdb_destroy_data_chunk(&chunk);
       TAD_RETURN_IF_ERROR(status);
-      rows[k] += static_cast<int64_t>(n);
-      TAD_RETURN_IF_ERROR(visit(k, RowChunk{static_cast<int64_t>(n), buffers.row_in_group.data(), buffers.values.data(),
-                                            buffers.identity.data(), buffers.split_key.data(), buffers.labels.data(),
-                                            &labels.names()}));
     }
     TAD_RETURN_IF_ERROR(result->FetchStatus().WithContext("reading " + first.relative));
     for (size_t k = 0; k < run.size(); ++k) {
@@ -444,20 +436,20 @@ class RowGroupReader {
  private:
   // Where a result's columns are, and what holds for every row of its row group.
   struct Columns {
-    const std::vector<duckdb_type>& types;  // of the features, the first columns
+    const std::vector<FeatureType>& types;  // of the features, the first columns
     idx_t id;                               // source_file, then the row index (and flow_index)
     idx_t row_number;
     int32_t partition_label;
     uint64_t path_hash;
   };
 
-  // The chunk's rows converted into `buffers`, in the chunk's order.
+  // The chunk's rows into `buffers`, in the chunk's order: identities, split keys and labels
+  // computed, feature columns pointing at the chunk's vectors.
   Status ReadChunk(duckdb_data_chunk chunk, const ParquetRowGroup& group, const Columns& columns,
                    LabelDictionary& labels, CachedStringHash& file_hash, ChunkBuffers& buffers) const {
     const idx_t n = duckdb_data_chunk_get_size(chunk);
-    const size_t width = static_cast<size_t>(features_);
     buffers.row_in_group.resize(n);
-    buffers.values.resize(n * width);
+    buffers.features.resize(static_cast<size_t>(features_));
     buffers.identity.resize(n);
     buffers.split_key.resize(n);
     buffers.labels.resize(n);
@@ -469,9 +461,9 @@ class RowGroupReader {
       buffers.row_in_group[r] = static_cast<uint32_t>(at);
     }
     for (int32_t f = 0; f < features_; ++f) {
-      TAD_RETURN_IF_ERROR(ConvertFeature(columns.types[static_cast<size_t>(f)],
-                                         duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f)), n,
-                                         buffers.values.data() + f, width));
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f));
+      buffers.features[static_cast<size_t>(f)] = {columns.types[static_cast<size_t>(f)], duckdb_vector_get_data(vector),
+                                                  duckdb_vector_get_validity(vector)};
     }
     if (label_column_) {
       duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(features_));
@@ -545,9 +537,18 @@ void ResizeRows(LoadedRows& out, size_t rows) {
 // Stores a chunk's rows in `out`, row i of the group at index `base` + i.
 void StoreChunk(const RowChunk& chunk, size_t base, LoadedRows& out) {
   const size_t width = static_cast<size_t>(out.features);
+  for (size_t f = 0; f < width; ++f) {
+    const FeatureColumn& column = chunk.features[f];
+    float* dest = out.values.data() + f;
+    WithTypedData(column, [&](const auto* values) {
+      for (int64_t r = 0; r < chunk.rows; ++r) {
+        dest[(base + chunk.row_in_group[r]) * width] =
+            column.IsValid(r) ? static_cast<float>(values[r]) : std::numeric_limits<float>::quiet_NaN();
+      }
+    });
+  }
   for (int64_t r = 0; r < chunk.rows; ++r) {
     const size_t at = base + chunk.row_in_group[r];
-    std::copy_n(chunk.values + static_cast<size_t>(r) * width, width, out.values.data() + at * width);
     out.identity[at] = chunk.identity[r];
     out.split_key[at] = chunk.split_key[r];
     out.labels[at] = chunk.labels[r];

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -132,12 +133,63 @@ Status ReadRowGroup(DuckDatabase& db, const ParquetDataset& dataset, const Parqu
 Result<LoadedRows> ReadRowGroups(DuckDatabase& db, const ParquetDataset& dataset, const std::vector<size_t>& groups,
                                  const std::vector<std::string>& features, uint64_t seed, SplitBy split, int threads);
 
-/// Some rows of one row group as a reader converted them, in the order DuckDB gave them; valid
+/// How a feature column's values are stored in a chunk (numeric types other than these are cast
+/// to FLOAT by the query).
+enum class FeatureType : uint8_t {
+  kBool,
+  kInt8,
+  kInt16,
+  kInt32,
+  kInt64,
+  kUInt8,
+  kUInt16,
+  kUInt32,
+  kUInt64,
+  kFloat,
+  kDouble,
+};
+
+/// One feature's values in a chunk, as DuckDB decoded them: not converted to float, so that a
+/// reader converts only the rows it needs (a value as float is static_cast<float>, i.e. rounded
+/// to nearest as CAST(x AS FLOAT); NULL is NaN).
+struct FeatureColumn {
+  FeatureType type = FeatureType::kFloat;
+  const void* data = nullptr;
+  const uint64_t* validity = nullptr;  // a bit per row; nullptr when every row is valid
+  bool IsValid(int64_t row) const { return !validity || ((validity[row / 64] >> (row % 64)) & 1); }
+  float Value(int64_t row) const;
+};
+
+/// function(typed data pointer) for the column's stored type.
+template <typename Function>
+decltype(auto) WithTypedData(const FeatureColumn& column, Function&& function) {
+  switch (column.type) {
+    case FeatureType::kBool: return function(static_cast<const bool*>(column.data));
+    case FeatureType::kInt8: return function(static_cast<const int8_t*>(column.data));
+    case FeatureType::kInt16: return function(static_cast<const int16_t*>(column.data));
+    case FeatureType::kInt32: return function(static_cast<const int32_t*>(column.data));
+    case FeatureType::kInt64: return function(static_cast<const int64_t*>(column.data));
+    case FeatureType::kUInt8: return function(static_cast<const uint8_t*>(column.data));
+    case FeatureType::kUInt16: return function(static_cast<const uint16_t*>(column.data));
+    case FeatureType::kUInt32: return function(static_cast<const uint32_t*>(column.data));
+    case FeatureType::kUInt64: return function(static_cast<const uint64_t*>(column.data));
+    case FeatureType::kFloat: return function(static_cast<const float*>(column.data));
+    case FeatureType::kDouble: break;
+  }
+  return function(static_cast<const double*>(column.data));
+}
+
+inline float FeatureColumn::Value(int64_t row) const {
+  if (!IsValid(row)) return std::numeric_limits<float>::quiet_NaN();
+  return WithTypedData(*this, [row](const auto* values) { return static_cast<float>(values[row]); });
+}
+
+/// Some rows of one row group as a reader read them, in the order DuckDB gave them; valid
 /// during the call it is handed to.
 struct RowChunk {
   int64_t rows = 0;
   const uint32_t* row_in_group = nullptr;  // each row's number inside its row group
-  const float* values = nullptr;           // rows × features, row-major; NaN = missing
+  const FeatureColumn* features = nullptr; // one per feature, in the order asked for
   const uint64_t* identity = nullptr;      // as in LoadedRows
   const uint64_t* split_key = nullptr;
   const int32_t* labels = nullptr;         // index into *label_names; -1 when the dataset has no label

@@ -12,6 +12,7 @@
 #include <limits>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "common/elapsed.h"
 
@@ -36,6 +37,8 @@ class FastBinner {
     last_bin_ = static_cast<uint16_t>(bins.edges.size());
     if (table_high_ - table_low_ >= kMaxTable) return;
     table_.resize(static_cast<size_t>(table_high_ - table_low_) + 1);
+    whole_table_ = std::abs(table_low_) < 0x1p62;
+    if (whole_table_) whole_low_ = static_cast<int64_t>(table_low_);
     for (size_t i = 0; i < table_.size(); ++i) table_[i] = Search(static_cast<float>(table_low_ + static_cast<double>(i)));
   }
   uint16_t Bin(float value) const {
@@ -48,6 +51,20 @@ class FastBinner {
       if (static_cast<double>(index) == offset) return table_[index];
     }
     return Search(value);
+  }
+  /// Bin(static_cast<float>(value)) of a stored value: whole numbers in the table's range straight
+  /// from the table (its entry i is the bin of float(table_low_ + i), so of float(value) too).
+  template <typename T>
+  uint16_t BinStored(T value) const {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      const bool fits = std::is_signed_v<T> || sizeof(T) < sizeof(int64_t) ||
+                        value <= static_cast<T>(std::numeric_limits<int64_t>::max());
+      if (whole_table_ && fits) {
+        const uint64_t index = static_cast<uint64_t>(static_cast<int64_t>(value)) - static_cast<uint64_t>(whole_low_);
+        if (index < table_.size()) return table_[index];
+      }
+    }
+    return Bin(static_cast<float>(value));
   }
 
  private:
@@ -68,6 +85,8 @@ class FastBinner {
   double table_low_ = 0;
   double table_high_ = 0;
   uint16_t last_bin_ = 0;
+  bool whole_table_ = false;  // whole_low_ is table_low_ (|table_low_| < 2^62, so offsets do not wrap)
+  int64_t whole_low_ = 0;
 };
 
 // Each feature's bin sample summarised (dataset/ValueCounts), as bytes: per feature the number of
@@ -209,9 +228,9 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
           ++group.train_rows;
           const uint32_t row = chunk.row_in_group[r];
           group.train_bits[row / 64] |= uint64_t{1} << (row % 64);
+          // Only the sample's values are converted (a few % of the rows).
           if (InBinSample(chunk.identity[r], sample_fraction)) {
-            const float* values = chunk.values + static_cast<size_t>(r) * width;
-            sample.insert(sample.end(), values, values + width);
+            for (size_t f = 0; f < width; ++f) sample.push_back(chunk.features[f].Value(r));
           }
         }
         std::vector<std::string>& names = label_names[static_cast<size_t>(thread)];
@@ -284,7 +303,14 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   data.test_labels.resize(static_cast<size_t>(test_rows));
   const std::vector<FastBinner> binners(data.bins.begin(), data.bins.end());
   std::vector<std::vector<uint16_t>> class_of(thread_slots);  // a thread's label id -> class
-  std::vector<std::vector<uint16_t>> row_bins(thread_slots, std::vector<uint16_t>(width));
+  // A thread's chunk: each row's place (training or test index) and bins (row-major).
+  struct ChunkPlaces {
+    std::vector<int64_t> place;
+    std::vector<uint8_t> train;
+    std::vector<uint16_t> bins;
+    std::vector<uint32_t> test;  // the chunk's test rows
+  };
+  std::vector<ChunkPlaces> chunk_places(thread_slots);
   const Status second_read = ScanRowGroups(
       db, dataset, mine, features, parameters.seed, data.split.split, threads,
       [&](int thread, size_t i, const RowChunk& chunk) {
@@ -295,26 +321,51 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
           const auto found = std::lower_bound(data.classes.begin(), data.classes.end(), (*chunk.label_names)[id]);
           classes.push_back(static_cast<uint16_t>(found - data.classes.begin()));
         }
-        uint16_t* bins = row_bins[static_cast<size_t>(thread)].data();
-        for (int64_t r = 0; r < chunk.rows; ++r) {
+        ChunkPlaces& places = chunk_places[static_cast<size_t>(thread)];
+        const size_t n = static_cast<size_t>(chunk.rows);
+        places.place.resize(n);
+        places.train.resize(n);
+        places.bins.resize(n * width);
+        places.test.clear();
+        for (size_t r = 0; r < n; ++r) {
           const uint32_t row = chunk.row_in_group[r];
           const bool train = group.IsTrain(row);
           if (train == IsTestRow(chunk.split_key[r], parameters.test_fraction)) {
             return Status::InvalidData(fmt::format("{}: row {} changed between two reads of the file",
                                                    row_group.relative, row_group.first_row + row));
           }
-          const float* values = chunk.values + static_cast<size_t>(r) * width;
-          const uint16_t label = classes[static_cast<size_t>(chunk.labels[r])];
           const int64_t train_index = group.TrainIndex(row);
-          if (!train) {
-            const size_t at = static_cast<size_t>(test_first[i] + row - train_index);
-            std::copy_n(values, width, data.test_values.data() + at * width);
+          places.train[r] = train;
+          if (!train) places.test.push_back(static_cast<uint32_t>(r));
+          places.place[r] = train ? train_first[i] + train_index : test_first[i] + row - train_index;
+        }
+        // Column by column from DuckDB's vectors, each in its stored type: every row binned (no
+        // branch on train or test), then the test rows' values converted.
+        for (size_t f = 0; f < width; ++f) {
+          const FeatureColumn& column = chunk.features[f];
+          const FastBinner& binner = binners[f];
+          uint16_t* bins = places.bins.data() + f;
+          float* test_values = data.test_values.data() + f;
+          WithTypedData(column, [&](const auto* values) {
+            if (!column.validity) {
+              for (size_t r = 0; r < n; ++r) bins[r * width] = binner.BinStored(values[r]);
+            } else {
+              const uint16_t missing = binner.Bin(std::numeric_limits<float>::quiet_NaN());
+              for (size_t r = 0; r < n; ++r) {
+                bins[r * width] = column.IsValid(static_cast<int64_t>(r)) ? binner.BinStored(values[r]) : missing;
+              }
+            }
+          });
+          for (uint32_t r : places.test) test_values[static_cast<size_t>(places.place[r]) * width] = column.Value(r);
+        }
+        for (size_t r = 0; r < n; ++r) {
+          const uint16_t label = classes[static_cast<size_t>(chunk.labels[r])];
+          const size_t at = static_cast<size_t>(places.place[r]);
+          if (!places.train[r]) {
             data.test_labels[at] = label;
             continue;
           }
-          const size_t at = static_cast<size_t>(train_first[i] + train_index);
-          for (size_t f = 0; f < width; ++f) bins[f] = binners[f].Bin(values[f]);
-          data.train.SetRow(static_cast<int64_t>(at), bins);
+          data.train.SetRow(static_cast<int64_t>(at), places.bins.data() + r * width);
           data.train.labels[at] = label;
           data.train.identity[at] = chunk.identity[r];
         }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -247,6 +248,52 @@ TEST_F(ParquetDatasetTest, ReadingWithThreadsGivesTheRowsOfOneReader) {
 }
 
 // Executors exchange value counts of their samples: the bins are those of the whole sample.
+// Readers convert each stored type to float themselves (FeatureColumn): DuckDB's own
+// CAST(x AS FLOAT) of the same values is the oracle, bit for bit, NULL as NaN.
+TEST_F(ParquetDatasetTest, EveryStoredTypeBecomesTheFloatDuckDbCastsItTo) {
+  const std::vector<std::pair<std::string, std::string>> columns = {
+      {"b", "i % 3 = 0"},
+      {"t", "(i % 256 - 128)::TINYINT"},
+      {"s", "(i * 20 - 30000)::SMALLINT"},
+      {"n", "(i * 1234567 - 2000000000)::INTEGER"},
+      {"g", "(i * 1099511640123 - 2000000000000000)::BIGINT"},
+      {"ut", "(i % 256)::UTINYINT"},
+      {"us", "(i * 21)::USMALLINT"},
+      {"un", "(i * 1431655)::UINTEGER"},
+      {"ug", "(18446744073709551615 - i * 98765432101)::UBIGINT"},
+      {"f", "(i / 7.0)::FLOAT"},
+      {"d", "(i / 3.0 + 16777217)::DOUBLE"},
+      {"dec", "(i / 100)::DECIMAL(10, 2)"}};
+  std::string stored;
+  std::string cast;
+  std::vector<std::string> features;
+  for (const auto& [name, expression] : columns) {
+    const std::string value = fmt::format("CASE WHEN i % 7 = 3 THEN NULL ELSE {} END", expression);
+    stored += fmt::format("{} AS {}, ", value, name);
+    cast += fmt::format("CAST({} AS FLOAT) AS {}, ", value, name);
+    features.push_back(name);
+  }
+  for (const auto& [folder, select] : {std::pair{"stored", stored}, std::pair{"cast", cast}}) {
+    fs::create_directories(dir_ / folder);
+    ThrowIfError(db_.Execute(fmt::format("COPY (SELECT {} 'a' AS app FROM range(3000) t(i)) TO {} (FORMAT parquet)",
+                                         select, SqlQuote((dir_ / folder / "f.parquet").string()))));
+  }
+  auto read = [&](const char* folder) {
+    auto dataset = ValueOrThrow(ParquetDataset::Open(db_, dir_ / folder, "app"));
+    std::vector<size_t> all(dataset.row_groups().size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return ValueOrThrow(ReadRowGroups(db_, dataset, all, features, 0, SplitBy::kRow, 1)).values;
+  };
+  const std::vector<float> converted = read("stored");
+  const std::vector<float> expected = read("cast");
+  ASSERT_EQ(converted.size(), expected.size());
+  ASSERT_EQ(converted.size(), 3000 * features.size());
+  for (size_t i = 0; i < converted.size(); ++i) {
+    ASSERT_EQ(std::bit_cast<uint32_t>(converted[i]), std::bit_cast<uint32_t>(expected[i]))
+        << "feature " << features[i % features.size()] << ", row " << i / features.size();
+  }
+}
+
 TEST(ValueCountsTest, MergedCountsGiveTheBinsOfTheWholeSample) {
   std::mt19937 random(5);
   std::vector<float> whole;
