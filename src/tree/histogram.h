@@ -198,7 +198,7 @@ class LevelGrowth {
  public:
   /// `order` holds the rows of every tree's root (row indices), tree after tree, `root_rows[t]`
   /// of them for tree t; `candidates[t]` are the features tree t's root may split on.
-  /// `statistics` per bin: classes, or 3 for boosting.
+  /// `statistics` per bin: classes, or 2 for boosting (GradientSums' gradient and packed hessian).
   LevelGrowth(const BinnedRows& rows, const std::vector<FeatureBins>& bins, int32_t statistics,
               std::vector<uint32_t> order, const std::vector<int64_t>& root_rows,
               std::vector<std::vector<int32_t>> candidates, int threads);
