@@ -21,17 +21,9 @@ tad=$build/tad
 work=$build/bench-extract  # shares bench_extract.sh's and bench_flows.sh's synthesised captures
 mkdir -p "$work"
 
+source scripts/bench_captures.sh
+merged_capture "$packets"
 dir=$work/captures-$packets
-if [ ! -f "$dir/All/capture.pcap" ]; then  # as bench_flows.sh's synth()
-  echo "synthesising $packets packets into $dir ..."
-  rm -rf "$dir" "$dir.synth"
-  "$tad" synth "$dir.synth" --packets "$packets" --seed 1 >/dev/null 2>&1
-  mkdir -p "$dir/All"
-  find "$dir.synth" -type f -name '*.pcap' -print0 | sort -z |
-    xargs -0 mergecap -a -F pcap -w "$dir/All/capture.pcap.partial"
-  mv "$dir/All/capture.pcap.partial" "$dir/All/capture.pcap"
-  rm -rf "$dir.synth"
-fi
 model=$work/classify-model.json
 if [ ! -f "$model" ]; then
   echo "training the flow model ..."

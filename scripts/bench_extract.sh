@@ -18,19 +18,7 @@ command -v tshark >/dev/null || { echo "bench_extract: tshark not found (scripts
 work=$build/bench-extract
 mkdir -p "$work"
 
-synth() {  # PACKETS -> $work/captures-PACKETS/All/capture.pcap (kept between runs)
-  local dir=$work/captures-$1
-  if [ ! -f "$dir/All/capture.pcap" ]; then
-    echo "synthesising $1 packets into $dir ..."
-    rm -rf "$dir" "$dir.synth"
-    "$tad" synth "$dir.synth" --packets "$1" --seed 1 >/dev/null 2>&1
-    mkdir -p "$dir/All"
-    find "$dir.synth" -type f -name '*.pcap' -print0 | sort -z |
-      xargs -0 mergecap -a -F pcap -w "$dir/All/capture.pcap.partial"
-    mv "$dir/All/capture.pcap.partial" "$dir/All/capture.pcap"
-    rm -rf "$dir.synth"
-  fi
-}
+source scripts/bench_captures.sh
 
 # extract PACKETS: tad extract --threads 2 under /usr/bin/time -v; leaves the JSON summary and time report.
 extract() {
@@ -38,18 +26,11 @@ extract() {
     >"$work/tad-$1.json" 2>"$work/tad-$1.time"
 }
 
-synth "$packets"
-synth "$large"
+merged_capture "$packets"
+merged_capture "$large"
 
-echo "tad extract, $packets packets (best of 3: the first run also reads the capture into the page cache) ..."
-tad_seconds=
-for run in 1 2 3; do
-  start=$EPOCHREALTIME
-  extract "$packets"
-  tad_seconds=$(/usr/bin/python3 -c "
-seconds = $EPOCHREALTIME - $start
-print(min(seconds, float('${tad_seconds:-inf}')))")
-done
+echo "tad extract, $packets packets (best of 3) ..."
+tad_seconds=$(best_of_3 extract "$packets")
 
 echo "tshark, same file ..."
 start=$EPOCHREALTIME

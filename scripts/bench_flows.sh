@@ -20,19 +20,7 @@ command -v ndpiReader >/dev/null || { echo "bench_flows: ndpiReader not found (s
 work=$build/bench-extract  # shares bench_extract.sh's synthesised captures
 mkdir -p "$work"
 
-synth() {  # PACKETS -> $work/captures-PACKETS/All/capture.pcap (kept between runs; as bench_extract.sh)
-  local dir=$work/captures-$1
-  if [ ! -f "$dir/All/capture.pcap" ]; then
-    echo "synthesising $1 packets into $dir ..."
-    rm -rf "$dir" "$dir.synth"
-    "$tad" synth "$dir.synth" --packets "$1" --seed 1 >/dev/null 2>&1
-    mkdir -p "$dir/All"
-    find "$dir.synth" -type f -name '*.pcap' -print0 | sort -z |
-      xargs -0 mergecap -a -F pcap -w "$dir/All/capture.pcap.partial"
-    mv "$dir/All/capture.pcap.partial" "$dir/All/capture.pcap"
-    rm -rf "$dir.synth"
-  fi
-}
+source scripts/bench_captures.sh
 
 short_flows_capture() {  # FLOWS -> $work/short-FLOWS/All/capture.pcap: 2 packets per flow
   local dir=$work/short-$1
@@ -69,19 +57,12 @@ flows() {
     >"$work/flows-$name.json" 2>"$work/flows-$name.time"
 }
 
-synth "$packets"
-synth "$large"
+merged_capture "$packets"
+merged_capture "$large"
 short_flows_capture "$short_flows"
 
-echo "tad extract --flows, $packets packets (best of 3: the first run also reads the capture into the page cache) ..."
-tad_seconds=
-for run in 1 2 3; do
-  start=$EPOCHREALTIME
-  flows "$work/captures-$packets" "$packets"
-  tad_seconds=$(/usr/bin/python3 -c "
-seconds = $EPOCHREALTIME - $start
-print(min(seconds, float('${tad_seconds:-inf}')))")
-done
+echo "tad extract --flows, $packets packets (best of 3) ..."
+tad_seconds=$(best_of_3 flows "$work/captures-$packets" "$packets")
 
 echo "ndpiReader, same file ..."
 start=$EPOCHREALTIME
