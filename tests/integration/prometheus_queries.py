@@ -80,6 +80,17 @@ def finite_samples(series):
     return [float(value) for _, value in series["values"] if math.isfinite(float(value))]
 
 
+def exit_code(failures, heading, success):
+    """Prints the failures under `heading` (stderr) and returns 1, or prints `success` and returns 0."""
+    if failures:
+        print(f"FAIL: {len(failures)} {heading}:", file=sys.stderr)
+        for failure in failures:
+            print("  " + failure, file=sys.stderr)
+        return 1
+    print(success)
+    return 0
+
+
 def main():
     prometheus, dashboard_path, start, end, job, executors, driver = sys.argv[1:8]
     with open(dashboard_path) as file:
@@ -153,14 +164,9 @@ def main():
                             f"never exceeds {raw_peaks.get(executor)} (copies counted twice?)")
     print(f"ok  per-executor panel counts each executor once: {tasks_panel}")
 
-    if failures:
-        print(f"FAIL: {len(failures)} of the checks returned no data:", file=sys.stderr)
-        for failure in failures:
-            print("  " + failure, file=sys.stderr)
-        return 1
-    print(f"all {len(checks)} expressions returned data ({len(checks) - len(SEED_QUERIES)} dashboard, "
-          f"{len(SEED_QUERIES)} seed)")
-    return 0
+    return exit_code(failures, "of the checks returned no data",
+                     f"all {len(checks)} expressions returned data ({len(checks) - len(SEED_QUERIES)} dashboard, "
+                     f"{len(SEED_QUERIES)} seed)")
 
 
 if __name__ == "__main__":

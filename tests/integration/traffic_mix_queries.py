@@ -13,7 +13,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from prometheus_queries import GRAFANA_INTERVALS, dashboard_expressions, finite_samples, query_range, substitute
+from prometheus_queries import (GRAFANA_INTERVALS, dashboard_expressions, exit_code, finite_samples, query_range,
+                                substitute)
 
 
 def main():
@@ -47,13 +48,7 @@ def main():
     else:
         print(f"ok  Prometheus counted the {flows} flows the run wrote")
 
-    if failures:
-        print(f"FAIL: {len(failures)} checks failed:", file=sys.stderr)
-        for failure in failures:
-            print("  " + failure, file=sys.stderr)
-        return 1
-    print(f"all {len(checks)} traffic-mix expressions returned data")
-    return 0
+    return exit_code(failures, "checks failed", f"all {len(checks)} traffic-mix expressions returned data")
 
 
 if __name__ == "__main__":
