@@ -85,6 +85,11 @@ class RecordSink {
     if (json_ && json_ != stdout) std::fclose(json_);
   }
 
+  /// Whether Ready() would return at once: false while the Parquet writer is still starting.
+  bool Started() const {
+    return !pending_parquet_.valid() || pending_parquet_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
+
   /// Waits for the Parquet writer started by Open, if any; its error if it could not be created.
   Status Ready() {
     if (!pending_parquet_.valid()) return Status::Ok();
@@ -351,21 +356,38 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   auto sink_ready = [&] {
     if (Status ready = (*sink)->Ready(); !ready.ok()) throw Error(std::move(ready));
   };
+  // The records of one capture, kept in `result` so far, in the order its flows ended.
+  auto write_kept = [&](size_t index, CaptureFlows& result) {
+    if (result.flows.empty()) return;
+    sink_ready();
+    record.source_file = inputs[index].source_file;
+    for (size_t i = 0; i < result.flows.size(); ++i) {
+      write_flow(result.flows[i], result.predicted[i], result.probabilities[i]);
+    }
+    result.flows.clear();
+    result.predicted.clear();
+    result.probabilities.clear();
+  };
   // One worker takes the captures one after the other in file order: it writes each flow as it
   // ends, on its own thread, instead of leaving every record to be written after the last packet
-  // (the output is the same; an error still publishes nothing, as the sink is not finished).
+  // (the output is the same; an error still publishes nothing, as the sink is not finished). The
+  // flows that end while the Parquet writer is still starting (DuckDB takes tens of milliseconds,
+  // and the first flows end within the first thousand packets) are kept until it has started
+  // rather than waited on: a wait here would stop the dissecting thread too, once it is its few
+  // batches ahead.
   const bool write_as_labeled = workers == 1;
   auto label_capture = [&](size_t index, int worker) {
     CaptureFlows& result = results[index];
     FlowClassifier& classifier = classifiers[static_cast<size_t>(worker)];
-    bool first = true;
+    bool writing = false;  // write_as_labeled, and the sink has started: flows go straight to it
     const FlowClassifier::Emit keep = [&](FlowRecord&& flow, int32_t predicted, double probability) {
-      if (write_as_labeled) {
-        if (first) {
-          sink_ready();
-          record.source_file = inputs[index].source_file;
-          first = false;
-        }
+      if (write_as_labeled && !writing && (*sink)->Started()) {
+        writing = true;
+        sink_ready();
+        write_kept(index, result);
+        record.source_file = inputs[index].source_file;
+      }
+      if (writing) {
         write_flow(flow, predicted, probability);
         return;
       }
@@ -382,17 +404,12 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
       DissectCapture(inputs[index], options.skip_invalid, no_progress, counts, result.warning, observe);
     }
     classifier.Finish(keep);
+    if (write_as_labeled) write_kept(index, result);  // the next capture's flows follow these
     result.packets = static_cast<int64_t>(counts.packets);
   };
   auto write_capture = [&](size_t index) {
     CaptureFlows result = std::move(results[index]);
-    if (!result.flows.empty()) {
-      sink_ready();
-      record.source_file = inputs[index].source_file;
-    }
-    for (size_t i = 0; i < result.flows.size(); ++i) {
-      write_flow(result.flows[i], result.predicted[i], result.probabilities[i]);
-    }
+    write_kept(index, result);
     if (!result.warning.empty()) summary.warnings.push_back(std::move(result.warning));
     summary.packets += result.packets;
     ++summary.files;
