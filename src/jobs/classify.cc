@@ -53,32 +53,35 @@ Result<std::vector<CaptureFile>> ListInputs(const std::vector<std::string>& inpu
 /// Where the labeled flows go: JSON lines (stdout or a file) or a Parquet file.
 class RecordSink {
  public:
-  static Result<std::unique_ptr<RecordSink>> Open(const std::string& out, bool overwrite) {
+  /// An existing `out` is refused here, before any capture is read; the output itself is created
+  /// only once `go_ahead` (which waits for the model) has returned Ok, so that a model that cannot
+  /// be read leaves nothing behind, as when it was read before anything else.
+  static Result<std::unique_ptr<RecordSink>> Open(const std::string& out, bool overwrite,
+                                                  std::function<Status()> go_ahead) {
     std::unique_ptr<RecordSink> sink(new RecordSink());
     if (out.empty()) return sink;
     if (out == "-") {
       sink->json_ = stdout;
       return sink;
     }
-    if (out.ends_with(".parquet")) {
-      // Starting DuckDB takes tens of milliseconds: it starts on a thread of its own while the
-      // captures are read, and the first record waits for it (extract creates its writer lazily on
-      // its writing thread for the same reason). An existing output is refused here, before any
-      // capture is read, as before.
-      if (!overwrite && fs::exists(out)) return OutputExists(out);
-      sink->pending_parquet_ = std::async(std::launch::async, [out, overwrite] {
-        return LabeledFlowWriter::Create(out, overwrite);
-      });
-      return sink;
-    }
-    if (!out.ends_with(".jsonl")) {
+    const bool parquet = out.ends_with(".parquet");
+    if (!parquet && !out.ends_with(".jsonl")) {
       return Status::InvalidArgument(fmt::format("--out {}: give FILE.parquet, FILE.jsonl or - (stdout)", out));
     }
-    auto output = AtomicOutput::Create(out, overwrite);
-    if (!output.ok()) return output.status();
-    sink->json_ = std::fopen(output->temp_path().c_str(), "w");
-    if (!sink->json_) return Status::IoError(fmt::format("{}: cannot write", output->temp_path().string()));
-    sink->output_.emplace(std::move(*output));
+    if (!overwrite && fs::exists(out)) return OutputExists(out);
+    if (parquet) {
+      // Starting DuckDB takes tens of milliseconds: it starts on a thread of its own while the
+      // captures are read, and the first record waits for it (extract creates its writer lazily on
+      // its writing thread for the same reason).
+      sink->pending_parquet_ = std::async(std::launch::async, [out, overwrite, go_ahead = std::move(go_ahead)]()
+                                                                  -> Result<std::unique_ptr<LabeledFlowWriter>> {
+        TAD_RETURN_IF_ERROR(go_ahead());
+        return LabeledFlowWriter::Create(out, overwrite);
+      });
+    } else {
+      sink->json_out_ = out;  // created by the first Ready(), which comes after the model
+      sink->overwrite_ = overwrite;
+    }
     return sink;
   }
   ~RecordSink() {
@@ -90,12 +93,21 @@ class RecordSink {
     return !pending_parquet_.valid() || pending_parquet_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
   }
 
-  /// Waits for the Parquet writer started by Open, if any; its error if it could not be created.
+  /// Creates the output: waits for the Parquet writer started by Open, or opens the JSON-lines
+  /// file; the error if it could not be. Called before the first Write.
   Status Ready() {
-    if (!pending_parquet_.valid()) return Status::Ok();
-    auto writer = pending_parquet_.get();
-    if (!writer.ok()) return writer.status();
-    parquet_ = std::move(*writer);
+    if (pending_parquet_.valid()) {
+      auto writer = pending_parquet_.get();
+      if (!writer.ok()) return writer.status();
+      parquet_ = std::move(*writer);
+    }
+    if (!json_out_.empty() && !output_) {
+      auto output = AtomicOutput::Create(json_out_, overwrite_);
+      if (!output.ok()) return output.status();
+      json_ = std::fopen(output->temp_path().c_str(), "w");
+      if (!json_) return Status::IoError(fmt::format("{}: cannot write", output->temp_path().string()));
+      output_.emplace(std::move(*output));
+    }
     return Status::Ok();
   }
 
@@ -123,6 +135,8 @@ class RecordSink {
   RecordSink() = default;
   std::future<Result<std::unique_ptr<LabeledFlowWriter>>> pending_parquet_;
   std::unique_ptr<LabeledFlowWriter> parquet_;
+  std::string json_out_;  // a JSON-lines file, not yet created
+  bool overwrite_ = false;
   std::FILE* json_ = nullptr;
   std::optional<AtomicOutput> output_;
 };
@@ -227,15 +241,15 @@ Result<LoadedClassifier> LoadClassifier(const std::string& path, const FlowTimeo
 }  // namespace
 
 FlowClassifier::FlowClassifier(const Model& model, FeatureRowBuilder features, FlowRules rules)
-    : compiled_(model),
+    : compiled_(std::make_shared<const CompiledModel>(model)),
       features_(std::move(features)),
       tracker_(rules, true),
       rows_(features_.size()),
-      probabilities_(static_cast<size_t>(compiled_.classes())) {}
+      probabilities_(static_cast<size_t>(compiled_->classes())) {}
 
 void FlowClassifier::Label(std::vector<FlowRecord>& ended, const Emit& emit) {
   if (ended.empty()) return;
-  const auto classes = static_cast<size_t>(compiled_.classes());
+  const auto classes = static_cast<size_t>(compiled_->classes());
   const size_t count = ended.size();
   predicted_.resize(count);
   probabilities_.resize(count * classes);
@@ -245,7 +259,7 @@ void FlowClassifier::Label(std::vector<FlowRecord>& ended, const Emit& emit) {
     const size_t features = features_.size();
     rows_.resize(count * features);
     for (size_t i = 0; i < count; ++i) features_.Fill(ended[i], rows_.data() + i * features);
-    compiled_.PredictWithProbabilities(rows_.data(), static_cast<int64_t>(count), static_cast<int32_t>(features),
+    compiled_->PredictWithProbabilities(rows_.data(), static_cast<int64_t>(count), static_cast<int32_t>(features),
                                        predicted_.data(), probabilities_.data(), 1);
   } else {
     for (size_t i = 0; i < count; ++i) {
@@ -269,9 +283,9 @@ void FlowClassifier::Observe(PacketFeatures& packet, const Emit& emit) {
   if (!ended_.empty()) Label(ended_, emit);
   if (features_.rows() == FeatureRows::kPackets && packet.flow_index != 0) {
     features_.Fill(packet, rows_.data());
-    compiled_.PredictProbabilities(rows_.data(), 1, static_cast<int32_t>(features_.size()), probabilities_.data(), 1);
+    compiled_->PredictProbabilities(rows_.data(), 1, static_cast<int32_t>(features_.size()), probabilities_.data(), 1);
     std::vector<double>& sums = packet_sums_[packet.flow_index];
-    sums.resize(static_cast<size_t>(compiled_.classes()), 0.0);
+    sums.resize(static_cast<size_t>(compiled_->classes()), 0.0);
     for (size_t c = 0; c < sums.size(); ++c) sums[c] += probabilities_[c];
   }
 }
@@ -303,50 +317,55 @@ struct CaptureFlows {
 Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   const auto start = SteadyClock::now();
   if (options.threads < 0) return Status::InvalidArgument("--threads must be 1 or more");
-  auto loaded = LoadClassifier(options.model, options.timeouts, options.progress);
-  if (!loaded.ok()) return loaded.status();
-  const Model& model = loaded->model;
+  // The model is read and compiled on a thread of its own (about 10 ms for a forest of 20 trees)
+  // while the captures are checked and their first packets read; nothing is labeled or written
+  // before it has loaded. Its error comes first, as when it was read before anything else: an
+  // error met meanwhile is returned only once the model has loaded without one.
+  const std::shared_future<Result<LoadedClassifier>> loading =
+      std::async(std::launch::async, LoadClassifier, options.model, options.timeouts, options.progress).share();
+  auto model_first = [&](Status status) {
+    const Result<LoadedClassifier>& loaded = loading.get();
+    return loaded.ok() ? std::move(status) : loaded.status();
+  };
+  // Only once the model has loaded (something has been labeled).
+  auto model = [&]() -> const Model& { return loading.get()->model; };
   auto files = ListInputs(options.inputs);
-  if (!files.ok()) return files.status();
+  if (!files.ok()) return model_first(files.status());
 
   ClassifySummary summary;
-  summary.rows = loaded->classifier.rows();
-  summary.categories = model.classes;
-  summary.totals.resize(model.classes.size());
   // Every file is checked before anything is written, as extract does.
   std::vector<SkippedFile> skipped;
   auto captures = KeepCaptures(std::move(*files), options.skip_invalid, skipped);
-  if (!captures.ok()) return captures.status();
-  for (const SkippedFile& file : skipped) {
-    SinkOrNone(options.progress).Warn("skipped " + file.reason);
-    summary.invalid_files.push_back(file.source_file);
+  if (!captures.ok()) return model_first(captures.status());
+  if (!skipped.empty()) {
+    // After the model's warnings, as before.
+    if (!loading.get().ok()) return loading.get().status();
+    for (const SkippedFile& file : skipped) {
+      SinkOrNone(options.progress).Warn("skipped " + file.reason);
+      summary.invalid_files.push_back(file.source_file);
+    }
   }
-  auto sink = RecordSink::Open(options.out, options.overwrite);
-  if (!sink.ok()) return sink.status();
+  auto sink = RecordSink::Open(options.out, options.overwrite, [&loading] { return loading.get().status(); });
+  if (!sink.ok()) return model_first(sink.status());
 
   // Captures are read and their flows labeled on `workers` threads, each with its own classifier
-  // (flows never cross captures); the records are written here in capture order, so they do not
-  // depend on the thread count. More threads than captures: each capture is dissected ahead on a
-  // thread of its own, as extract does.
+  // (flows never cross captures; a copy of the loaded one, made once the model has loaded); the
+  // records are written here in capture order, so they do not depend on the thread count. More
+  // threads than captures: each capture is dissected ahead on a thread of its own, as extract does.
   const std::vector<CaptureFile>& inputs = *captures;
   const int threads = options.threads > 0 ? options.threads : HostCores();
   const size_t workers = std::max<size_t>(1, std::min(static_cast<size_t>(threads), inputs.size()));
   const bool dissect_ahead = static_cast<size_t>(threads) > inputs.size();
-  std::vector<FlowClassifier> classifiers;
-  classifiers.reserve(workers);
-  classifiers.push_back(std::move(loaded->classifier));
-  while (classifiers.size() < workers) {
-    auto classifier = FlowClassifier::Create(model, loaded->flow_options);
-    if (!classifier.ok()) return classifier.status();
-    classifiers.push_back(std::move(*classifier));
-  }
+  std::vector<std::optional<FlowClassifier>> classifiers(workers);
   std::vector<CaptureFlows> results(inputs.size());
   LabeledFlow record;
   auto write_flow = [&](const FlowRecord& flow, int32_t predicted, double probability) {
+    const std::vector<std::string>& classes = model().classes;
     record.flow = &flow;
-    record.prediction = model.classes[static_cast<size_t>(predicted)];
+    record.prediction = classes[static_cast<size_t>(predicted)];
     record.probability = probability;
     (*sink)->Write(record);
+    summary.totals.resize(classes.size());  // one thread writes: sized at its first record
     CategoryTotals& totals = summary.totals[static_cast<size_t>(predicted)];
     ++totals.flows;
     totals.packets += static_cast<int64_t>(flow.sizes.count);
@@ -376,9 +395,13 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   // rather than waited on: a wait here would stop the dissecting thread too, once it is its few
   // batches ahead.
   const bool write_as_labeled = workers == 1;
+  // Packets read before the model has loaded wait for it (at most kMaxWaitingPackets, about
+  // 15 MB; then the reading waits too), so that reading does not.
+  constexpr size_t kMaxWaitingPackets = size_t{1} << 17;
+  constexpr size_t kModelCheckPackets = 1024;  // how often a waiting worker looks whether it has loaded
   auto label_capture = [&](size_t index, int worker) {
     CaptureFlows& result = results[index];
-    FlowClassifier& classifier = classifiers[static_cast<size_t>(worker)];
+    std::optional<FlowClassifier>& classifier = classifiers[static_cast<size_t>(worker)];
     bool writing = false;  // write_as_labeled, and the sink has started: flows go straight to it
     const FlowClassifier::Emit keep = [&](FlowRecord&& flow, int32_t predicted, double probability) {
       if (write_as_labeled && !writing && (*sink)->Started()) {
@@ -395,7 +418,28 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
       result.predicted.push_back(predicted);
       result.probabilities.push_back(probability);
     };
-    auto observe = [&](PacketFeatures& packet) { classifier.Observe(packet, keep); };
+    std::vector<PacketFeatures> waiting;
+    auto start_labeling = [&] {  // waits for the model (its error is thrown), then labels the waiting packets
+      if (!classifier) {
+        const Result<LoadedClassifier>& loaded = loading.get();
+        if (!loaded.ok()) throw Error(loaded.status());
+        classifier.emplace(loaded->classifier);
+      }
+      for (PacketFeatures& packet : waiting) classifier->Observe(packet, keep);
+      waiting = {};
+    };
+    auto observe = [&](PacketFeatures& packet) {
+      if (!classifier) {
+        const bool loaded = waiting.size() % kModelCheckPackets == 0 &&
+                            loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        if (!loaded && waiting.size() < kMaxWaitingPackets) {
+          waiting.push_back(packet);
+          return;
+        }
+        start_labeling();
+      }
+      classifier->Observe(packet, keep);
+    };
     PacketCounts counts;
     ProgressSink& no_progress = SinkOrNone(nullptr);
     if (dissect_ahead) {
@@ -403,7 +447,8 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
     } else {
       DissectCapture(inputs[index], options.skip_invalid, no_progress, counts, result.warning, observe);
     }
-    classifier.Finish(keep);
+    start_labeling();
+    classifier->Finish(keep);
     if (write_as_labeled) write_kept(index, result);  // the next capture's flows follow these
     result.packets = static_cast<int64_t>(counts.packets);
   };
@@ -417,10 +462,15 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
   try {
     ProcessInFileOrder(inputs.size(), static_cast<int>(workers), label_capture, write_capture);
   } catch (const Error& e) {
-    return e.status();
+    return model_first(e.status());
   } catch (const std::exception& e) {
-    return Status::Internal(e.what());
+    return model_first(Status::Internal(e.what()));
   }
+  TAD_RETURN_IF_ERROR(model_first(Status::Ok()));  // no capture: nothing waited for it
+  const LoadedClassifier& loaded = *loading.get();
+  summary.rows = loaded.classifier.rows();
+  summary.categories = loaded.model.classes;
+  summary.totals.resize(summary.categories.size());
   TAD_RETURN_IF_ERROR((*sink)->Finish());
   summary.seconds = SecondsSince(start);
   return summary;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -67,7 +68,9 @@ struct ClassifySummary {
   double seconds = 0;
 };
 
-/// Labels flows as they end: packets in (dissected, in capture order), labeled flows out.
+/// Labels flows as they end: packets in (dissected, in capture order), labeled flows out. A copy
+/// of one that has not seen packets is a classifier of its own (for another thread) that shares
+/// the compiled model.
 class FlowClassifier {
  public:
   using Emit = std::function<void(FlowRecord&& flow, int32_t predicted, double probability)>;
@@ -87,7 +90,8 @@ class FlowClassifier {
   FlowClassifier(const Model& model, FeatureRowBuilder features, FlowRules rules);
   void Label(std::vector<FlowRecord>& ended, const Emit& emit);
 
-  CompiledModel compiled_;
+  // Shared by the copies of a classifier (one per thread): compiled once, only read.
+  std::shared_ptr<const CompiledModel> compiled_;
   FeatureRowBuilder features_;
   FlowTracker tracker_;
   std::vector<FlowRecord> ended_;
