@@ -59,8 +59,14 @@ Result<std::unique_ptr<LabeledFlowWriter>> LabeledFlowWriter::Create(const std::
   writer->validity_.resize(kColumnCount);
   writer->NextChunk();
   LabeledFlowWriter* self = writer.get();
-  const std::string copy =
-      "COPY (SELECT * FROM tad_labeled_flows()) TO " + SqlQuote(self->output_.temp_path().string()) + " (FORMAT parquet)";
+  // A row group per chunk (2,048 rows): DuckDB encodes a row group once it holds all its rows, so
+  // with its default of 122,880 rows every record of a run with fewer flows was encoded after the
+  // last packet (about 20 ms for 10,275 flows, on a loaded machine); per chunk, only the flows that
+  // end with the capture are left to encode, and the COPY encodes those while they are labeled.
+  // The file is about 5 % larger (an entry in the footer and dictionaries per row group).
+  const std::string copy = "COPY (SELECT * FROM tad_labeled_flows()) TO " +
+                           SqlQuote(self->output_.temp_path().string()) +
+                           " (FORMAT parquet, ROW_GROUP_SIZE " + std::to_string(duckdb_vector_size()) + ")";
   writer->copy_ = std::thread([self, copy] {
     Status copied = self->db_.Execute(copy);
     std::lock_guard lock(self->mutex_);
