@@ -4,6 +4,7 @@
 /// labels each flow from its own features; a packet model labels each packet, and a flow gets the
 /// class with the highest mean probability over its packets (the lowest class index on ties).
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,6 +79,10 @@ class FlowClassifier {
   static Result<FlowClassifier> Create(const Model& model, const FlowOptions& options);
 
   FeatureRows rows() const { return features_.rows(); }
+  /// Labels the flows that end `flows` at a time (and the rest at Expire and Finish) instead of as
+  /// each ends: the same labels in the same order, with one walk of the trees per batch. Offline
+  /// only: a live capture hands out each flow as it ends.
+  void LabelInBatches(size_t flows) { label_batch_ = std::max<size_t>(1, flows); }
   /// Adds a packet to its flow; flows that end on it are labeled and handed to `emit`.
   void Observe(PacketFeatures& packet, const Emit& emit);
   /// Wall-clock expiry of a live capture (FlowTracker::Expire); ended flows go to `emit`.
@@ -94,7 +99,8 @@ class FlowClassifier {
   std::shared_ptr<const CompiledModel> compiled_;
   FeatureRowBuilder features_;
   FlowTracker tracker_;
-  std::vector<FlowRecord> ended_;
+  std::vector<FlowRecord> ended_;       // not yet labeled
+  size_t label_batch_ = 1;
   std::vector<float> rows_;             // feature rows: one per ended flow (flow models) or the packet's
   std::vector<int32_t> predicted_;      // per ended flow
   std::vector<double> probabilities_;  // row-major, classes per row

@@ -383,21 +383,22 @@ Result<Model> Model::FromJson(std::string_view text, const std::string& source) 
     std::vector<int> parents(nodes.size(), 0);
     for (int32_t i = 0; i < count; ++i) {
       const TreeNode& node = nodes[static_cast<size_t>(i)];
-      const std::string where = fmt::format("tree {} node {}", t, i);
-      if (node.id != i) return Damaged(source, where + " has id " + std::to_string(node.id));
+      // Formatted only for an error: a forest has tens of thousands of nodes.
+      auto damaged = [&](std::string_view what) { return Damaged(source, fmt::format("tree {} node {}{}", t, i, what)); };
+      if (node.id != i) return damaged(" has id " + std::to_string(node.id));
       if (node.counts.size() != (boosted ? 1u : static_cast<size_t>(num_classes))) {
-        return Damaged(source, where + (boosted ? ": rows" : ": counts"));
+        return damaged(boosted ? ": rows" : ": counts");
       }
       if (node.is_leaf()) {
-        if (node.prediction < 0 || node.prediction >= num_classes) return Damaged(source, where + ": prediction");
-        if (!std::isfinite(node.value)) return Damaged(source, where + ": value");
+        if (node.prediction < 0 || node.prediction >= num_classes) return damaged(": prediction");
+        if (!std::isfinite(node.value)) return damaged(": value");
         continue;
       }
-      if (node.feature >= num_features) return Damaged(source, where + ": feature out of range");
-      if (!std::isfinite(node.threshold)) return Damaged(source, where + ": threshold");
+      if (node.feature >= num_features) return damaged(": feature out of range");
+      if (!std::isfinite(node.threshold)) return damaged(": threshold");
       for (int32_t child : {node.left, node.right}) {
-        if (child <= i || child >= count) return Damaged(source, where + ": child out of range");
-        if (++parents[static_cast<size_t>(child)] > 1) return Damaged(source, where + ": node reached twice");
+        if (child <= i || child >= count) return damaged(": child out of range");
+        if (++parents[static_cast<size_t>(child)] > 1) return damaged(": node reached twice");
       }
     }
     for (int32_t i = 1; i < count; ++i) {
