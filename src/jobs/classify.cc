@@ -438,6 +438,7 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
         const bool loaded = waiting.size() % kModelCheckPackets == 0 &&
                             loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
         if (!loaded && waiting.size() < kMaxWaitingPackets) {
+          if (waiting.empty()) waiting.reserve(kMaxWaitingPackets);  // mapped, not touched: no copy as it grows
           waiting.push_back(packet);
           return;
         }

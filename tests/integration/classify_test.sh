@@ -14,7 +14,8 @@
 #   (several files) and for one capture alone (dissected ahead on a thread of its own);
 #   --threads 0 or negative exits 2 naming the option;
 # - a model feature captures cannot give exits 2 naming it; a file that is not a capture exits 1
-#   naming it and writes nothing.
+#   naming it and writes nothing; a damaged model exits 1 naming it, before a capture's error, and
+#   writes nothing.
 # Usage: classify_test.sh TAD PARQUET_TO_TSV CAPTURES WORK_DIR
 set -euo pipefail
 tad=$1 to_tsv=$2 captures=$3 work=$4
@@ -208,4 +209,17 @@ set -e
 grep -q notes.pcap "$work/corrupt.err" || fail "the message does not name the file: $(cat "$work/corrupt.err")"
 [ "$(wc -l <"$work/corrupt.err")" -eq 1 ] || fail "more than one line: $(cat "$work/corrupt.err")"
 [ ! -e "$work/corrupt.jsonl" ] || fail "output written despite the error"
+# A damaged model, read while the captures are checked and read: its error still comes first (not
+# the capture's), alone, and nothing is written (not even the folder of --out).
+head -c 2000 "$work/flow_model.json" >"$work/damaged_model.json"
+for out in "$work/damaged/records.parquet" "$work/damaged/records.jsonl"; do
+  set +e
+  "$tad" classify "$work/corrupt" --model "$work/damaged_model.json" --out "$out" 2>"$work/damaged.err" >/dev/null
+  rc=$?
+  set -e
+  [ $rc -eq 1 ] || fail "a damaged model ($out): exit $rc, want 1"
+  grep -q "damaged_model.json" "$work/damaged.err" || fail "the message does not name the model: $(cat "$work/damaged.err")"
+  [ "$(wc -l <"$work/damaged.err")" -eq 1 ] || fail "more than one line: $(cat "$work/damaged.err")"
+  [ ! -e "$work/damaged" ] || fail "output written for a damaged model: $(ls -A "$work/damaged")"
+done
 echo "classify_test: OK"
