@@ -70,9 +70,9 @@ class RecordSink {
     }
     if (!overwrite && fs::exists(out)) return OutputExists(out);
     if (parquet) {
-      // Starting DuckDB takes tens of milliseconds: it starts on a thread of its own while the
-      // captures are read, and the first record waits for it (extract creates its writer lazily on
-      // its writing thread for the same reason).
+      // Starting DuckDB takes tens of milliseconds: it starts on a thread of its own, once the
+      // model has loaded, while the captures are read (extract creates its writer lazily on its
+      // writing thread for the same reason); the records labeled before it has started wait.
       sink->pending_parquet_ = std::async(std::launch::async, [out, overwrite, go_ahead = std::move(go_ahead)]()
                                                                   -> Result<std::unique_ptr<LabeledFlowWriter>> {
         TAD_RETURN_IF_ERROR(go_ahead());
@@ -346,7 +346,8 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
       summary.invalid_files.push_back(file.source_file);
     }
   }
-  auto sink = RecordSink::Open(options.out, options.overwrite, [&loading] { return loading.get().status(); });
+  // Each thread that waits for the model does it through a copy of `loading` of its own.
+  auto sink = RecordSink::Open(options.out, options.overwrite, [loading] { return loading.get().status(); });
   if (!sink.ok()) return model_first(sink.status());
 
   // Captures are read and their flows labeled on `workers` threads, each with its own classifier
@@ -422,10 +423,11 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
       result.predicted.push_back(predicted);
       result.probabilities.push_back(probability);
     };
+    const std::shared_future<Result<LoadedClassifier>> model_loading = loading;  // this thread's copy
     std::vector<PacketFeatures> waiting;
     auto start_labeling = [&] {  // waits for the model (its error is thrown), then labels the waiting packets
       if (!classifier) {
-        const Result<LoadedClassifier>& loaded = loading.get();
+        const Result<LoadedClassifier>& loaded = model_loading.get();
         if (!loaded.ok()) throw Error(loaded.status());
         classifier.emplace(loaded->classifier);
         classifier->LabelInBatches(kLabelBatch);
@@ -436,7 +438,7 @@ Result<ClassifySummary> Classify(const ClassifyOptions& options) {
     auto observe = [&](PacketFeatures& packet) {
       if (!classifier) {
         const bool loaded = waiting.size() % kModelCheckPackets == 0 &&
-                            loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+                            model_loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
         if (!loaded && waiting.size() < kMaxWaitingPackets) {
           if (waiting.empty()) waiting.reserve(kMaxWaitingPackets);  // mapped, not touched: no copy as it grows
           waiting.push_back(packet);
