@@ -184,9 +184,11 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
 
 // Unweighted or bootstrap counts of a range into 32-bit cells, in two histograms (even and odd
 // rows) added into the output afterwards. Consecutive rows that hit the same cell (a feature with
-// few values, a dominant class) then do not wait for each other's store, and the cells written
-// row by row take a quarter of the cache lines. Exact: a row adds at most 255 (its copies, a
-// uint8_t), so a range of at most kMaxScratchRows rows cannot overflow a cell.
+// few values, a dominant class) then do not wait for each other's store, and the increments go
+// to the worker's own buffer, reused node after node (warm in its cache), the two histograms
+// together as large as the node's int64_t slice, which is then written once, in order. Exact: a
+// row adds at most 255 (its copies, a uint8_t), so a range of at most kMaxScratchRows rows cannot
+// overflow a cell.
 constexpr int64_t kMaxScratchRows = int64_t{1} << 24;
 
 template <bool kWide, bool kBootstrap>
