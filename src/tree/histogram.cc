@@ -112,12 +112,13 @@ inline size_t BinOf(const uint8_t* row, const FeatureCells& cells, size_t k) {
 constexpr int64_t kPrefetchRows = 16;
 
 // A row adds its bootstrap copies in the tree (kBootstrap) times its class's weight
-// (kClassWeighted), or 1. Everything the loop reads besides the rows is in locals first: the
-// stores into int64_t cells could otherwise alias sizes and weights, which would be read again
-// after every store.
-template <bool kWide, bool kBootstrap, bool kClassWeighted>
+// (kClassWeighted), or 1, into `target` (Cell: the int64_t output, or a thread's 32-bit scratch).
+// With kCopies = 2 the odd rows count into a second histogram `copy_stride` cells further on.
+// Everything the loop reads besides the rows is in locals first: the stores into the cells could
+// otherwise alias sizes and weights, which would be read again after every store.
+template <bool kWide, bool kBootstrap, bool kClassWeighted, class Cell = int64_t, size_t kCopies = 1>
 void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
-                  const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
+                  const HistogramLayout& layout, const ClassCounts& sums, Cell* target, size_t copy_stride = 0) {
   const FeatureCells cells(rows, layout);
   const size_t held = cells.offsets.size();
   const size_t* const offsets = cells.offsets.data();
@@ -130,12 +131,19 @@ void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, 
   const int64_t* const class_weights = sums.class_weights.data();
   for (int64_t i = begin; i < end; ++i) {
     const uint32_t r = order[i];
-    if (i + kPrefetchRows < end) __builtin_prefetch(bins + order[i + kPrefetchRows] * row_bytes);
+    if (i + kPrefetchRows < end) {
+      // The row's label and copies are as scattered as its bins (a line each): fetched alike.
+      const uint32_t ahead = order[i + kPrefetchRows];
+      __builtin_prefetch(bins + ahead * row_bytes);
+      __builtin_prefetch(labels + ahead);
+      if constexpr (kBootstrap) __builtin_prefetch(copies + ahead);
+    }
     const uint8_t* row = bins + r * row_bytes;
     const uint16_t label = labels[r];
-    int64_t* base = target + label;
+    Cell* base = target + label;
+    if constexpr (kCopies == 2) base += static_cast<size_t>(i & 1) * copy_stride;
     if constexpr (kBootstrap || kClassWeighted) {
-      int64_t weight = 1;
+      Cell weight = 1;
       if constexpr (kBootstrap) weight = copies[r];
       if constexpr (kClassWeighted) weight *= class_weights[label];
       for (size_t k = 0; k < held; ++k) base[offsets[k] + BinOf<kWide>(row, cells, k) * step] += weight;
@@ -174,11 +182,39 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
   }
 }
 
+// Unweighted or bootstrap counts of a range into 32-bit cells, in two histograms (even and odd
+// rows) added into the output afterwards. Consecutive rows that hit the same cell (a feature with
+// few values, a dominant class) then do not wait for each other's store, and the increments go
+// to the worker's own buffer, reused node after node (warm in its cache), the two histograms
+// together as large as the node's int64_t slice, which is then written once, in order. Exact: a
+// row adds at most 255 (its copies, a uint8_t), so a range of at most kMaxScratchRows rows cannot
+// overflow a cell.
+constexpr int64_t kMaxScratchRows = int64_t{1} << 24;
+
+template <bool kWide, bool kBootstrap>
+void CountClassesInScratch(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
+                           const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
+  thread_local std::vector<uint32_t> scratch;
+  const size_t stride = layout.node_stride();
+  scratch.assign(2 * stride, 0);
+  CountClasses<kWide, kBootstrap, false, uint32_t, 2>(rows, order, begin, end, tree, layout, sums, scratch.data(),
+                                                       stride);
+  const uint32_t* even = scratch.data();
+  const uint32_t* odd = scratch.data() + stride;
+  for (size_t c = 0; c < stride; ++c) target[c] += int64_t{even[c]} + int64_t{odd[c]};
+}
+
 template <bool kWide>
 void CountClassesWith(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
                       const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
   const bool bootstrap = !sums.bootstrap.empty();
   const bool class_weighted = !sums.class_weights.empty();
+  // The scratch pays when the range adds more than it has cells to clear and add.
+  const int64_t additions = (end - begin) * static_cast<int64_t>(layout.held().size());
+  if (!class_weighted && end - begin <= kMaxScratchRows && additions >= static_cast<int64_t>(layout.node_stride())) {
+    if (bootstrap) return CountClassesInScratch<kWide, true>(rows, order, begin, end, tree, layout, sums, target);
+    return CountClassesInScratch<kWide, false>(rows, order, begin, end, tree, layout, sums, target);
+  }
   if (bootstrap && class_weighted) {
     return CountClasses<kWide, true, true>(rows, order, begin, end, tree, layout, sums, target);
   }

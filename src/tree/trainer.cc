@@ -168,12 +168,14 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
     growth.Build(sums, communicator, local_stats);
 
     const auto split_start = std::chrono::steady_clock::now();
-    std::vector<bool> growing(trees.size(), false);  // trees with nodes at the next level
-    for (size_t s = 0; s < growth.nodes().size(); ++s) {
-      const LevelNode& slot = growth.nodes()[s];
+    // Each split is a pure function of its node's global histogram: chosen on all threads (a deep
+    // level has thousands of nodes), then applied in node order, which numbers the children.
+    std::vector<Split> splits(growth.nodes().size());
+    ParallelItems(static_cast<int64_t>(splits.size()), threads, [&](int64_t s) {
+      const LevelNode& slot = growth.nodes()[static_cast<size_t>(s)];
       const int32_t id = slot.node;
       DecisionTree& tree = trees[static_cast<size_t>(slot.tree)];
-      std::span<const int64_t> node_histogram(growth.histogram(s), slot.layout.node_stride());
+      std::span<const int64_t> node_histogram(growth.histogram(static_cast<size_t>(s)), slot.layout.node_stride());
       if (id == 0) {  // the root's counts come from its histogram (any feature sums to them)
         const int32_t feature = slot.layout.held().front();
         std::vector<int64_t> counts(static_cast<size_t>(classes), 0);
@@ -183,13 +185,21 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
                 node_histogram[slot.layout.offset(feature) + static_cast<size_t>(b * classes + c)];
           }
         }
-        tree.nodes[0].counts = std::move(counts);
+        tree.nodes[0].counts = std::move(counts);  // only this item touches this tree's root
       }
-      if (!slot.open) continue;  // counted only for its sibling; its rows are done
-      const std::vector<int64_t> counts = tree.nodes[static_cast<size_t>(id)].counts;
-      Split split;
-      if (can_split(counts, depth)) split = FindBestSplit(node_histogram, slot.layout, counts, slot.candidates, parameters);
-      if (!split.valid) continue;  // stays a leaf
+      if (!slot.open) return;  // counted only for its sibling; its rows are done
+      const std::vector<int64_t>& counts = tree.nodes[static_cast<size_t>(id)].counts;
+      if (can_split(counts, depth)) {
+        splits[static_cast<size_t>(s)] = FindBestSplit(node_histogram, slot.layout, counts, slot.candidates, parameters);
+      }
+    });
+    std::vector<bool> growing(trees.size(), false);  // trees with nodes at the next level
+    for (size_t s = 0; s < growth.nodes().size(); ++s) {
+      const LevelNode& slot = growth.nodes()[s];
+      const int32_t id = slot.node;
+      DecisionTree& tree = trees[static_cast<size_t>(slot.tree)];
+      Split& split = splits[s];
+      if (!split.valid) continue;  // stays a leaf (or closed)
 
       const int32_t left_id = static_cast<int32_t>(tree.nodes.size());
       {
@@ -212,7 +222,7 @@ std::vector<DecisionTree> TrainTrees(const BinnedRows& rows, const std::vector<F
         TreeNode child;
         child.id = left_id + side;
         child.depth = depth + 1;
-        child.counts = side == 0 ? split.left_counts : split.right_counts;
+        child.counts = std::move(side == 0 ? split.left_counts : split.right_counts);
         tree.nodes.push_back(std::move(child));
       }
     }
