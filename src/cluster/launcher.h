@@ -35,7 +35,7 @@ std::vector<std::string> MpirunArguments(const std::string& mpirun, int executor
 /// The environment of the mpirun the launcher starts (and so of its local ranks): `inherited`
 /// ("NAME=value" entries) plus, for each start-up setting it does not name, tad's default: hwloc
 /// without its OpenCL, OpenGL, PCI and libxml plugins, I/O or cpuid discovery; Open MPI's ob1
-/// point-to-point layer and shared-memory one-sided components, with no UCX or OFI probing; a dead
+/// point-to-point layer and its sm and pt2pt one-sided components, with no UCX or OFI probing; a dead
 /// rank ends the job. A setting in `inherited` (the user's) is kept as it is.
 std::vector<std::string> MpirunEnvironment(const std::vector<std::string>& inherited);
 
