@@ -10,10 +10,12 @@
 #include <exception>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/command.h"
 #include "cli/train_options.h"
+#include "cluster/launcher.h"
 #include "common/atomic_output.h"
 #include "common/status.h"
 
@@ -38,13 +40,30 @@ bool HoldsADataset(int argc, char** argv) {
   return command == "train" || command == "eval" || command == "predict";
 }
 
+// Whether this process only starts mpirun and waits: `train --executors N` (N > 1) outside MPI.
+// Its ranks hold the data and inherit the tunable from its environment, so it need not start twice.
+bool OnlyStartsMpirun(int argc, char** argv) {
+  if (tad::RunningUnderMpi()) return false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view argument = argv[i];
+    constexpr std::string_view kOption = "--executors";
+    const char* value = nullptr;
+    if (argument == kOption && i + 1 < argc) value = argv[i + 1];
+    if (argument.size() > kOption.size() && argument.starts_with(kOption) && argument[kOption.size()] == '=') {
+      value = argv[i] + kOption.size() + 1;
+    }
+    if (value) return std::atoi(value) > 1;
+  }
+  return false;
+}
+
 void ReexecWithHugePages(int argc, char** argv) {
   if (!HoldsADataset(argc, argv)) return;
   const char* current = std::getenv("GLIBC_TUNABLES");
   const std::string tunables = current ? current : "";
   if (tunables.find("glibc.malloc.hugetlb") != std::string::npos || std::getenv("TAD_NO_HUGEPAGES")) return;
   const std::string value = tunables.empty() ? "glibc.malloc.hugetlb=1" : tunables + ":glibc.malloc.hugetlb=1";
-  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0 || OnlyStartsMpirun(argc, argv)) return;
   execv("/proc/self/exe", argv);
   // execv returns only when it failed: go on with ordinary pages.
 }

@@ -98,7 +98,39 @@ bool IsFailureNotice(const std::string& text) {
   return false;
 }
 
+// Start-up settings for the mpirun tad starts and so for its ranks, each only where the user's
+// environment does not set it. Without them most of a short job's start-up went to discovery that
+// a job of one machine's ranks never uses (docs/training.md, "Start-up and exit"):
+// hwloc loaded its OpenCL, OpenGL (X11) and libpciaccess plugins and read the configuration space
+// of every PCI device, each read trapping to the hypervisor on a virtual machine, and ran cpuid
+// on every core in turn, in mpirun and again in every rank; Open MPI opened its UCX and OFI
+// transports and one-sided components to probe for hardware there is none of. tad uses neither
+// one-sided communication nor binding, and the ob1 layer runs over shared memory and TCP.
+struct EnvironmentDefault {
+  const char* name;
+  const char* value;
+};
+constexpr EnvironmentDefault kStartupDefaults[] = {
+    {"HWLOC_PLUGINS_BLACKLIST", "hwloc_gl,hwloc_opencl,hwloc_pci,hwloc_xml_libxml"},
+    {"HWLOC_COMPONENTS", "-linuxio,-x86"},
+    {"OMPI_MCA_pml", "ob1"},
+    {"OMPI_MCA_osc", "sm,pt2pt"},
+    // A dead rank ends the job (Open MPI's default, made explicit).
+    {"OMPI_MCA_orte_abort_on_non_zero_status", "1"},
+};
+
 }  // namespace
+
+std::vector<std::string> MpirunEnvironment(const std::vector<std::string>& inherited) {
+  std::vector<std::string> environment = inherited;
+  for (const EnvironmentDefault& setting : kStartupDefaults) {
+    const std::string prefix = std::string(setting.name) + "=";
+    const bool set = std::any_of(inherited.begin(), inherited.end(),
+                                 [&prefix](const std::string& entry) { return entry.rfind(prefix, 0) == 0; });
+    if (!set) environment.push_back(prefix + setting.value);
+  }
+  return environment;
+}
 
 bool RunningUnderMpi() { return Env("OMPI_COMM_WORLD_SIZE") || Env("PMIX_RANK") || Env("PMI_RANK"); }
 
@@ -207,8 +239,9 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   const std::vector<std::string> arguments = MpirunArguments(mpirun, executors, cores, self, command_line);
 
   // The environment of mpirun and so of every local rank.
-  std::vector<std::string> environment;
-  for (char** entry = environ; *entry; ++entry) environment.emplace_back(*entry);
+  std::vector<std::string> inherited;
+  for (char** entry = environ; *entry; ++entry) inherited.emplace_back(*entry);
+  std::vector<std::string> environment = MpirunEnvironment(inherited);
   // Each local rank leaves "pid host" in this directory (see OpenCommunicator), for the message
   // that names a rank that died.
   char pid_template[] = "/tmp/tad-ranks.XXXXXX";
@@ -216,8 +249,6 @@ Result<std::optional<int>> RelaunchUnderMpirunIfNeeded(const std::vector<std::st
   environment.push_back(std::string(kLaunchedMarker) + "=" + (pid_directory.empty() ? "1" : pid_directory));
   // The ranks' stderr is mpirun's pipe, passed through here: they may draw progress when ours is a terminal.
   if (isatty(STDERR_FILENO) == 1) environment.push_back(std::string(kStderrTerminalVariable) + "=1");
-  // A dead rank ends the job (Open MPI's default, made explicit).
-  if (!Env("OMPI_MCA_orte_abort_on_non_zero_status")) environment.push_back("OMPI_MCA_orte_abort_on_non_zero_status=1");
   if (geteuid() == 0) {
     // Containers and CI run as root; Open MPI refuses that unless told.
     environment.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");

@@ -32,6 +32,13 @@ int MpiWorldSizeFromEnvironment();
 std::vector<std::string> MpirunArguments(const std::string& mpirun, int executors, unsigned cores,
                                          const std::string& self_path, const std::vector<std::string>& command_line);
 
+/// The environment of the mpirun the launcher starts (and so of its local ranks): `inherited`
+/// ("NAME=value" entries) plus, for each start-up setting it does not name, tad's default: hwloc
+/// without its OpenCL, OpenGL, PCI and libxml plugins, I/O or cpuid discovery; Open MPI's ob1
+/// point-to-point layer and its sm and pt2pt one-sided components, with no UCX or OFI probing; a dead
+/// rank ends the job. A setting in `inherited` (the user's) is kept as it is.
+std::vector<std::string> MpirunEnvironment(const std::vector<std::string>& inherited);
+
 /// When this process must hand over to `mpirun -np executors`: runs it (same binary, same
 /// arguments), passes its output through, and returns the exit code to end with. A rank killed by
 /// a signal becomes "tad: error: executor K (pid P, host H) died: killed by signal S" and exit 1.

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 namespace tad {
 namespace {
@@ -18,6 +19,29 @@ TEST(MpirunArgumentsTest, OversubscribesWhenRanksMayOutnumberPhysicalCores) {
   EXPECT_EQ(MpirunArguments("mpirun", 7, 2, "/t", {"t"})[3], "--oversubscribe");
   EXPECT_EQ(MpirunArguments("mpirun", 2, 2, "/t", {"t"})[3], "--oversubscribe");  // 2 threads may be 1 core
   EXPECT_EQ(MpirunArguments("mpirun", 2, 4, "/t", {"t"})[3], "--bind-to");
+}
+
+// The value `environment` gives NAME, or nullopt.
+std::optional<std::string> ValueOf(const std::vector<std::string>& environment, const std::string& name) {
+  std::optional<std::string> value;
+  for (const auto& entry : environment) {
+    if (entry.rfind(name + "=", 0) == 0) {
+      EXPECT_FALSE(value.has_value()) << name << " is set twice";
+      value = entry.substr(name.size() + 1);
+    }
+  }
+  return value;
+}
+
+TEST(MpirunEnvironmentTest, AddsStartupDefaultsAndKeepsTheUsersOwn) {
+  const std::vector<std::string> inherited = {"PATH=/usr/bin", "OMPI_MCA_pml=ucx", "HWLOC_COMPONENTS=linux"};
+  const auto environment = MpirunEnvironment(inherited);
+  EXPECT_EQ(ValueOf(environment, "PATH"), "/usr/bin");
+  EXPECT_EQ(ValueOf(environment, "OMPI_MCA_pml"), "ucx");
+  EXPECT_EQ(ValueOf(environment, "HWLOC_COMPONENTS"), "linux");
+  EXPECT_EQ(ValueOf(environment, "OMPI_MCA_orte_abort_on_non_zero_status"), "1");
+  EXPECT_TRUE(ValueOf(environment, "HWLOC_PLUGINS_BLACKLIST").has_value());
+  EXPECT_EQ(ValueOf(MpirunEnvironment({}), "OMPI_MCA_pml"), "ob1");
 }
 
 TEST(MpirunStderrFilterTest, DeathNoticeBecomesOneLine) {
