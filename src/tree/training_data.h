@@ -26,7 +26,8 @@ struct TrainingData {
   std::vector<std::string> features;
   std::vector<std::string> classes;          // sorted; the same on all ranks
   std::vector<FeatureBins> bins;             // the same on all ranks
-  BinnedRows train;                          // this rank's training rows
+  BinnedRows train;                          // this rank's training rows (their identities only
+                                             // for a forest or boosting, which sample by them)
   std::vector<float> test_values;            // this rank's test rows, row-major raw values
   std::vector<uint16_t> test_labels;
   // Global figures (the same on all ranks).
