@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -704,9 +705,39 @@ uint16_t FeatureBins::Bin(float value) const {
   return static_cast<uint16_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin());
 }
 
+namespace {
+
+// An unsigned key in the order of the float values (negative values' bits flipped, the sign bit
+// set on the others), and back.
+uint32_t OrderKey(float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+}
+float FromOrderKey(uint32_t key) { return std::bit_cast<float>((key & 0x80000000u) ? key & 0x7fffffffu : ~key); }
+
+// Sorts values without NaN by value (-0 just before 0): a radix sort of their keys, 11 bits a
+// pass, several times faster than std::sort on a bin sample of 200 000 values.
+void SortValues(std::vector<float>& values) {
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  std::vector<uint32_t> keys(values.size());
+  std::vector<uint32_t> sorted(values.size());
+  std::transform(values.begin(), values.end(), keys.begin(), OrderKey);
+  for (int shift = 0; shift < 32; shift += kBits) {
+    std::vector<size_t> next(kBuckets + 1, 0);
+    for (uint32_t key : keys) ++next[((key >> shift) & (kBuckets - 1)) + 1];
+    for (size_t b = 1; b <= kBuckets; ++b) next[b] += next[b - 1];
+    for (uint32_t key : keys) sorted[next[(key >> shift) & (kBuckets - 1)]++] = key;
+    keys.swap(sorted);
+  }
+  std::transform(keys.begin(), keys.end(), values.begin(), FromOrderKey);
+}
+
+}  // namespace
+
 ValueCounts CountValues(std::vector<float> sample) {
   sample.erase(std::remove_if(sample.begin(), sample.end(), [](float v) { return std::isnan(v); }), sample.end());
-  std::sort(sample.begin(), sample.end());
+  SortValues(sample);
   ValueCounts counts;
   for (float v : sample) {
     if (!counts.values.empty() && counts.values.back() == v) {
