@@ -5,7 +5,8 @@
 # tad's load is everything before training in `tad train` (DuckDB start-up, dataset metadata,
 # reading, train/test split, bin edges, binning: timing.load_seconds of results.json); a depth-1
 # tree keeps the rest short. One thread per executor and one DuckDB thread, so rows/s compare
-# per core; 2 executors read half the rows each.
+# per core; 2 executors read half the rows each. Then 1 executor with 2 threads (threads per
+# executor: its row groups are read and binned by both).
 # Usage: scripts/bench_load.sh BUILD_DIR [ROWS]   (ROWS default 8000000)
 set -euo pipefail
 build=${1:-build}
@@ -28,10 +29,12 @@ columns=frame_len,ip_version,ip_ttl,ip_proto,src_port,dst_port,tcp_flags,tcp_win
 # Best of 3 for each contender (the first run also warms the page cache for the others).
 for run in 1 2 3; do
   "$select" "$work/ds" "$columns" 1 >"$work/duckdb_select_$run.out"
-  for executors in 1 2; do
-    "$tad" train "$work/ds" --model "$work/load_model_$executors.json" --overwrite --max-depth 1 \
-      --executors $executors --threads 1 --json "$work/load_${executors}_$run.json" >/dev/null 2>"$work/load_$executors.err" \
-      || { cat "$work/load_$executors.err" >&2; exit 1; }
+  for config in 1x1 2x1 1x2; do
+    executors=${config%x*}
+    threads=${config#*x}
+    "$tad" train "$work/ds" --model "$work/load_model_$config.json" --overwrite --max-depth 1 \
+      --executors "$executors" --threads "$threads" --json "$work/load_${config}_$run.json" >/dev/null \
+      2>"$work/load_$config.err" || { cat "$work/load_$config.err" >&2; exit 1; }
   done
 done
 
@@ -39,18 +42,20 @@ done
 import json, sys
 work, rows = sys.argv[1], int(sys.argv[2])
 duckdb = min(float(open(f"{work}/duckdb_select_{run}.out").read().split()[1]) for run in (1, 2, 3))
-load = {e: min(json.load(open(f"{work}/load_{e}_{run}.json"))["timing"]["load_seconds"] for run in (1, 2, 3))
-        for e in (1, 2)}
+load = {c: min(json.load(open(f"{work}/load_{c}_{run}.json"))["timing"]["load_seconds"] for run in (1, 2, 3))
+        for c in ("1x1", "2x1", "1x2")}
 duckdb_rate = rows / duckdb
 print(f"\n== load benchmark: {rows:,} rows × 12 numeric features (NULLs in tcp_window), best of 3")
 print("| contender | seconds | rows/s per executor (thread) |")
 print("|---|---|---|")
 print(f"| DuckDB SELECT of the 12 columns into memory, 1 thread | {duckdb:.2f} | {duckdb_rate/1e6:.1f} M |")
-for e in (1, 2):
-    rate = rows / e / load[e]
-    print(f"| tad load (read, split, bin edges, binning), {e} executor{'s' if e > 1 else ''} × 1 thread | {load[e]:.2f} | {rate/1e6:.1f} M |")
+for config, (e, t) in (("1x1", (1, 1)), ("2x1", (2, 1)), ("1x2", (1, 2))):
+    rate = rows / e / load[config]
+    print(f"| tad load (read, split, bin edges, binning), {e} executor{'s' if e > 1 else ''} × {t} thread{'s' if t > 1 else ''} "
+          f"| {load[config]:.2f} | {rate/1e6:.1f} M |")
 print()
-print(f"tad load / DuckDB SELECT, rows/s per thread: 1 executor {rows/load[1]/duckdb_rate:.2f}x, "
-      f"2 executors {rows/2/load[2]/duckdb_rate:.2f}x")
-print(f"strong scaling of load 1 -> 2 executors: {load[1]/(2*load[2])*100:.0f} % efficiency")
+print(f"tad load / DuckDB SELECT, rows/s per thread: 1 executor {rows/load['1x1']/duckdb_rate:.2f}x, "
+      f"2 executors {rows/2/load['2x1']/duckdb_rate:.2f}x")
+print(f"tad load / DuckDB SELECT, rows/s per executor with 2 threads: {rows/load['1x2']/duckdb_rate:.2f}x")
+print(f"strong scaling of load 1 -> 2 executors: {load['1x1']/(2*load['2x1'])*100:.0f} % efficiency")
 PY

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -348,7 +349,7 @@ class LabelDictionary {
 
 // One reading thread's chunk arrays, reused from chunk to chunk (they stay in cache).
 struct ChunkBuffers {
-  std::vector<uint32_t> row_in_group;
+  int64_t first_row = 0;
   std::vector<FeatureColumn> features;
   std::vector<uint64_t> identity;
   std::vector<uint64_t> split_key;
@@ -399,7 +400,7 @@ class RowGroupReader {
     }
     const Columns columns{types, static_cast<idx_t>(features_) + (label_column_ ? 1 : 0), result->column_count() - 1,
                           dataset_.label_from_partition() ? labels.Id(first.partition_label) : -1,
-                          HashBytes(first.relative, seed_)};
+                          FileRowIdentity(first.relative, seed_)};
     CachedStringHash file_hash(seed_);
     std::vector<int64_t> rows(run.size(), 0);
     while (duckdb_data_chunk chunk = result->FetchChunk()) {
@@ -415,7 +416,7 @@ class RowGroupReader {
       rows[k] += static_cast<int64_t>(n);
       // The feature columns point into the chunk: it lives until the visit is done.
       if (status.ok()) {
-        status = visit(k, RowChunk{static_cast<int64_t>(n), buffers.row_in_group.data(), buffers.features.data(),
+        status = visit(k, RowChunk{static_cast<int64_t>(n), buffers.first_row, buffers.features.data(),
                                    buffers.identity.data(), buffers.split_key.data(), buffers.labels.data(),
                                    &labels.names()});
       }
@@ -440,7 +441,7 @@ class RowGroupReader {
     idx_t id;                               // source_file, then the row index (and flow_index)
     idx_t row_number;
     int32_t partition_label;
-    uint64_t path_hash;
+    FileRowIdentity file_row_identity;
   };
 
   // The chunk's rows into `buffers`, in the chunk's order: identities, split keys and labels
@@ -448,17 +449,21 @@ class RowGroupReader {
   Status ReadChunk(duckdb_data_chunk chunk, const ParquetRowGroup& group, const Columns& columns,
                    LabelDictionary& labels, CachedStringHash& file_hash, ChunkBuffers& buffers) const {
     const idx_t n = duckdb_data_chunk_get_size(chunk);
-    buffers.row_in_group.resize(n);
     buffers.features.resize(static_cast<size_t>(features_));
     buffers.identity.resize(n);
     buffers.split_key.resize(n);
     buffers.labels.resize(n);
     const int64_t* row_numbers =
         static_cast<const int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, columns.row_number)));
+    // A scan without a filter (or with a filter on a range of row numbers) gives consecutive rows.
+    buffers.first_row = n > 0 ? row_numbers[0] - group.first_row : 0;
+    if (buffers.first_row < 0 || buffers.first_row + static_cast<int64_t>(n) > group.rows) {
+      return Status::Internal("DuckDB returned a chunk across row groups");
+    }
     for (idx_t r = 0; r < n; ++r) {
-      const int64_t at = row_numbers[r] - group.first_row;
-      if (at < 0 || at >= group.rows) return Status::Internal("DuckDB returned a chunk across row groups");
-      buffers.row_in_group[r] = static_cast<uint32_t>(at);
+      if (row_numbers[r] != row_numbers[0] + static_cast<int64_t>(r)) {
+        return Status::Internal("DuckDB returned a chunk of rows out of order");
+      }
     }
     for (int32_t f = 0; f < features_; ++f) {
       duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, static_cast<idx_t>(f));
@@ -481,9 +486,7 @@ class RowGroupReader {
     }
     // The file row's own number identifies a row when the dataset has no identity columns or the
     // row's are NULL.
-    auto fallback_identity = [&columns](int64_t file_row) {
-      return HashCombine(columns.path_hash, static_cast<uint64_t>(file_row));
-    };
+    const FileRowIdentity& fallback_identity = columns.file_row_identity;
     if (!dataset_.has_row_identity()) {
       for (idx_t r = 0; r < n; ++r) buffers.identity[r] = buffers.split_key[r] = fallback_identity(row_numbers[r]);
       return Status::Ok();
@@ -542,13 +545,13 @@ void StoreChunk(const RowChunk& chunk, size_t base, LoadedRows& out) {
     float* dest = out.values.data() + f;
     WithTypedData(column, [&](const auto* values) {
       for (int64_t r = 0; r < chunk.rows; ++r) {
-        dest[(base + chunk.row_in_group[r]) * width] =
+        dest[(base + static_cast<size_t>(chunk.first_row + r)) * width] =
             column.IsValid(r) ? static_cast<float>(values[r]) : std::numeric_limits<float>::quiet_NaN();
       }
     });
   }
   for (int64_t r = 0; r < chunk.rows; ++r) {
-    const size_t at = base + chunk.row_in_group[r];
+    const size_t at = base + static_cast<size_t>(chunk.first_row + r);
     out.identity[at] = chunk.identity[r];
     out.split_key[at] = chunk.split_key[r];
     out.labels[at] = chunk.labels[r];
@@ -702,9 +705,39 @@ uint16_t FeatureBins::Bin(float value) const {
   return static_cast<uint16_t>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin());
 }
 
+namespace {
+
+// An unsigned key in the order of the float values (negative values' bits flipped, the sign bit
+// set on the others), and back.
+uint32_t OrderKey(float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+}
+float FromOrderKey(uint32_t key) { return std::bit_cast<float>((key & 0x80000000u) ? key & 0x7fffffffu : ~key); }
+
+// Sorts values without NaN by value (-0 just before 0): a radix sort of their keys, 11 bits a
+// pass, several times faster than std::sort on a bin sample of 200 000 values.
+void SortValues(std::vector<float>& values) {
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  std::vector<uint32_t> keys(values.size());
+  std::vector<uint32_t> sorted(values.size());
+  std::transform(values.begin(), values.end(), keys.begin(), OrderKey);
+  for (int shift = 0; shift < 32; shift += kBits) {
+    std::vector<size_t> next(kBuckets + 1, 0);
+    for (uint32_t key : keys) ++next[((key >> shift) & (kBuckets - 1)) + 1];
+    for (size_t b = 1; b <= kBuckets; ++b) next[b] += next[b - 1];
+    for (uint32_t key : keys) sorted[next[(key >> shift) & (kBuckets - 1)]++] = key;
+    keys.swap(sorted);
+  }
+  std::transform(keys.begin(), keys.end(), values.begin(), FromOrderKey);
+}
+
+}  // namespace
+
 ValueCounts CountValues(std::vector<float> sample) {
   sample.erase(std::remove_if(sample.begin(), sample.end(), [](float v) { return std::isnan(v); }), sample.end());
-  std::sort(sample.begin(), sample.end());
+  SortValues(sample);
   ValueCounts counts;
   for (float v : sample) {
     if (!counts.values.empty() && counts.values.back() == v) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/hash.h"
@@ -184,11 +185,10 @@ inline float FeatureColumn::Value(int64_t row) const {
   return WithTypedData(*this, [row](const auto* values) { return static_cast<float>(values[row]); });
 }
 
-/// Some rows of one row group as a reader read them, in the order DuckDB gave them; valid
-/// during the call it is handed to.
+/// Consecutive rows of one row group as a reader read them; valid during the call it is handed to.
 struct RowChunk {
   int64_t rows = 0;
-  const uint32_t* row_in_group = nullptr;  // each row's number inside its row group
+  int64_t first_row = 0;                   // row i of the chunk is row first_row + i of its row group
   const FeatureColumn* features = nullptr; // one per feature, in the order asked for
   const uint64_t* identity = nullptr;      // as in LoadedRows
   const uint64_t* split_key = nullptr;
@@ -234,6 +234,17 @@ ValueCounts MergeValueCounts(const ValueCounts& a, const ValueCounts& b);
 FeatureBins ComputeFeatureBins(const ValueCounts& sample, int max_bins);
 /// The same from the values themselves (any order; NaN ignored).
 FeatureBins ComputeFeatureBins(std::vector<float> sample, int max_bins);
+
+/// The identity of a row of a file without identity columns (or whose are NULL), by its place:
+/// RowIdentityHash(relative path, row number in the file, seed), the path hashed once.
+class FileRowIdentity {
+ public:
+  FileRowIdentity(std::string_view relative, uint64_t seed) : path_hash_(HashBytes(relative, seed)) {}
+  uint64_t operator()(int64_t file_row) const { return HashCombine(path_hash_, static_cast<uint64_t>(file_row)); }
+
+ private:
+  uint64_t path_hash_;
+};
 
 /// Is this row in the test set?
 inline bool IsTestRow(uint64_t identity, double test_fraction) { return UnitInterval(identity) < test_fraction; }

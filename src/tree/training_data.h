@@ -1,9 +1,9 @@
 #pragma once
-/// Loading a dataset over all ranks: each rank reads its share of the row groups with its threads
-/// and no exchange until all are read, splitting rows into train and test by their split key and
-/// keeping only the bin sample; then the ranks agree on the read's status and the class list,
-/// exchange summaries of their bin samples (distinct values and counts), and each rank reads its
-/// row groups again, binning its training rows straight into place. Errors on any rank end the
+/// Loading a dataset over all ranks: each rank reads its share of the row groups once, with its
+/// threads and no exchange until all are read, splitting rows into train and test by their split
+/// key, keeping the bin sample and storing the feature values compactly; then the ranks agree on
+/// the read's status and the class list, exchange summaries of their bin samples (distinct values
+/// and counts), and each rank bins its stored rows straight into place. Errors on any rank end the
 /// load on every rank with the same Status.
 
 #include <cstdint>
@@ -26,7 +26,8 @@ struct TrainingData {
   std::vector<std::string> features;
   std::vector<std::string> classes;          // sorted; the same on all ranks
   std::vector<FeatureBins> bins;             // the same on all ranks
-  BinnedRows train;                          // this rank's training rows
+  BinnedRows train;                          // this rank's training rows (their identities only
+                                             // for a forest or boosting, which sample by them)
   std::vector<float> test_values;            // this rank's test rows, row-major raw values
   std::vector<uint16_t> test_labels;
   // Global figures (the same on all ranks).

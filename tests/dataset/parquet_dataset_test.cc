@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <set>
 
@@ -328,6 +329,34 @@ TEST(ValueCountsTest, MergedCountsGiveTheBinsOfTheWholeSample) {
   EXPECT_EQ(small.values, (std::vector<float>{-1.0f, 0.0f, 3.0f}));
   EXPECT_EQ(small.counts, (std::vector<uint32_t>{1, 1, 2}));
   EXPECT_FALSE(std::signbit(small.values[1]));
+}
+
+// The summary against a std::map of the values (negative and positive, -0 and 0, infinities,
+// subnormals, values far apart), NaN left out.
+TEST(ValueCountsTest, DistinctValuesAscendWithTheirCounts) {
+  std::mt19937 random(11);
+  const std::vector<float> specials = {-0.0f, 0.0f, std::numeric_limits<float>::infinity(),
+                                       -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::denorm_min(),
+                                       -std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::max(),
+                                       std::numeric_limits<float>::lowest(), std::numeric_limits<float>::quiet_NaN()};
+  std::vector<float> sample;
+  std::map<float, uint32_t> oracle;  // -0 and 0 compare equal: one entry
+  for (int i = 0; i < 50000; ++i) {
+    const float value = i % 50 == 0 ? specials[random() % specials.size()]
+                                    : std::ldexp(static_cast<float>(static_cast<int>(random() % 2001) - 1000),
+                                                 static_cast<int>(random() % 60) - 30);
+    sample.push_back(value);
+    if (!std::isnan(value)) ++oracle[value];
+  }
+  const ValueCounts counts = CountValues(sample);
+  ASSERT_EQ(counts.values.size(), oracle.size());
+  size_t i = 0;
+  for (const auto& [value, count] : oracle) {
+    EXPECT_EQ(counts.values[i], value) << i;
+    EXPECT_EQ(counts.counts[i], count) << value;
+    ++i;
+  }
+  EXPECT_FALSE(std::signbit(*std::find(counts.values.begin(), counts.values.end(), 0.0f)));
 }
 
 }  // namespace
