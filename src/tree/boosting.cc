@@ -322,14 +322,14 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       growth.emplace(rows, bins, kStatsPerBin, std::move(order), root_rows, std::move(root_candidates), threads);
       order = {};
     }
-    const GradientSums sums{gradients};
     auto can_split = [&](const NodeStats& node, int32_t depth) {
       return depth < parameters.max_depth && node.rows >= 2 * parameters.min_instances_per_node &&
              packing.Hessian(node) >= 2 * parameters.min_hessian_per_node;
     };
     for (int32_t depth = 0; !growth->done(); ++depth) {
       const auto level_start = std::chrono::steady_clock::now();
-      growth->Build(sums, communicator, local_stats);
+      // Every tree's root holds the round's sample: counted in one pass.
+      growth->Build(GradientSums{gradients, depth == 0}, communicator, local_stats);
 
       const auto split_start = std::chrono::steady_clock::now();
       for (size_t s = 0; s < growth->nodes().size(); ++s) {

@@ -126,6 +126,10 @@ struct GradientPair {
 };
 struct GradientSums {
   std::span<const GradientPair> pairs;  // per (tree, row)
+  /// The counted nodes are roots of different trees over the same rows (each its own copy in
+  /// `order`), as a boosting round's trees: all are counted in one pass over the first node's rows,
+  /// which reads a row's bins once and adds its trees' pairs into adjacent cells.
+  bool shared_roots = false;
 };
 
 /// Reused buffers of CountNodes (chunk partials), kept by the caller across levels so that large
