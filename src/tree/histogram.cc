@@ -199,13 +199,15 @@ struct SharedRootCells {
   }
 };
 
-// Adds rows order[begin, end) to the interleaved histogram `target`: each row's pairs in every
-// root's tree are gathered once into `row_pairs`, then added once per feature with no other load
-// between them. The cells of different roots are different addresses, so the adds of one row do
-// not wait on each other as a single tree's adds wait on the previous row's store to the same bin.
 // Two int64_t cells added in one instruction (a bin's gradient and hessian); aligned(8): any
 // int64_t address will do.
 using CellPair = int64_t __attribute__((vector_size(16), aligned(8)));
+
+// Adds rows order[begin, end) to the interleaved histogram `target`: each row's pairs in every
+// root's tree are gathered once into `row_pairs` (from K tree-major streams), then added once per
+// feature, one 128-bit add per tree. The cells of different roots are different addresses, so the
+// adds of one row do not wait on each other as a single tree's adds wait on the previous row's
+// store to the same bin.
 
 template <bool kWide>
 void CountSharedRootRows(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end,
