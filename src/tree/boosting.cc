@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 
 #include "common/elapsed.h"
@@ -129,9 +130,10 @@ struct GrowingTree {
   std::vector<int32_t> split_bin;  // per node: rows with bin <= this go left
 };
 
-// A grown tree as the margin update walks it: at each node, rows whose bin (the two bytes at
-// `column`, masked) is at most `split_bin` go to node `next`, the others to next + 1. A leaf leads
-// to itself (mask 0: its bin is 0, at most its split_bin 0), so that every row takes `depth` steps.
+// A grown tree as the margin update walks it for the rows outside the round's sample: at each
+// node, rows whose bin (the two bytes at `column`, masked) is at most `split_bin` go to node `next`,
+// the others to next + 1. A leaf leads to itself (mask 0: its bin is 0, at most its split_bin 0),
+// so that every row takes `depth` steps.
 struct WalkNode {
   size_t column = 0;
   uint16_t mask = 0;
@@ -158,38 +160,100 @@ TreeWalk WalkOf(const GrowingTree& grow, const BinnedRows& rows) {
   return walk;
 }
 
-// Moves `count` consecutive rows (the first at `first_row`) one level down: at[i] is row i's node.
+// Moves `count` rows (row_indices) one level down: at[i] is the i-th row's node.
 // Kept out of line: inlined into the caller's loops, its variables were spilled to the stack.
-[[gnu::noinline]] void StepDown(const WalkNode* nodes, const uint8_t* first_row, size_t row_bytes, size_t count,
-                                int32_t* at) {
+[[gnu::noinline]] void StepDown(const WalkNode* nodes, const BinnedRows& rows, const uint32_t* row_indices,
+                                size_t count, int32_t* at) {
   for (size_t i = 0; i < count; ++i) {
     const WalkNode& node = nodes[at[i]];
-    const uint8_t* bin = first_row + i * row_bytes + node.column;
+    const uint8_t* bin = rows.row(row_indices[i]) + node.column;
     at[i] = node.next + (((bin[0] | (bin[1] << 8)) & node.mask) > node.split_bin);
   }
 }
 
-// Adds each tree's leaf value to the margins (row-major, one per tree) of rows [begin, end). Rows
-// go down a tree a level at a time in blocks: the steps of different rows do not depend on each
-// other, so their loads overlap, and the side a row takes is computed, not branched on.
-void AddLeafValues(const std::vector<TreeWalk>& walks, const BinnedRows& rows, int64_t begin, int64_t end,
-                   double* margins) {
-  constexpr int64_t kBlock = 256;
+// Adds each tree's leaf value to the margins (row-major, one per tree) of `count` rows
+// (row_indices). Rows go down a tree a level at a time in blocks: the steps of
+// different rows do not depend on each other, so their loads overlap, and the side a row takes is
+// computed, not branched on.
+void WalkLeafValues(const std::vector<TreeWalk>& walks, const BinnedRows& rows, const uint32_t* row_indices,
+                    size_t count, double* margins) {
+  constexpr size_t kBlock = 256;
   const size_t width = walks.size();
-  const size_t row_bytes = rows.row_bytes();
   std::vector<int32_t> block_nodes(kBlock);
   int32_t* at = block_nodes.data();
-  for (int64_t block = begin; block < end; block += kBlock) {
-    const size_t count = static_cast<size_t>(std::min(kBlock, end - block));
-    const uint8_t* first_row = rows.row(block);
-    double* block_margins = margins + static_cast<size_t>(block) * width;
+  for (size_t block = 0; block < count; block += kBlock) {
+    const size_t rows_in_block = std::min(kBlock, count - block);
+    const uint32_t* block_rows = row_indices + block;
     for (size_t k = 0; k < width; ++k) {
       const WalkNode* nodes = walks[k].nodes.data();
-      std::fill_n(at, count, 0);
-      for (int32_t level = 0; level < walks[k].depth; ++level) StepDown(nodes, first_row, row_bytes, count, at);
-      for (size_t i = 0; i < count; ++i) block_margins[i * width + k] += nodes[at[i]].value;
+      std::fill_n(at, rows_in_block, 0);
+      for (int32_t level = 0; level < walks[k].depth; ++level) StepDown(nodes, rows, block_rows, rows_in_block, at);
+      for (size_t i = 0; i < rows_in_block; ++i) margins[block_rows[i] * width + k] += nodes[at[i]].value;
     }
   }
+}
+
+// A node's rows in the round's final row order (LevelGrowth::order()), where known: a node that
+// was counted at some level, or whose parent's other child was (a partition is stable and puts
+// the left child's rows first).
+struct RowRange {
+  int64_t begin = -1;
+  int64_t end = -1;
+  bool known() const { return begin >= 0; }
+};
+
+// Where a sampled row ended in a tree: a leaf, or a last split whose two leaves were counted at
+// no level, so that its rows were never partitioned. Rows whose bin at `column` (masked) is at
+// most `split_bin` add `value` to their margin, the others `right_value`; a leaf has mask 0 (every
+// row's bin reads 0).
+struct FinalNode {
+  size_t column = 0;
+  uint16_t mask = 0;
+  int32_t split_bin = 0;
+  double value = 0;
+  double right_value = 0;
+};
+// A tree's final nodes and their rows in the round's final row order (LevelGrowth::order()).
+struct TreeEnd {
+  std::vector<FinalNode> nodes;
+  std::vector<RowRange> ranges;
+};
+
+// A final node's index per (tree, row) is 16 bits: deeper trees are walked instead.
+constexpr size_t kMaxFinalNodes = size_t{1} << 16;
+
+// Tree `grow`'s final nodes, from the ranges of the nodes that were counted (`ranges`, by node id).
+TreeEnd EndOf(const GrowingTree& grow, std::vector<RowRange> ranges, const BinnedRows& rows) {
+  TreeEnd end;
+  const std::vector<TreeNode>& nodes = grow.tree.nodes;
+  for (size_t i = 0; i < nodes.size(); ++i) {  // children have larger ids than their parent
+    const TreeNode& node = nodes[i];
+    const RowRange parent = ranges[i];
+    if (node.is_leaf()) {
+      if (!parent.known()) continue;  // its parent's final node holds it
+      end.nodes.push_back({0, 0, 0, node.value, 0});
+      end.ranges.push_back(parent);
+      continue;
+    }
+    RowRange& left = ranges[static_cast<size_t>(node.left)];
+    RowRange& right = ranges[static_cast<size_t>(node.right)];
+    if (left.known() && !right.known()) {
+      right = {left.end, parent.end};
+    } else if (right.known() && !left.known()) {
+      left = {parent.begin, right.begin};
+    } else if (!left.known()) {
+      end.nodes.push_back({rows.column_offset(node.feature), rows.column_mask(node.feature), grow.split_bin[i],
+                           nodes[static_cast<size_t>(node.left)].value, nodes[static_cast<size_t>(node.right)].value});
+      end.ranges.push_back(parent);
+    }
+  }
+  return end;
+}
+
+// What final node `node` adds to the margin of a row whose bins are `row`.
+inline double FinalValue(const FinalNode& node, const uint8_t* row) {
+  const uint8_t* bin = row + node.column;
+  return ((bin[0] | (bin[1] << 8)) & node.mask) <= node.split_bin ? node.value : node.right_value;
 }
 
 bool Sampled(const TreeParameters& parameters, uint64_t identity, int32_t round) {
@@ -241,8 +305,14 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
   } else {
     for (double share : prior) out.base_score.push_back(std::log(share / prior_total));
   }
-  std::vector<double> margins(cells);
-  for (size_t i = 0; i < cells; ++i) margins[i] = out.base_score[i % width];
+  // Row-major (one per tree of a round), filled by all threads, so that they share the first touch
+  // of its pages.
+  const std::unique_ptr<double[]> margins(new double[cells]);
+  ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
+    for (size_t i = static_cast<size_t>(begin) * width; i < static_cast<size_t>(end) * width; ++i) {
+      margins[i] = out.base_score[i % width];
+    }
+  });
 
   // Mean validation log loss, summed in fixed point over all ranks.
   auto validation_loss = [&]() {
@@ -250,7 +320,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
     std::vector<double> probabilities(static_cast<size_t>(classes));
     for (int64_t r = 0; r < n; ++r) {
       if (!validation[static_cast<size_t>(r)]) continue;
-      MarginsToProbabilities(margins.data() + static_cast<size_t>(r) * width, classes, probabilities.data());
+      MarginsToProbabilities(margins.get() + static_cast<size_t>(r) * width, classes, probabilities.data());
       const double p = std::max(probabilities[rows.labels[static_cast<size_t>(r)]], kMinProbability);
       sums[0] += std::llround(-std::log(p) * kLossScale);
       sums[1] += 1;
@@ -268,24 +338,41 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
   int64_t boosting_rows = 0;
   for (const int64_t count : class_rows) boosting_rows += count;
   const HessianPacking packing(boosting_rows, largest_weight * (per_round == 1 ? 0.25 : 0.5));
-  std::vector<GradientPair> gradients(cells);             // tree-major: tree k's rows are [k * n, (k + 1) * n)
+  // Tree-major: tree k's rows are [k * n, (k + 1) * n). Not zeroed: a row's pairs are written in
+  // every round it is sampled in and read only then, and its pages are first touched by the
+  // threads that write them.
+  const std::unique_ptr<GradientPair[]> gradients(new GradientPair[cells]);
   std::vector<uint8_t> in_round(static_cast<size_t>(n));  // boosting rows of this round's sample
   // Reused every round, so that no round faults in fresh pages.
   std::vector<uint32_t> sample;
+  std::vector<uint32_t> outside;  // the rows outside the sample (validation rows too)
   std::vector<uint32_t> order;
   std::optional<LevelGrowth> growth;
+  std::vector<std::vector<RowRange>> node_rows(width);  // per tree, per node: its rows in growth->order()
+  // Per (tree, row), tree-major: the index of the final node the row reached in the round's tree.
+  const std::unique_ptr<uint16_t[]> reached(new uint16_t[cells]);
+  std::vector<TreeEnd> ends(width);
+  bool final_values_pending = false;  // the previous round's sample has yet to add `ends`' values
+  std::vector<std::pair<size_t, size_t>> final_nodes;  // (tree, final node) of all trees
   std::vector<TreeWalk> walks(width);
   for (int32_t round = 0; round < parameters.max_iter; ++round) {
     // Each row's gradient and hessian, rounded once to fixed point; rows outside this round's
-    // sample (and validation rows) are in no tree's root.
+    // sample (and validation rows) are in no tree's root. The previous round's sample first adds
+    // the values of the final nodes it reached (see the end of the round), in the same pass.
     ParallelBlocks(n, threads, [&](int64_t begin, int64_t end, int) {
       std::vector<double> p(static_cast<size_t>(classes));
       for (int64_t r = begin; r < end; ++r) {
-        const size_t base = static_cast<size_t>(r) * width;
+        double* row_margins = margins.get() + static_cast<size_t>(r) * width;
+        if (final_values_pending && in_round[static_cast<size_t>(r)]) {
+          const uint8_t* row = rows.row(r);
+          for (size_t k = 0; k < width; ++k) {
+            row_margins[k] += FinalValue(ends[k].nodes[reached[k * static_cast<size_t>(n) + static_cast<size_t>(r)]], row);
+          }
+        }
         in_round[static_cast<size_t>(r)] =
             !validation[static_cast<size_t>(r)] && Sampled(parameters, rows.identity[static_cast<size_t>(r)], round);
         if (!in_round[static_cast<size_t>(r)]) continue;
-        MarginsToProbabilities(margins.data() + base, classes, p.data());
+        MarginsToProbabilities(row_margins, classes, p.data());
         const int32_t label = rows.labels[static_cast<size_t>(r)];
         const double weight = weight_of(static_cast<size_t>(label));
         for (int32_t k = 0; k < per_round; ++k) {
@@ -300,9 +387,8 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       }
     });
     sample.clear();
-    for (int64_t r = 0; r < n; ++r) {
-      if (in_round[static_cast<size_t>(r)]) sample.push_back(static_cast<uint32_t>(r));
-    }
+    outside.clear();
+    for (int64_t r = 0; r < n; ++r) (in_round[static_cast<size_t>(r)] ? sample : outside).push_back(static_cast<uint32_t>(r));
 
     std::vector<GrowingTree> growing(width);
     std::vector<std::vector<int32_t>> root_candidates;
@@ -310,11 +396,14 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       growing[static_cast<size_t>(k)].tree.nodes.push_back(TreeNode{});
       growing[static_cast<size_t>(k)].stats.emplace_back();
       growing[static_cast<size_t>(k)].split_bin.push_back(-1);
+      node_rows[static_cast<size_t>(k)].assign(1, RowRange{});
       root_candidates.push_back(CandidateFeatures(parameters, features, round * per_round + k, 0));
     }
     // Every tree of the round starts from the same rows.
     order.resize(sample.size() * width);
-    for (size_t k = 0; k < width; ++k) std::copy(sample.begin(), sample.end(), order.begin() + k * sample.size());
+    ParallelItems(static_cast<int64_t>(width), threads, [&](int64_t k) {
+      std::copy(sample.begin(), sample.end(), order.begin() + k * static_cast<int64_t>(sample.size()));
+    });
     const std::vector<int64_t> root_rows(width, static_cast<int64_t>(sample.size()));
     if (growth) {
       growth->Restart(order, root_rows, std::move(root_candidates));
@@ -322,14 +411,14 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
       growth.emplace(rows, bins, kStatsPerBin, std::move(order), root_rows, std::move(root_candidates), threads);
       order = {};
     }
-    const GradientSums sums{gradients};
     auto can_split = [&](const NodeStats& node, int32_t depth) {
       return depth < parameters.max_depth && node.rows >= 2 * parameters.min_instances_per_node &&
              packing.Hessian(node) >= 2 * parameters.min_hessian_per_node;
     };
     for (int32_t depth = 0; !growth->done(); ++depth) {
       const auto level_start = std::chrono::steady_clock::now();
-      growth->Build(sums, communicator, local_stats);
+      // Every tree's root holds the round's sample: counted in one pass.
+      growth->Build(GradientSums{{gradients.get(), cells}, depth == 0}, communicator, local_stats);
 
       const auto split_start = std::chrono::steady_clock::now();
       for (size_t s = 0; s < growth->nodes().size(); ++s) {
@@ -350,6 +439,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           grow.stats[0] = root;
           grow.tree.nodes[0].counts = {root.rows};
         }
+        node_rows[static_cast<size_t>(slot.tree)][static_cast<size_t>(id)] = {slot.begin, slot.end};
         if (!slot.open) continue;  // counted only for its sibling; its rows are done
         const NodeStats node_stats = grow.stats[static_cast<size_t>(id)];
         GradientSplit split;
@@ -382,6 +472,7 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
           grow.tree.nodes.push_back(std::move(child));
           grow.stats.push_back(child_stats[side]);
           grow.split_bin.push_back(-1);
+          node_rows[static_cast<size_t>(slot.tree)].emplace_back();
         }
       }
       growth->NextLevel();
@@ -418,10 +509,38 @@ BoostedTrees TrainBoostedTrees(const BinnedRows& rows, const std::vector<Feature
         if (node.is_leaf()) node.value = LeafValue(grow.stats[static_cast<size_t>(node.id)], packing, parameters);
       }
     }
-    // Every row's margins move by its leaves' values (validation rows too: they measure the model).
-    for (size_t k = 0; k < width; ++k) walks[k] = WalkOf(growing[k], rows);
-    ParallelBlocks(n, threads,
-                   [&](int64_t begin, int64_t end, int) { AddLeafValues(walks, rows, begin, end, margins.data()); });
+    // Every row's margins move by its leaves' values. The sample's rows take their final node
+    // from where the last level left them in the row order (as XGBoost's prediction cache); its
+    // value is added by the next round's gradient pass, which reads the rows in sequence anyway
+    // (after the last round no margin is read). The others (validation rows too: they measure
+    // the model), and every row of trees too deep to index, walk the trees now.
+    final_nodes.clear();
+    for (size_t k = 0; k < width; ++k) {
+      ends[k] = EndOf(growing[k], std::move(node_rows[k]), rows);
+      for (size_t j = 0; j < ends[k].nodes.size(); ++j) final_nodes.emplace_back(k, j);
+    }
+    const bool indexed = std::all_of(ends.begin(), ends.end(),
+                                     [](const TreeEnd& end) { return end.nodes.size() <= kMaxFinalNodes; });
+    auto walk = [&](std::span<const uint32_t> walked) {
+      if (walked.empty()) return;
+      for (size_t k = 0; k < width; ++k) walks[k] = WalkOf(growing[k], rows);
+      ParallelBlocks(static_cast<int64_t>(walked.size()), threads, [&](int64_t begin, int64_t end, int) {
+        WalkLeafValues(walks, rows, walked.data() + begin, static_cast<size_t>(end - begin), margins.get());
+      });
+    };
+    walk(outside);
+    if (indexed) {
+      const uint32_t* final_order = growth->order().data();
+      ParallelItems(static_cast<int64_t>(final_nodes.size()), threads, [&](int64_t item) {
+        const auto [k, j] = final_nodes[static_cast<size_t>(item)];
+        uint16_t* tree_reached = reached.get() + k * static_cast<size_t>(n);
+        const RowRange range = ends[k].ranges[j];
+        for (int64_t i = range.begin; i < range.end; ++i) tree_reached[final_order[i]] = static_cast<uint16_t>(j);
+      });
+    } else {
+      walk(sample);
+    }
+    final_values_pending = indexed;
     for (auto& grow : growing) out.trees.push_back(std::move(grow.tree));
 
     if (early_stopping) {

@@ -99,8 +99,9 @@ struct FeatureCells {
 };
 
 // A row's bin of held feature k: one byte, or (kWide) two bytes masked to the column's width.
-template <bool kWide>
-inline size_t BinOf(const uint8_t* row, const FeatureCells& cells, size_t k) {
+// `cells`: FeatureCells or SharedRootCells.
+template <bool kWide, class Cells>
+inline size_t BinOf(const uint8_t* row, const Cells& cells, size_t k) {
   const uint8_t* at = row + cells.columns[k];
   if constexpr (kWide) return static_cast<size_t>((at[0] | (at[1] << 8)) & cells.masks[k]);
   return at[0];
@@ -204,6 +205,112 @@ void CountClassesInScratch(const BinnedRows& rows, const uint32_t* order, int64_
   for (size_t c = 0; c < stride; ++c) target[c] += int64_t{even[c]} + int64_t{odd[c]};
 }
 
+// Shared roots (GradientSums::shared_roots): the roots' histograms interleaved, per feature any
+// root holds, per bin, every root's (gradient, hessian) side by side, so that a row's bins are read
+// once for all trees and its trees' pairs go to adjacent cells.
+struct SharedRootCells {
+  std::vector<int32_t> features;  // held by some root (ascending)
+  std::vector<size_t> columns;
+  std::vector<uint16_t> masks;
+  std::vector<size_t> offsets;  // per feature: (bin 0, root 0)
+  size_t bin_stride = 0;        // elements per bin: every root's pair
+  size_t size = 0;              // elements in all
+
+  SharedRootCells(const BinnedRows& rows, std::span<const CountedNode> roots) : bin_stride(roots.size() * 2) {
+    for (int32_t f = 0; f < rows.features(); ++f) {
+      const auto holds = [f](const CountedNode& root) { return root.layout->holds(f); };
+      if (std::none_of(roots.begin(), roots.end(), holds)) continue;
+      features.push_back(f);
+      columns.push_back(rows.column_offset(f));
+      masks.push_back(rows.column_mask(f));
+      offsets.push_back(size);
+      size += static_cast<size_t>(roots.front().layout->bins(f)) * bin_stride;
+    }
+  }
+};
+
+// Two int64_t cells added in one instruction (a bin's gradient and hessian); aligned(8): any
+// int64_t address will do.
+using CellPair = int64_t __attribute__((vector_size(16), aligned(8)));
+
+// Adds rows order[begin, end) to the interleaved histogram `target`: each row's pairs in every
+// root's tree are gathered once into `row_pairs` (from K tree-major streams), then added once per
+// feature, one 128-bit add per tree. The cells of different roots are different addresses, so the
+// adds of one row do not wait on each other as a single tree's adds wait on the previous row's
+// store to the same bin.
+
+template <bool kWide>
+void CountSharedRootRows(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end,
+                         std::span<const CountedNode> roots, const SharedRootCells& cells, const GradientSums& sums,
+                         GradientPair* row_pairs, int64_t* target) {
+  const size_t trees = roots.size();
+  const size_t n = static_cast<size_t>(rows.rows());
+  const size_t held = cells.offsets.size();
+  const size_t* const offsets = cells.offsets.data();
+  const size_t bin_stride = cells.bin_stride;
+  const GradientPair* const pairs = sums.pairs.data();
+  std::vector<const GradientPair*> tree_pairs;
+  for (const CountedNode& root : roots) tree_pairs.push_back(pairs + static_cast<size_t>(root.tree) * n);
+  for (int64_t i = begin; i < end; ++i) {
+    const uint32_t r = order[i];
+    for (size_t t = 0; t < trees; ++t) row_pairs[t] = tree_pairs[t][r];
+    const uint8_t* row = rows.row(r);
+    for (size_t k = 0; k < held; ++k) {
+      CellPair* cell = reinterpret_cast<CellPair*>(target + offsets[k] + BinOf<kWide>(row, cells, k) * bin_stride);
+#pragma GCC unroll 4
+      for (size_t t = 0; t < trees; ++t) cell[t] += *reinterpret_cast<const CellPair*>(row_pairs + t);
+    }
+  }
+}
+
+// Rows per chunk of the shared roots' pass: chunks go to whichever worker is free.
+constexpr int64_t kSharedRootChunkRows = 16384;
+
+// Counts roots that share their rows (GradientSums::shared_roots) in one pass over the first
+// root's rows: every worker adds its chunks into its own interleaved histogram, and each root's
+// histogram is then the workers' sum of its cells (integers: the same for any thread count).
+void CountSharedRoots(const BinnedRows& rows, std::span<const uint32_t> order, std::span<const CountedNode> roots,
+                      const GradientSums& sums, int threads, std::span<int64_t> output, HistogramScratch& scratch) {
+  const SharedRootCells cells(rows, roots);
+  const int64_t begin = roots.front().begin;
+  const int64_t count = roots.front().end - begin;
+  const int64_t chunks = std::max<int64_t>(1, (count + kSharedRootChunkRows - 1) / kSharedRootChunkRows);
+  const int workers = ItemWorkers(chunks, threads);
+  if (scratch.partials.size() < static_cast<size_t>(workers) * cells.size) {
+    scratch.partials.resize(static_cast<size_t>(workers) * cells.size);
+  }
+  std::fill_n(scratch.partials.begin(), static_cast<size_t>(workers) * cells.size, 0);
+  std::vector<GradientPair> row_pairs(static_cast<size_t>(workers) * roots.size());
+  ParallelItemsOnWorkers(chunks, threads, [&](int64_t chunk, int worker) {
+    const int64_t chunk_begin = begin + chunk * kSharedRootChunkRows;
+    const int64_t chunk_end = std::min(chunk_begin + kSharedRootChunkRows, begin + count);
+    GradientPair* own_pairs = row_pairs.data() + static_cast<size_t>(worker) * roots.size();
+    int64_t* target = scratch.partials.data() + static_cast<size_t>(worker) * cells.size;
+    if (rows.has_wide_columns()) {
+      return CountSharedRootRows<true>(rows, order.data(), chunk_begin, chunk_end, roots, cells, sums, own_pairs,
+                                       target);
+    }
+    CountSharedRootRows<false>(rows, order.data(), chunk_begin, chunk_end, roots, cells, sums, own_pairs, target);
+  });
+  ParallelItems(static_cast<int64_t>(roots.size()), threads, [&](int64_t t) {
+    const CountedNode& root = roots[static_cast<size_t>(t)];
+    int64_t* histogram = output.data() + root.offset;
+    for (size_t k = 0; k < cells.features.size(); ++k) {
+      const int32_t f = cells.features[k];
+      if (!root.layout->holds(f)) continue;
+      int64_t* to = histogram + root.layout->offset(f);
+      for (int32_t b = 0; b < root.layout->bins(f); ++b) {
+        for (size_t s = 0; s < 2; ++s) {
+          const size_t cell = cells.offsets[k] + static_cast<size_t>(b) * cells.bin_stride + 2 * static_cast<size_t>(t) + s;
+          int64_t sum = 0;
+          for (int w = 0; w < workers; ++w) sum += scratch.partials[static_cast<size_t>(w) * cells.size + cell];
+          to[static_cast<size_t>(b) * 2 + s] = sum;
+        }
+      }
+    }
+  });
+}
+
 template <bool kWide>
 void CountClassesWith(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, int32_t tree,
                       const HistogramLayout& layout, const ClassCounts& sums, int64_t* target) {
@@ -286,6 +393,7 @@ void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::sp
 
 void CountNodes(const BinnedRows& rows, std::span<const uint32_t> order, std::span<const CountedNode> nodes,
                 const GradientSums& sums, int threads, std::span<int64_t> output, HistogramScratch& scratch) {
+  if (sums.shared_roots && !nodes.empty()) return CountSharedRoots(rows, order, nodes, sums, threads, output, scratch);
   CountNodesOf(rows, order, nodes, sums, threads, output, scratch);
 }
 

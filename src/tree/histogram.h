@@ -121,11 +121,15 @@ struct ClassCounts {
 /// A row's gradient and hessian for one tree, in fixed point, side by side so that counting a row
 /// reads one place.
 struct GradientPair {
-  int64_t gradient = 0;
-  int64_t hessian = 0;
+  int64_t gradient;  // no initialiser: boosting allocates them without a pass that zeroes them
+  int64_t hessian;
 };
 struct GradientSums {
   std::span<const GradientPair> pairs;  // per (tree, row)
+  /// The counted nodes are roots of different trees over the same rows (each its own copy in
+  /// `order`), as a boosting round's trees: all are counted in one pass over the first node's rows,
+  /// which reads a row's bins once and adds its trees' pairs into adjacent cells.
+  bool shared_roots = false;
 };
 
 /// Reused buffers of CountNodes (chunk partials), kept by the caller across levels so that large
@@ -209,6 +213,9 @@ class LevelGrowth {
                std::vector<std::vector<int32_t>> candidates);
 
   bool done() const { return nodes_.empty(); }
+  /// Every node's rows, node after node (row indices): nodes()[i]'s are order()[begin, end). A
+  /// node's range stays its rows' place until the next Restart (splits reorder inside it only).
+  const std::vector<uint32_t>& order() const { return order_; }
   const std::vector<LevelNode>& nodes() const { return nodes_; }
   /// Collective: counts this rank's rows of the level, all-reduces, derives.
   void Build(const ClassCounts& sums, Communicator& communicator, TrainingStats& stats);
