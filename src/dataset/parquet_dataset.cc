@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <numeric>
 #include <atomic>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -218,15 +218,15 @@ Status ParquetDataset::CheckFeatures(const std::vector<std::string>& features) c
 }
 
 std::vector<size_t> ParquetDataset::RowGroupsForRank(int rank, int size) const {
-  // A dataset written by category (PARTITION_BY) holds one class per file, and data written over
-  // time drifts along a file: blocks of the files in order would give each rank its own classes,
-  // and then every rank counts different rows at each level (a histogram is counted for the child
-  // that is smaller over all ranks, which may be a rank's larger one). So the row groups are
+  // A dataset written by category (PARTITION_BY) holds one class per file: blocks of the files in
+  // order would give each rank its own classes, and then the ranks count very different numbers
+  // of rows at each level (a histogram is counted for the child that is smaller over all ranks,
+  // which may be a rank's larger one; docs/training.md, "Per-rank balance"). So the row groups are
   // taken by their position within their file (every file's first part, then every file's next
   // part, ...) and that order is cut into blocks of about total/size rows each (row groups differ
   // in size: the last of each file is short): block r ends with the row group that reaches row
-  // total·(r+1)/size. Each rank then holds a share of every file, as a run of consecutive row
-  // groups where the file has enough, and every block keeps at least one row group while there
+  // total·(r+1)/size. Each rank then holds a share of every file that has enough row groups, as a
+  // run of consecutive ones, and every block keeps at least one row group while there
   // are enough (the caller refuses fewer).
   const size_t count = row_groups_.size();
   std::map<std::string_view, int64_t> groups_in_file;
