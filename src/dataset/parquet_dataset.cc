@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -217,14 +218,34 @@ Status ParquetDataset::CheckFeatures(const std::vector<std::string>& features) c
 }
 
 std::vector<size_t> ParquetDataset::RowGroupsForRank(int rank, int size) const {
-  // Contiguous blocks of about total/size rows each (row groups differ in size: the last of each
-  // file is short): block r ends with the row group that reaches row total·(r+1)/size. Every block
-  // keeps at least one row group while there are enough (the caller refuses fewer).
+  // A dataset written by category (PARTITION_BY) holds one class per file: blocks of the files in
+  // order would give each rank its own classes, and then the ranks count very different numbers
+  // of rows at each level (a histogram is counted for the child that is smaller over all ranks,
+  // which may be a rank's larger one; docs/training.md, "Per-rank balance"). So the row groups are
+  // taken by their position within their file (every file's first part, then every file's next
+  // part, ...) and that order is cut into blocks of about total/size rows each (row groups differ
+  // in size: the last of each file is short): block r ends with the row group that reaches row
+  // total·(r+1)/size. Each rank then holds a share of every file that has enough row groups, as a
+  // run of consecutive ones, and every block keeps at least one row group while there
+  // are enough (the caller refuses fewer).
   const size_t count = row_groups_.size();
+  std::map<std::string_view, int64_t> groups_in_file;
+  for (const auto& group : row_groups_) ++groups_in_file[group.path];
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), size_t{0});
+  // Position (index + 1/2) / groups, compared exactly as (2·index + 1)·groups' < (2·index' + 1)·groups.
+  auto position = [&](size_t i) {
+    return std::pair<int64_t, int64_t>{2 * row_groups_[i].index_in_file + 1, 2 * groups_in_file[row_groups_[i].path]};
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const auto [a_num, a_den] = position(a);
+    const auto [b_num, b_den] = position(b);
+    return static_cast<__int128>(a_num) * b_den < static_cast<__int128>(b_num) * a_den;
+  });
   const auto ranks = static_cast<size_t>(size);
   size_t begin = 0;
   size_t end = 0;
-  int64_t rows_before_end = 0;  // rows in row groups [0, end)
+  int64_t rows_before_end = 0;  // rows in row groups order[0, end)
   for (size_t r = 0; r <= static_cast<size_t>(rank); ++r) {
     begin = end;
     if (r + 1 == ranks) {
@@ -232,14 +253,14 @@ std::vector<size_t> ParquetDataset::RowGroupsForRank(int rank, int size) const {
       break;
     }
     const auto target = static_cast<int64_t>(static_cast<__int128>(total_rows_) * static_cast<int64_t>(r + 1) / size);
-    while (end < count && rows_before_end < target) rows_before_end += row_groups_[end++].rows;
+    while (end < count && rows_before_end < target) rows_before_end += row_groups_[order[end++]].rows;
     const size_t most = count - std::min(count, ranks - r - 1);  // one row group left for each later rank
     const size_t least = std::min(begin + 1, most);
-    while (end < least) rows_before_end += row_groups_[end++].rows;
-    while (end > most) rows_before_end -= row_groups_[--end].rows;
+    while (end < least) rows_before_end += row_groups_[order[end++]].rows;
+    while (end > most) rows_before_end -= row_groups_[order[--end]].rows;
   }
-  std::vector<size_t> mine;
-  for (size_t i = begin; i < end; ++i) mine.push_back(i);
+  std::vector<size_t> mine(order.begin() + static_cast<std::ptrdiff_t>(begin), order.begin() + static_cast<std::ptrdiff_t>(end));
+  std::sort(mine.begin(), mine.end());  // read in dataset order: a file's run in one query
   return mine;
 }
 

@@ -85,9 +85,10 @@ class ParquetDataset {
   /// and the column.
   Status CheckFeatures(const std::vector<std::string>& features) const;
 
-  /// Row groups of `rank` out of `size`: a contiguous block (so that a rank reads whole files, or
-  /// runs of a file, in one query each) of about total_rows()/size rows, at least one row group
-  /// each when there are at least `size`.
+  /// Row groups of `rank` out of `size`, ascending: about total_rows()/size rows, a share of every
+  /// file (a run of consecutive row groups where the file has enough, read in one query), so that
+  /// each rank's rows are a sample of the whole dataset, not of some of its classes; at least one
+  /// row group each when there are at least `size`.
   std::vector<size_t> RowGroupsForRank(int rank, int size) const;
 
  private:

@@ -29,7 +29,7 @@ class ParquetDatasetTest : public ::testing::Test {
   DuckDatabase db_ = ValueOrThrow(DuckDatabase::OpenInMemory(1));
 };
 
-TEST_F(ParquetDatasetTest, RanksGetContiguousBlocksOfAboutEqualRows) {
+TEST_F(ParquetDatasetTest, RanksGetBlocksOfAboutEqualRows) {
   // Four files of one row group each: 1000, 1000, 1000 and 7000 rows (10 000 in all).
   const int64_t sizes[] = {1000, 1000, 1000, 7000};
   for (int f = 0; f < 4; ++f) {
@@ -67,12 +67,21 @@ TEST_F(ParquetDatasetTest, LabelsFromPartitionsRowGroupsSharedOutAndNullsBecomeN
   EXPECT_EQ(dataset.fingerprint().size(), 16u);
   ASSERT_GE(dataset.row_groups().size(), 4u);
 
-  // Every row group goes to exactly one of 3 ranks, each a contiguous block.
+  // Every row group goes to exactly one of 3 ranks; each rank holds a share of both files (one
+  // class each), its row groups of a file consecutive, rather than one class per rank.
   std::multiset<size_t> assigned;
   for (int rank = 0; rank < 3; ++rank) {
     const std::vector<size_t> mine = dataset.RowGroupsForRank(rank, 3);
     EXPECT_FALSE(mine.empty());
-    for (size_t i = 1; i < mine.size(); ++i) EXPECT_EQ(mine[i], mine[i - 1] + 1);
+    std::map<std::string, std::vector<int64_t>> indices_by_label;
+    for (size_t i : mine) {
+      const ParquetRowGroup& group = dataset.row_groups()[i];
+      indices_by_label[group.partition_label].push_back(group.index_in_file);
+    }
+    EXPECT_EQ(indices_by_label.size(), 2u) << "rank " << rank;
+    for (const auto& [label, indices] : indices_by_label) {
+      for (size_t i = 1; i < indices.size(); ++i) EXPECT_EQ(indices[i], indices[i - 1] + 1) << label;
+    }
     assigned.insert(mine.begin(), mine.end());
   }
   EXPECT_EQ(assigned.size(), dataset.row_groups().size());
