@@ -12,6 +12,7 @@
 
 #include "cluster/collectives.h"
 #include "cluster/communicator.h"
+#include "common/uninitialized_vector.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
 #include "tree/histogram.h"
@@ -28,8 +29,8 @@ struct TrainingData {
   std::vector<FeatureBins> bins;             // the same on all ranks
   BinnedRows train;                          // this rank's training rows (their identities only
                                              // for a forest or boosting, which sample by them)
-  std::vector<float> test_values;            // this rank's test rows, row-major raw values
-  std::vector<uint16_t> test_labels;
+  UninitializedVector<float> test_values;    // this rank's test rows, row-major raw values
+  UninitializedVector<uint16_t> test_labels;
   // Global figures (the same on all ranks).
   int64_t rows = 0;
   int64_t train_rows = 0;

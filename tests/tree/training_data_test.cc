@@ -136,7 +136,7 @@ TEST(TrainingDataTest, ForestRowsKeepTheirIdentities) {
   parameters.classifier = Classifier::kRandomForest;
   ThreadCluster(1).Run([&](Communicator& communicator) {
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, {"t", "i"}, parameters, communicator, 2, nullptr));
-    std::vector<uint64_t> expected;
+    UninitializedVector<uint64_t> expected;
     for (int64_t row = 0; row < kRows; ++row) {
       const uint64_t identity = RowIdentityHash("data.parquet", row, parameters.seed);
       if (!IsTestRow(identity, parameters.test_fraction)) expected.push_back(identity);
