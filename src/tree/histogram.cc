@@ -20,7 +20,11 @@ void BinnedRows::Allocate(const std::vector<FeatureBins>& bins, int64_t rows) {
     column_mask_.push_back(wide ? 0xFFFF : 0xFF);
     row_bytes_ += wide ? 2 : 1;
   }
-  bins_.assign(static_cast<size_t>(rows) * row_bytes_ + 1, 0);  // + 1: ReadBin reads two bytes
+  // Left unwritten: the rows are written by SetRow on the loading threads, which then take the
+  // fresh pages' first touch in parallel.
+  bins_.clear();
+  bins_.resize(static_cast<size_t>(rows) * row_bytes_ + 1);  // + 1: ReadBin reads two bytes
+  bins_.back() = 0;
 }
 
 HistogramLayout::HistogramLayout(const std::vector<FeatureBins>& bins, int32_t classes) : classes_(classes) {

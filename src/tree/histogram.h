@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cluster/communicator.h"
+#include "common/uninitialized_vector.h"
 #include "dataset/parquet_dataset.h"
 
 namespace tad {
@@ -61,11 +62,12 @@ class BinnedRows {
   /// Memory held by the bins.
   size_t bin_bytes() const { return bins_.size(); }
 
-  std::vector<uint16_t> labels;
-  std::vector<uint64_t> identity;
+  // Both filled in full by the loader, so resizing them writes nothing.
+  UninitializedVector<uint16_t> labels;
+  UninitializedVector<uint64_t> identity;
 
  private:
-  std::vector<uint8_t> bins_;
+  UninitializedVector<uint8_t> bins_;  // every row is written in full by SetRow
   std::vector<size_t> column_offset_;
   std::vector<uint16_t> column_mask_;
   size_t row_bytes_ = 0;

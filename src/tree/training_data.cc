@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "common/elapsed.h"
+#include "tree/model.h"
 
 namespace tad {
 namespace {
@@ -391,6 +392,25 @@ T StoredValue(const StoredColumn& column, const Stored* values, int64_t r) {
 
 }  // namespace
 
+void TestRowValues(const TrainingData& data, int64_t begin, int64_t end, float* out) {
+  const int32_t width = data.test.features();
+  std::vector<std::vector<float>> value_of_bin(static_cast<size_t>(width));
+  for (int32_t f = 0; f < width; ++f) {
+    const FeatureBins& feature = data.bins[static_cast<size_t>(f)];
+    std::vector<float>& values = value_of_bin[static_cast<size_t>(f)];
+    for (const double edge : feature.edges) {
+      values.push_back(edge == std::numeric_limits<double>::infinity() ? std::numeric_limits<float>::infinity()
+                                                                       : FloatThresholdAtOrBelow(edge));
+    }
+    values.push_back(std::numeric_limits<float>::infinity());   // above the last edge
+    values.push_back(std::numeric_limits<float>::quiet_NaN());  // missing
+  }
+  for (int64_t r = begin; r < end; ++r) {
+    const uint8_t* row = data.test.row(r);
+    for (int32_t f = 0; f < width; ++f) *out++ = value_of_bin[static_cast<size_t>(f)][data.test.ReadBin(row, f)];
+  }
+}
+
 Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& dataset,
                                       const std::vector<std::string>& features, const TreeParameters& parameters,
                                       Communicator& communicator, int threads, TrainingObserver* observer) {
@@ -540,8 +560,8 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   data.train.Allocate(data.bins, train_rows);
   data.train.labels.resize(static_cast<size_t>(train_rows));
   if (keep_identity) data.train.identity.resize(static_cast<size_t>(train_rows));
-  data.test_values.resize(static_cast<size_t>(test_rows) * width);
-  data.test_labels.resize(static_cast<size_t>(test_rows));
+  data.test.Allocate(data.bins, test_rows);
+  data.test.labels.resize(static_cast<size_t>(test_rows));
   const std::vector<FastBinner> binners(data.bins.begin(), data.bins.end());
   // Each group's stored chunks binned into place, the groups on the threads.
   ParallelFor(mine.size(), threads, [&](size_t i) {
@@ -563,24 +583,14 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
       for (size_t f = 0; f < width; ++f) {
         const StoredColumn& column = chunk.columns[f];
         const FastBinner& binner = binners[f];
-        float* test_values = data.test_values.data() + static_cast<size_t>(test_at) * width + f;
         WithStoredValues(column, [&](const auto* values, auto type) {
           using T = decltype(type);
           binner.BinStoredColumn<T>(values, column.smallest, column.range, chunk.rows, bins.data() + f, width);
-          for (size_t k = 0; k < test_rows.size(); ++k) {
-            test_values[k * width] = static_cast<float>(StoredValue<T>(column, values, test_rows[k]));
-          }
         });
         if (column.validity) {
           const uint16_t missing = binner.Bin(std::numeric_limits<float>::quiet_NaN());
           for (int64_t r = 0; r < chunk.rows; ++r) {
             if (!((column.validity[r / 64] >> (r % 64)) & 1)) bins[static_cast<size_t>(r) * width + f] = missing;
-          }
-          for (size_t k = 0; k < test_rows.size(); ++k) {
-            const int64_t r = test_rows[k];
-            if (!((column.validity[r / 64] >> (r % 64)) & 1)) {
-              test_values[k * width] = std::numeric_limits<float>::quiet_NaN();
-            }
           }
         }
       }
@@ -599,7 +609,9 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
                                       : file_row_identity(row_group.first_row + chunk.first_row + r);
       }
       for (size_t k = 0; k < test_rows.size(); ++k) {
-        data.test_labels[static_cast<size_t>(test_at) + k] = class_of_row(test_rows[k]);
+        const auto at = static_cast<size_t>(test_at) + k;
+        data.test.SetRow(static_cast<int64_t>(at), bins.data() + static_cast<size_t>(test_rows[k]) * width);
+        data.test.labels[at] = class_of_row(test_rows[k]);
       }
     }
   });

@@ -12,6 +12,7 @@
 
 #include "cluster/collectives.h"
 #include "cluster/communicator.h"
+#include "common/uninitialized_vector.h"
 #include "dataset/duckdb_database.h"
 #include "dataset/parquet_dataset.h"
 #include "tree/histogram.h"
@@ -28,8 +29,8 @@ struct TrainingData {
   std::vector<FeatureBins> bins;             // the same on all ranks
   BinnedRows train;                          // this rank's training rows (their identities only
                                              // for a forest or boosting, which sample by them)
-  std::vector<float> test_values;            // this rank's test rows, row-major raw values
-  std::vector<uint16_t> test_labels;
+  BinnedRows test;                           // this rank's test rows, binned like the training rows
+                                             // (no identities); TestRowValues gives values to predict
   // Global figures (the same on all ranks).
   int64_t rows = 0;
   int64_t train_rows = 0;
@@ -39,6 +40,13 @@ struct TrainingData {
   double load_seconds = 0;
   double binning_seconds = 0;
 };
+
+/// Test rows [begin, end) as feature values, row-major, into `out`: each bin as the largest float at
+/// or below its upper edge (+inf for the last value bin, NaN for missing). A model trained on
+/// `data.bins` splits at edges only, and a value lies in bin b exactly when it is above edge b - 1 and
+/// at or below edge b, so every split sends these values the same way as the rows' real values: the
+/// predictions are those of the raw rows, for a quarter of the memory.
+void TestRowValues(const TrainingData& data, int64_t begin, int64_t end, float* out);
 
 /// The sample for bin edges aims at about this many rows.
 inline constexpr int64_t kBinSampleRows = 200000;

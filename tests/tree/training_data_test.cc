@@ -102,12 +102,20 @@ TEST(TrainingDataTest, EveryStoredTypeIsBinnedAsTheFloatDuckDbCastsItTo) {
           const std::vector<float>& values = expected[static_cast<size_t>(row)];
           const uint64_t identity = RowIdentityHash("data.parquet", row, parameters.seed);
           if (IsTestRow(identity, parameters.test_fraction)) {
+            // Binned like a training row, and its values for prediction fall on the same side of
+            // every bin edge (every possible split threshold) as the raw values.
+            std::vector<float> predicted_values(kColumns.size());
+            TestRowValues(data, test, test + 1, predicted_values.data());
             for (size_t f = 0; f < kColumns.size(); ++f) {
-              const float got = data.test_values[static_cast<size_t>(test) * kColumns.size() + f];
-              ASSERT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(values[f]))
-                  << "test row " << row << " column " << kColumns[f];
+              ASSERT_EQ(data.test.bin(test, static_cast<int32_t>(f)), data.bins[f].Bin(values[f]))
+                  << "test row " << row << " column " << kColumns[f] << " value " << values[f];
+              ASSERT_EQ(std::isnan(predicted_values[f]), std::isnan(values[f])) << "test row " << row;
+              for (const double edge : data.bins[f].edges) {
+                ASSERT_EQ(predicted_values[f] <= edge, values[f] <= edge)
+                    << "test row " << row << " column " << kColumns[f] << " value " << values[f] << " edge " << edge;
+              }
             }
-            ASSERT_EQ(data.classes[data.test_labels[static_cast<size_t>(test)]], labels[static_cast<size_t>(row)]);
+            ASSERT_EQ(data.classes[data.test.labels[static_cast<size_t>(test)]], labels[static_cast<size_t>(row)]);
             ++test;
             continue;
           }
@@ -136,7 +144,7 @@ TEST(TrainingDataTest, ForestRowsKeepTheirIdentities) {
   parameters.classifier = Classifier::kRandomForest;
   ThreadCluster(1).Run([&](Communicator& communicator) {
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, {"t", "i"}, parameters, communicator, 2, nullptr));
-    std::vector<uint64_t> expected;
+    UninitializedVector<uint64_t> expected;
     for (int64_t row = 0; row < kRows; ++row) {
       const uint64_t identity = RowIdentityHash("data.parquet", row, parameters.seed);
       if (!IsTestRow(identity, parameters.test_fraction)) expected.push_back(identity);

@@ -22,6 +22,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The loaded test rows as the values that predict them.
+std::vector<float> TestValues(const TrainingData& data) {
+  std::vector<float> values(static_cast<size_t>(data.test.rows()) * data.features.size());
+  TestRowValues(data, 0, data.test.rows(), values.data());
+  return values;
+}
+
 // A learnable dataset with NULLs, four imbalanced classes, several row groups per partition.
 fs::path MakeDataset(const std::string& name, int64_t rows) {
   const fs::path dir = fs::temp_directory_path() / ("tad_tree_test_" + name + "_" + std::to_string(::getpid()));
@@ -96,10 +103,10 @@ TEST(TreeTrainingTest, LearnsTheRuleAndRoundTripsThroughTheModelFile) {
   ThreadCluster(1).Run([&](Communicator& communicator) {
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
     CompiledTree tree(model->trees[0]);
-    std::vector<int32_t> predicted(data.test_labels.size());
-    tree.PredictBatch(data.test_values.data(), static_cast<int64_t>(predicted.size()), 4, predicted.data(), 2);
+    std::vector<int32_t> predicted(data.test.labels.size());
+    tree.PredictBatch(TestValues(data).data(), static_cast<int64_t>(predicted.size()), 4, predicted.data(), 2);
     int64_t correct = 0;
-    for (size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == data.test_labels[i];
+    for (size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == data.test.labels[i];
     EXPECT_GT(static_cast<double>(correct) / static_cast<double>(predicted.size()), 0.85);
     EXPECT_NEAR(static_cast<double>(data.test_rows) / static_cast<double>(data.rows), 0.2, 0.02);
   });
@@ -172,17 +179,17 @@ TEST(BoostingTest, GbtLearnsRoundTripsAndStopsEarly) {
   ThreadCluster(1).Run([&](Communicator& communicator) {
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
     const CompiledModel compiled(*model);
-    const int64_t rows = static_cast<int64_t>(data.test_labels.size());
+    const int64_t rows = static_cast<int64_t>(data.test.labels.size());
     std::vector<int32_t> predicted(static_cast<size_t>(rows));
     std::vector<double> probabilities(static_cast<size_t>(rows) * 4);
-    compiled.PredictBatch(data.test_values.data(), rows, 4, predicted.data(), 2);
-    compiled.PredictProbabilities(data.test_values.data(), rows, 4, probabilities.data(), 3);
+    compiled.PredictBatch(TestValues(data).data(), rows, 4, predicted.data(), 2);
+    compiled.PredictProbabilities(TestValues(data).data(), rows, 4, probabilities.data(), 3);
     int64_t correct = 0;
     for (int64_t r = 0; r < rows; ++r) {
       const double* p = probabilities.data() + r * 4;
       EXPECT_NEAR(p[0] + p[1] + p[2] + p[3], 1.0, 1e-12);
       EXPECT_EQ(predicted[static_cast<size_t>(r)], std::max_element(p, p + 4) - p);
-      correct += predicted[static_cast<size_t>(r)] == data.test_labels[static_cast<size_t>(r)];
+      correct += predicted[static_cast<size_t>(r)] == data.test.labels[static_cast<size_t>(r)];
     }
     EXPECT_GT(static_cast<double>(correct) / static_cast<double>(rows), 0.85);
   });
@@ -208,12 +215,12 @@ std::vector<double> TestRecalls(const fs::path& dir, const TreeParameters& param
   ThreadCluster(1).Run([&](Communicator& communicator) {
     auto data = ValueOrThrow(LoadTrainingData(db, dataset, kFeatures, parameters, communicator, 1, nullptr));
     const CompiledModel compiled(model);
-    std::vector<int32_t> predicted(data.test_labels.size());
-    compiled.PredictBatch(data.test_values.data(), static_cast<int64_t>(predicted.size()), 4, predicted.data(), 1);
+    std::vector<int32_t> predicted(data.test.labels.size());
+    compiled.PredictBatch(TestValues(data).data(), static_cast<int64_t>(predicted.size()), 4, predicted.data(), 1);
     std::vector<int64_t> hits(model.classes.size(), 0), totals(model.classes.size(), 0);
     for (size_t i = 0; i < predicted.size(); ++i) {
-      ++totals[data.test_labels[i]];
-      hits[data.test_labels[i]] += predicted[i] == data.test_labels[i];
+      ++totals[data.test.labels[i]];
+      hits[data.test.labels[i]] += predicted[i] == data.test.labels[i];
     }
     for (size_t c = 0; c < totals.size(); ++c) recalls.push_back(static_cast<double>(hits[c]) / static_cast<double>(totals[c]));
   });
