@@ -154,6 +154,10 @@ void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, 
   }
 }
 
+// Two int64_t cells added in one instruction (a bin's gradient and hessian); aligned(8): any
+// int64_t address will do.
+using CellPair = int64_t __attribute__((vector_size(16), aligned(8)));
+
 // How many rows ahead CountGradients fetches.
 constexpr int64_t kGradientPrefetchRows = 16;
 
@@ -162,6 +166,8 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
                     const HistogramLayout& layout, const GradientSums& sums, int64_t* target) {
   const FeatureCells cells(rows, layout);
   const size_t held = cells.offsets.size();
+  // In a local: the stores into the cells could otherwise alias it (size_t and int64_t may).
+  const size_t* const offsets = cells.offsets.data();
   const size_t step = static_cast<size_t>(layout.classes());
   const GradientPair* tree_pairs = sums.pairs.data() + static_cast<size_t>(tree) * static_cast<size_t>(rows.rows());
   for (int64_t i = begin; i < end; ++i) {
@@ -174,11 +180,9 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
     }
     const uint32_t r = order[i];
     const uint8_t* row = rows.row(r);
-    const GradientPair pair = tree_pairs[r];
+    const CellPair pair = *reinterpret_cast<const CellPair*>(tree_pairs + r);
     for (size_t k = 0; k < held; ++k) {
-      int64_t* cell = target + cells.offsets[k] + BinOf<kWide>(row, cells, k) * step;
-      cell[0] += pair.gradient;
-      cell[1] += pair.hessian;
+      *reinterpret_cast<CellPair*>(target + offsets[k] + BinOf<kWide>(row, cells, k) * step) += pair;
     }
   }
 }
@@ -228,10 +232,6 @@ struct SharedRootCells {
     }
   }
 };
-
-// Two int64_t cells added in one instruction (a bin's gradient and hessian); aligned(8): any
-// int64_t address will do.
-using CellPair = int64_t __attribute__((vector_size(16), aligned(8)));
 
 // Adds rows order[begin, end) to the interleaved histogram `target`: each row's pairs in every
 // root's tree are gathered once into `row_pairs` (from K tree-major streams), then added once per
