@@ -158,6 +158,12 @@ void CountClasses(const BinnedRows& rows, const uint32_t* order, int64_t begin, 
   }
 }
 
+// Two int64_t cells added in one instruction (a bin's gradient and hessian); aligned(8): any
+// int64_t address will do.
+using CellPair = int64_t __attribute__((vector_size(16), aligned(8)));
+// Two trees' CellPairs side by side (the shared roots' interleaved cells), for AVX2.
+using CellQuad = int64_t __attribute__((vector_size(32), aligned(8)));
+
 // How many rows ahead CountGradients fetches.
 constexpr int64_t kGradientPrefetchRows = 16;
 
@@ -166,6 +172,8 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
                     const HistogramLayout& layout, const GradientSums& sums, int64_t* target) {
   const FeatureCells cells(rows, layout);
   const size_t held = cells.offsets.size();
+  // In a local: the stores into the cells could otherwise alias it (size_t and int64_t may).
+  const size_t* const offsets = cells.offsets.data();
   const size_t step = static_cast<size_t>(layout.classes());
   const GradientPair* tree_pairs = sums.pairs.data() + static_cast<size_t>(tree) * static_cast<size_t>(rows.rows());
   for (int64_t i = begin; i < end; ++i) {
@@ -178,11 +186,9 @@ void CountGradients(const BinnedRows& rows, const uint32_t* order, int64_t begin
     }
     const uint32_t r = order[i];
     const uint8_t* row = rows.row(r);
-    const GradientPair pair = tree_pairs[r];
+    const CellPair pair = *reinterpret_cast<const CellPair*>(tree_pairs + r);
     for (size_t k = 0; k < held; ++k) {
-      int64_t* cell = target + cells.offsets[k] + BinOf<kWide>(row, cells, k) * step;
-      cell[0] += pair.gradient;
-      cell[1] += pair.hessian;
+      *reinterpret_cast<CellPair*>(target + offsets[k] + BinOf<kWide>(row, cells, k) * step) += pair;
     }
   }
 }
@@ -233,20 +239,18 @@ struct SharedRootCells {
   }
 };
 
-// Two int64_t cells added in one instruction (a bin's gradient and hessian); aligned(8): any
-// int64_t address will do.
-using CellPair = int64_t __attribute__((vector_size(16), aligned(8)));
-
 // Adds rows order[begin, end) to the interleaved histogram `target`: each row's pairs in every
 // root's tree are gathered once into `row_pairs` (from K tree-major streams), then added once per
 // feature, one 128-bit add per tree. The cells of different roots are different addresses, so the
 // adds of one row do not wait on each other as a single tree's adds wait on the previous row's
 // store to the same bin.
 
-template <bool kWide>
-void CountSharedRootRows(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end,
-                         std::span<const CountedNode> roots, const SharedRootCells& cells, const GradientSums& sums,
-                         GradientPair* row_pairs, int64_t* target) {
+// With kTreePairs, two trees' pairs (adjacent cells) in one 256-bit add: inlined into a caller
+// compiled for AVX2 (CountSharedRootRowsAvx2), the only one that sets it.
+template <bool kWide, bool kTreePairs>
+__attribute__((always_inline)) inline void CountSharedRootRowsWith(
+    const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end, std::span<const CountedNode> roots,
+    const SharedRootCells& cells, const GradientSums& sums, GradientPair* row_pairs, int64_t* target) {
   const size_t trees = roots.size();
   const size_t n = static_cast<size_t>(rows.rows());
   const size_t held = cells.offsets.size();
@@ -261,10 +265,33 @@ void CountSharedRootRows(const BinnedRows& rows, const uint32_t* order, int64_t 
     const uint8_t* row = rows.row(r);
     for (size_t k = 0; k < held; ++k) {
       CellPair* cell = reinterpret_cast<CellPair*>(target + offsets[k] + BinOf<kWide>(row, cells, k) * bin_stride);
+      size_t t = 0;
+      if constexpr (kTreePairs) {
 #pragma GCC unroll 4
-      for (size_t t = 0; t < trees; ++t) cell[t] += *reinterpret_cast<const CellPair*>(row_pairs + t);
+        for (; t + 2 <= trees; t += 2) {
+          *reinterpret_cast<CellQuad*>(cell + t) += *reinterpret_cast<const CellQuad*>(row_pairs + t);
+        }
+      }
+#pragma GCC unroll 4
+      for (; t < trees; ++t) cell[t] += *reinterpret_cast<const CellPair*>(row_pairs + t);
     }
   }
+}
+
+template <bool kWide>
+void CountSharedRootRows(const BinnedRows& rows, const uint32_t* order, int64_t begin, int64_t end,
+                         std::span<const CountedNode> roots, const SharedRootCells& cells, const GradientSums& sums,
+                         GradientPair* row_pairs, int64_t* target) {
+  CountSharedRootRowsWith<kWide, false>(rows, order, begin, end, roots, cells, sums, row_pairs, target);
+}
+
+template <bool kWide>
+__attribute__((target("avx2"))) void CountSharedRootRowsAvx2(const BinnedRows& rows, const uint32_t* order,
+                                                             int64_t begin, int64_t end,
+                                                             std::span<const CountedNode> roots,
+                                                             const SharedRootCells& cells, const GradientSums& sums,
+                                                             GradientPair* row_pairs, int64_t* target) {
+  CountSharedRootRowsWith<kWide, true>(rows, order, begin, end, roots, cells, sums, row_pairs, target);
 }
 
 // Rows per chunk of the shared roots' pass: chunks go to whichever worker is free.
@@ -285,16 +312,16 @@ void CountSharedRoots(const BinnedRows& rows, std::span<const uint32_t> order, s
   }
   std::fill_n(scratch.partials.begin(), static_cast<size_t>(workers) * cells.size, 0);
   std::vector<GradientPair> row_pairs(static_cast<size_t>(workers) * roots.size());
+  // Integer adds: the same sums with or without AVX2.
+  static const bool avx2 = __builtin_cpu_supports("avx2");
   ParallelItemsOnWorkers(chunks, threads, [&](int64_t chunk, int worker) {
     const int64_t chunk_begin = begin + chunk * kSharedRootChunkRows;
     const int64_t chunk_end = std::min(chunk_begin + kSharedRootChunkRows, begin + count);
     GradientPair* own_pairs = row_pairs.data() + static_cast<size_t>(worker) * roots.size();
     int64_t* target = scratch.partials.data() + static_cast<size_t>(worker) * cells.size;
-    if (rows.has_wide_columns()) {
-      return CountSharedRootRows<true>(rows, order.data(), chunk_begin, chunk_end, roots, cells, sums, own_pairs,
-                                       target);
-    }
-    CountSharedRootRows<false>(rows, order.data(), chunk_begin, chunk_end, roots, cells, sums, own_pairs, target);
+    const auto count_rows = rows.has_wide_columns() ? (avx2 ? CountSharedRootRowsAvx2<true> : CountSharedRootRows<true>)
+                                                    : (avx2 ? CountSharedRootRowsAvx2<false> : CountSharedRootRows<false>);
+    count_rows(rows, order.data(), chunk_begin, chunk_end, roots, cells, sums, own_pairs, target);
   });
   ParallelItems(static_cast<int64_t>(roots.size()), threads, [&](int64_t t) {
     const CountedNode& root = roots[static_cast<size_t>(t)];
