@@ -14,7 +14,6 @@
 #include "dataset/duckdb_database.h"
 #include "dataset/flow_options.h"
 #include "dataset/parquet_dataset.h"
-#include "jobs/prediction.h"
 #include "jobs/threads.h"
 #include "tree/train_model.h"
 #include "tree/training_data.h"
@@ -136,17 +135,20 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   // own confusion matrix (integer counts: the sum does not depend on the split).
   constexpr int64_t kPredictBlockRows = 1 << 14;
   const int workers = static_cast<int>(std::clamp<int64_t>(test_rows / kPredictBlockRows, 1, threads));
+  const CompiledModel compiled(model);  // once: compiling per block cost more than a boosted model's walk
   std::vector<std::vector<int64_t>> confusion_of(static_cast<size_t>(workers),
                                                  std::vector<int64_t>(num_classes * num_classes, 0));
   auto predict_share = [&](int worker) {
     std::vector<int64_t>& counts = confusion_of[static_cast<size_t>(worker)];
     std::vector<float> values;
+    std::vector<int32_t> predicted;
     const int64_t share_end = test_rows * (worker + 1) / workers;
     for (int64_t begin = test_rows * worker / workers; begin < share_end; begin += kPredictBlockRows) {
       const int64_t end = std::min(share_end, begin + kPredictBlockRows);
       values.resize(static_cast<size_t>(end - begin) * data.features.size());
       TestRowValues(data, begin, end, values.data());
-      const std::vector<int32_t> predicted = PredictClasses(model, values.data(), end - begin, 1);
+      predicted.resize(static_cast<size_t>(end - begin));
+      compiled.PredictBatch(values.data(), end - begin, static_cast<int32_t>(model.features.size()), predicted.data(), 1);
       for (int64_t r = begin; r < end; ++r) {
         ++counts[data.test.labels[static_cast<size_t>(r)] * num_classes +
                  static_cast<size_t>(predicted[static_cast<size_t>(r - begin)])];
