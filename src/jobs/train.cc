@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <optional>
 #include <span>
-#include <thread>
 
 #include "cluster/collectives.h"
 #include "common/atomic_output.h"
@@ -130,35 +129,28 @@ Result<RunResults> Train(const TrainOptions& options, Communicator& communicator
   const size_t num_classes = data.classes.size();
   std::vector<int64_t> confusion(num_classes * num_classes, 0);
   const auto predict_start = SteadyClock::now();
-  // The test rows are stored binned; each thread predicts a share of them a block at a time from
-  // their bins' values (TestRowValues: the same predictions as the raw values), counting into its
-  // own confusion matrix (integer counts: the sum does not depend on the split).
+  // The test rows are stored binned; the threads predict them a block at a time from their bins'
+  // values (TestRowValues: the same predictions as the raw values), each worker counting into its
+  // own confusion matrix (integer counts: the sum does not depend on who took which block).
   constexpr int64_t kPredictBlockRows = 1 << 14;
-  const int workers = static_cast<int>(std::clamp<int64_t>(test_rows / kPredictBlockRows, 1, threads));
+  const int64_t blocks = (test_rows + kPredictBlockRows - 1) / kPredictBlockRows;
+  const int workers = ItemWorkers(blocks, threads);
   const CompiledModel compiled(model);  // once: compiling per block cost more than a boosted model's walk
   std::vector<std::vector<int64_t>> confusion_of(static_cast<size_t>(workers),
                                                  std::vector<int64_t>(num_classes * num_classes, 0));
-  auto predict_share = [&](int worker) {
+  ParallelItemsOnWorkers(blocks, threads, [&](int64_t block, int worker) {
+    const int64_t begin = block * kPredictBlockRows;
+    const int64_t end = std::min(test_rows, begin + kPredictBlockRows);
+    std::vector<float> values(static_cast<size_t>(end - begin) * data.features.size());
+    TestRowValues(data, begin, end, values.data());
+    std::vector<int32_t> predicted(static_cast<size_t>(end - begin));
+    compiled.PredictBatch(values.data(), end - begin, static_cast<int32_t>(model.features.size()), predicted.data(), 1);
     std::vector<int64_t>& counts = confusion_of[static_cast<size_t>(worker)];
-    std::vector<float> values;
-    std::vector<int32_t> predicted;
-    const int64_t share_end = test_rows * (worker + 1) / workers;
-    for (int64_t begin = test_rows * worker / workers; begin < share_end; begin += kPredictBlockRows) {
-      const int64_t end = std::min(share_end, begin + kPredictBlockRows);
-      values.resize(static_cast<size_t>(end - begin) * data.features.size());
-      TestRowValues(data, begin, end, values.data());
-      predicted.resize(static_cast<size_t>(end - begin));
-      compiled.PredictBatch(values.data(), end - begin, static_cast<int32_t>(model.features.size()), predicted.data(), 1);
-      for (int64_t r = begin; r < end; ++r) {
-        ++counts[data.test.labels[static_cast<size_t>(r)] * num_classes +
-                 static_cast<size_t>(predicted[static_cast<size_t>(r - begin)])];
-      }
+    for (int64_t r = begin; r < end; ++r) {
+      ++counts[data.test.labels[static_cast<size_t>(r)] * num_classes +
+               static_cast<size_t>(predicted[static_cast<size_t>(r - begin)])];
     }
-  };
-  std::vector<std::thread> helpers;
-  for (int worker = 1; worker < workers; ++worker) helpers.emplace_back(predict_share, worker);
-  predict_share(0);
-  for (std::thread& helper : helpers) helper.join();
+  });
   for (const std::vector<int64_t>& counts : confusion_of) {
     for (size_t i = 0; i < counts.size(); ++i) confusion[i] += counts[i];
   }

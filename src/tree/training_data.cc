@@ -3,16 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <limits>
 #include <memory>
 #include <set>
-#include <thread>
 #include <type_traits>
 
 #include "common/elapsed.h"
@@ -174,24 +171,13 @@ std::vector<ValueCounts> DecodeSample(const std::vector<std::byte>& bytes, size_
   return decoded;
 }
 
-// body(i) for i in [0, count) on up to `threads` threads.
-void ParallelFor(size_t count, int threads, const std::function<void(size_t)>& body) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < count; i = next++) body(i);
-  };
-  std::vector<std::thread> workers;
-  for (int t = 1; t < std::min<int>(threads, static_cast<int>(count)); ++t) workers.emplace_back(work);
-  work();
-  for (auto& worker : workers) worker.join();
-}
-
 // Bin edges from every rank's sample rows (row-major, `width` values each): each rank summarises
 // its own sample, the summaries are gathered and merged, so the edges depend only on the union.
 std::vector<FeatureBins> AgreeOnBins(const std::vector<float>& sample, size_t width, int max_bins,
                                      Communicator& communicator, int threads) {
   std::vector<ValueCounts> mine(width);
-  ParallelFor(width, threads, [&](size_t f) {
+  ParallelItems(static_cast<int64_t>(width), threads, [&](int64_t item) {
+    const size_t f = static_cast<size_t>(item);
     std::vector<float> values;
     values.reserve(sample.size() / width);
     for (size_t i = f; i < sample.size(); i += width) values.push_back(sample[i]);
@@ -204,7 +190,8 @@ std::vector<FeatureBins> AgreeOnBins(const std::vector<float>& sample, size_t wi
     for (size_t f = 0; f < width; ++f) all[f] = MergeValueCounts(all[f], of_rank[f]);
   }
   std::vector<FeatureBins> bins(width);
-  ParallelFor(width, threads, [&](size_t f) { bins[f] = ComputeFeatureBins(all[f], max_bins); });
+  ParallelItems(static_cast<int64_t>(width), threads,
+                [&](int64_t f) { bins[static_cast<size_t>(f)] = ComputeFeatureBins(all[static_cast<size_t>(f)], max_bins); });
   return bins;
 }
 
@@ -564,7 +551,8 @@ Result<TrainingData> LoadTrainingData(DuckDatabase& db, const ParquetDataset& da
   data.test.labels.resize(static_cast<size_t>(test_rows));
   const std::vector<FastBinner> binners(data.bins.begin(), data.bins.end());
   // Each group's stored chunks binned into place, the groups on the threads.
-  ParallelFor(mine.size(), threads, [&](size_t i) {
+  ParallelItems(static_cast<int64_t>(mine.size()), threads, [&](int64_t item) {
+    const size_t i = static_cast<size_t>(item);
     const GroupSplit& group = groups[i];
     const ParquetRowGroup& row_group = dataset.row_groups()[mine[i]];
     const FileRowIdentity file_row_identity(row_group.relative, parameters.seed);
