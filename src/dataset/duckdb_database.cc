@@ -115,6 +115,20 @@ Result<DuckConnection> DuckDatabase::Connect() {
   return DuckConnection(connection);
 }
 
+Status DuckDatabase::RegisterTableFunction(const char* name, void* extra, duckdb_table_function_bind_t bind,
+                                           duckdb_table_function_init_t init, duckdb_table_function_t scan) {
+  duckdb_table_function function = duckdb_create_table_function();
+  duckdb_table_function_set_name(function, name);
+  duckdb_table_function_set_extra_info(function, extra, nullptr);
+  duckdb_table_function_set_bind(function, bind);
+  duckdb_table_function_set_init(function, init);
+  duckdb_table_function_set_function(function, scan);
+  const duckdb_state registered = duckdb_register_table_function(connection(), function);
+  duckdb_destroy_table_function(&function);
+  if (registered == DuckDBError) return Status::Internal("duckdb: cannot register the table function");
+  return Status::Ok();
+}
+
 std::string SqlIdentifier(const std::string& name) {
   std::string quoted = "\"";
   for (char c : name) {

@@ -79,6 +79,10 @@ class DuckDatabase {
   DuckConnection& main_connection() { return connection_; }
   /// A further connection, for queries from another thread.
   Result<DuckConnection> Connect();
+  /// Registers the table function `name()` on the database's connection: DuckDB calls `bind`,
+  /// `init` and `scan` with `extra` as their extra info (the writer that feeds the rows).
+  Status RegisterTableFunction(const char* name, void* extra, duckdb_table_function_bind_t bind,
+                               duckdb_table_function_init_t init, duckdb_table_function_t scan);
 
  private:
   DuckDatabase(duckdb_database database, DuckConnection connection)

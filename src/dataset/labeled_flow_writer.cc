@@ -45,15 +45,9 @@ Result<std::unique_ptr<LabeledFlowWriter>> LabeledFlowWriter::Create(const std::
   auto db = DuckDatabase::OpenInMemory(1);
   if (!db.ok()) return db.status();
   std::unique_ptr<LabeledFlowWriter> writer(new LabeledFlowWriter(std::move(*db), std::move(*output)));
-  duckdb_table_function function = duckdb_create_table_function();
-  duckdb_table_function_set_name(function, "tad_labeled_flows");
-  duckdb_table_function_set_extra_info(function, writer.get(), nullptr);
-  duckdb_table_function_set_bind(function, &LabeledFlowWriter::Bind);
-  duckdb_table_function_set_init(function, &LabeledFlowWriter::Init);
-  duckdb_table_function_set_function(function, &LabeledFlowWriter::Scan);
-  const duckdb_state registered = duckdb_register_table_function(writer->db_.connection(), function);
-  duckdb_destroy_table_function(&function);
-  if (registered == DuckDBError) return Status::Internal("duckdb: cannot register the table function");
+  const Status registered = writer->db_.RegisterTableFunction("tad_labeled_flows", writer.get(), &LabeledFlowWriter::Bind,
+                                                              &LabeledFlowWriter::Init, &LabeledFlowWriter::Scan);
+  if (!registered.ok()) return registered;
   writer->vectors_.resize(kColumnCount);
   writer->data_.resize(kColumnCount);
   writer->validity_.resize(kColumnCount);

@@ -213,15 +213,9 @@ Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Create(std::vector
   if (!db.ok()) return db.status();
   std::unique_ptr<ParquetFileWriter> writer(
       new ParquetFileWriter(std::move(db).value(), FileColumns(std::move(columns))));
-  duckdb_table_function function = duckdb_create_table_function();
-  duckdb_table_function_set_name(function, "tad_rows");
-  duckdb_table_function_set_extra_info(function, writer.get(), nullptr);
-  duckdb_table_function_set_bind(function, &ParquetFileWriter::Bind);
-  duckdb_table_function_set_init(function, &ParquetFileWriter::Init);
-  duckdb_table_function_set_function(function, &ParquetFileWriter::Scan);
-  const duckdb_state registered = duckdb_register_table_function(writer->db_.connection(), function);
-  duckdb_destroy_table_function(&function);
-  if (registered == DuckDBError) return Status::Internal("duckdb: cannot register the table function");
+  const Status registered = writer->db_.RegisterTableFunction("tad_rows", writer.get(), &ParquetFileWriter::Bind,
+                                                              &ParquetFileWriter::Init, &ParquetFileWriter::Scan);
+  if (!registered.ok()) return registered;
   return writer;
 }
 
